@@ -1,0 +1,1 @@
+//! Runnable examples of temporal-sdk; see the files next to this one.

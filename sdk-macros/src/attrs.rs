@@ -1,0 +1,182 @@
+//! Arguments of the attributes (`name = ".."`) and an accumulator for errors, so that one item
+//! reports every problem at once instead of one per build.
+
+use std::fmt::Display;
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Meta, Token};
+
+/// Collects `syn::Error`s; they are combined into one error that expands to several
+/// `compile_error!`s, each with its own span.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    /// An error spanning `tokens` (from their first to their last token).
+    pub(crate) fn spanned(&mut self, tokens: impl ToTokens, message: impl Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+
+    pub(crate) fn at(&mut self, span: proc_macro2::Span, message: impl Display) {
+        self.push(syn::Error::new(span, message));
+    }
+
+    /// Moves the errors of `other` into `self`.
+    pub(crate) fn extend(&mut self, other: Errors) {
+        if let Some(error) = other.0 {
+            self.push(error);
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    pub(crate) fn into_error(self) -> Option<syn::Error> {
+        self.0
+    }
+}
+
+/// The arguments that `#[workflow]`, `#[activity]`, `#[signal]` and `#[query]` accept:
+/// nothing, or `name = "..."`.
+#[derive(Default)]
+pub(crate) struct NameArgs {
+    pub(crate) name: Option<LitStr>,
+}
+
+impl NameArgs {
+    /// Parses the tokens inside the parentheses of `#[kw(...)]` (`kw` is `workflow`, `signal`
+    /// ...). Problems are pushed to `errors`; the arguments that parsed are returned.
+    pub(crate) fn parse(tokens: TokenStream, kw: &str, errors: &mut Errors) -> Self {
+        let mut args = NameArgs::default();
+        if tokens.is_empty() {
+            return args;
+        }
+        let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
+            Ok(metas) => metas,
+            Err(error) => {
+                errors.push(syn::Error::new(
+                    error.span(),
+                    format!("{error}: `#[{kw}]` takes no arguments or `name = \"...\"`"),
+                ));
+                return args;
+            }
+        };
+        for meta in metas {
+            if !meta.path().is_ident("name") {
+                let path = meta.path().to_token_stream().to_string().replace(' ', "");
+                errors.spanned(
+                    meta.path(),
+                    format!("unknown argument `{path}` of `#[{kw}]`: the only argument is `name = \"...\"`"),
+                );
+                continue;
+            }
+            let literal = match &meta {
+                Meta::NameValue(nv) => match &nv.value {
+                    Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some(literal) = literal else {
+                errors.spanned(&meta, "`name` takes a string literal: `name = \"...\"`");
+                continue;
+            };
+            if literal.value().is_empty() {
+                errors.spanned(&literal, "`name` cannot be empty: give the name the server should use, or remove `name` to use the Rust name");
+                continue;
+            }
+            if args.name.is_some() {
+                errors.spanned(&meta, "`name` is given twice: keep one");
+                continue;
+            }
+            args.name = Some(literal);
+        }
+        args
+    }
+
+    /// The arguments of an attribute found on an item (`#[signal]`, `#[signal(name = "x")]`).
+    pub(crate) fn from_attribute(attr: &Attribute, kw: &str, errors: &mut Errors) -> Self {
+        match &attr.meta {
+            Meta::Path(_) => NameArgs::default(),
+            Meta::List(list) => NameArgs::parse(list.tokens.clone(), kw, errors),
+            Meta::NameValue(nv) => {
+                errors.spanned(nv, format!("write `#[{kw}]` or `#[{kw}(name = \"...\")]`"));
+                NameArgs::default()
+            }
+        }
+    }
+}
+
+/// Reports any argument given to an attribute that takes none (`#[run]`, `#[init]`).
+pub(crate) fn expect_no_args(attr: &Attribute, kw: &str, hint: &str, errors: &mut Errors) {
+    if !matches!(attr.meta, Meta::Path(_)) {
+        errors.spanned(&attr.meta, format!("`#[{kw}]` takes no arguments{hint}"));
+    }
+}
+
+/// Checks a handler or type name against the names Temporal keeps for itself.
+pub(crate) fn check_reserved(name: &str, span: proc_macro2::Span, errors: &mut Errors) {
+    if name.starts_with("__temporal") {
+        errors.at(span, format!("the name `{name}` is reserved: names starting with `__temporal` belong to Temporal; choose another with `name = \"...\"`"));
+    }
+}
+
+/// `#[doc = ...]` attributes (doc comments) versus the rest.
+pub(crate) fn is_doc(attr: &Attribute) -> bool {
+    attr.path().is_ident("doc")
+}
+
+/// `#[cfg(...)]` attributes: they must follow a handler to every item generated from it.
+pub(crate) fn is_cfg(attr: &Attribute) -> bool {
+    attr.path().is_ident("cfg")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn parse(tokens: TokenStream) -> (Option<String>, Vec<String>) {
+        let mut errors = Errors::default();
+        let args = NameArgs::parse(tokens, "workflow", &mut errors);
+        let messages = errors.into_error().map(|e| e.into_iter().map(|e| e.to_string()).collect()).unwrap_or_default();
+        (args.name.map(|n| n.value()), messages)
+    }
+
+    #[test]
+    fn accepts_nothing_or_a_name() {
+        assert_eq!(parse(quote!()), (None, vec![]));
+        assert_eq!(parse(quote!(name = "Other")), (Some("Other".into()), vec![]));
+        assert_eq!(parse(quote!(name = "Other",)), (Some("Other".into()), vec![]));
+    }
+
+    #[test]
+    fn reports_every_problem() {
+        let (name, errors) = parse(quote!(name = "", name = "A", name = "B", color = "red", name = 3, name));
+        assert_eq!(name.as_deref(), Some("A"));
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        assert!(errors[0].contains("cannot be empty"));
+        assert!(errors[1].contains("given twice"));
+        assert!(errors[2].contains("unknown argument `color`"));
+        assert!(errors[3].contains("string literal"));
+        assert!(errors[4].contains("string literal"));
+    }
+
+    #[test]
+    fn reports_unparsable_arguments() {
+        let (_, errors) = parse(quote!(1 2));
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].contains("takes no arguments or `name = \"...\"`"), "{errors:?}");
+    }
+}

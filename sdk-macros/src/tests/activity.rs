@@ -1,0 +1,138 @@
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{assert_errors, messages, pretty};
+use crate::activity::expand_checked;
+
+fn expand_ok(attr: TokenStream, item: TokenStream) -> String {
+    let (tokens, errors) = expand_checked(attr, item);
+    let errors = messages(errors);
+    assert!(errors.is_empty(), "unexpected errors: {errors:#?}");
+    pretty(&tokens)
+}
+
+fn expand_err(attr: TokenStream, item: TokenStream) -> Vec<String> {
+    let (tokens, errors) = expand_checked(attr, item);
+    pretty(&tokens);
+    messages(errors)
+}
+
+#[track_caller]
+fn assert_has(haystack: &str, needle: &str) {
+    let squash = |s: &str| {
+        let mut squashed = s.split_whitespace().collect::<String>();
+        for (from, to) in [(",)", ")"), (",>", ">"), (",|", "|"), (",}", "}")] {
+            squashed = squashed.replace(from, to);
+        }
+        squashed
+    };
+    assert!(squash(haystack).contains(&squash(needle)), "expansion lacks {needle:?}:\n{haystack}");
+}
+
+fn say_hello() -> TokenStream {
+    quote! {
+        /// Greets someone.
+        #[activity]
+        pub async fn say_hello(name: String) -> Result<String, ActivityError> {
+            Ok(format!("Hello, {name}!"))
+        }
+    }
+}
+
+#[test]
+fn print_activity_expansion() {
+    // `#[activity]` itself is not part of the item the macro receives.
+    let item = quote! {
+        /// Greets someone.
+        pub async fn say_hello(name: String) -> Result<String, ActivityError> {
+            Ok(format!("Hello, {name}!"))
+        }
+    };
+    println!("{}", expand_ok(quote!(), item));
+    println!("{}", expand_ok(quote!(name = "Fetch"), quote! { fn fetch() -> Result<u32, std::io::Error> { Ok(1) } }));
+}
+
+#[test]
+fn async_activity_shape() {
+    let out = expand_ok(quote!(), say_hello());
+    assert_has(
+        &out,
+        "/// Greets someone.
+         #[allow(non_camel_case_types)]
+         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]
+         pub struct say_hello;",
+    );
+    assert_has(&out, "impl say_hello {");
+    assert_has(
+        &out,
+        "#[activity] pub async fn call(name: String) -> Result<String, ActivityError> { Ok(format!(\"Hello, {name}!\")) }",
+    );
+    assert_has(&out, "impl ::temporal_sdk::__private::ActivityDefinition for say_hello {");
+    assert_has(&out, "type Input = String;");
+    assert_has(&out, "type Output = <Result<String, ActivityError> as ::temporal_sdk::__private::ActivityReturn>::Ok;");
+    assert_has(&out, "fn name(&self) -> &'static str { \"say_hello\" }");
+    assert_has(&out, "impl ::temporal_sdk::__private::ActivityImplementation for say_hello {");
+    assert_has(
+        &out,
+        "fn execute(&self, input: String) -> ::temporal_sdk::__private::BoxFuture<'static, ::core::result::Result<<Self as ::temporal_sdk::__private::ActivityDefinition>::Output, ::temporal_sdk::__private::ActivityError>>",
+    );
+    assert_has(
+        &out,
+        "::std::boxed::Box::pin(async move { ::core::result::Result::map_err(Self::call(input).await, ::core::convert::Into::into) })",
+    );
+}
+
+#[test]
+fn blocking_activity_without_input() {
+    let out = expand_ok(quote!(name = "Fetch"), quote! { fn fetch() -> Result<u32, std::io::Error> { Ok(1) } });
+    assert_has(&out, "struct fetch;");
+    assert_has(&out, "/// The `Fetch` activity");
+    assert_has(&out, "fn call() -> Result<u32, std::io::Error> { Ok(1) }");
+    assert_has(&out, "type Input = ();");
+    assert_has(&out, "\"Fetch\"");
+    assert_has(&out, "fn execute(&self, (): ())");
+    assert_has(
+        &out,
+        "::temporal_sdk::__private::blocking_activity(move || ::core::result::Result::map_err(Self::call(), ::core::convert::Into::into))",
+    );
+}
+
+#[test]
+fn cfg_applies_to_every_item() {
+    let out = expand_ok(quote!(), quote! { #[cfg(feature = "x")] async fn a() -> Result<(), E> { Ok(()) } });
+    assert_eq!(out.matches("#[cfg(feature = \"x\")]").count(), 5, "{out}");
+}
+
+#[test]
+fn errors() {
+    assert_errors(
+        &expand_err(quote!(), quote! { async fn a(&self) -> Result<(), E> { Ok(()) } }),
+        &["an activity is a free function and takes no `self`: move it out of the `impl` block"],
+    );
+    assert_errors(
+        &expand_err(quote!(), quote! { async fn a(x: u32, y: u32) -> Result<(), E> { Ok(()) } }),
+        &[
+            "an activity takes at most one argument: to pass several values, take a struct or a tuple, e.g. `(a, b): (A, B)`",
+        ],
+    );
+    assert_errors(
+        &expand_err(quote!(), quote! { async fn a(x: u32) {} }),
+        &["an activity returns `Result<T, E>`: add `-> Result<T, ActivityError>`"],
+    );
+    assert_errors(
+        &expand_err(quote!(), quote! { async fn a<T>(x: &str) -> Result<&str, E> { Ok(x) } }),
+        &[
+            "an activity cannot be generic",
+            "the argument of an activity is sent as a payload, so it must be an owned type",
+            "the result of an activity is sent as a payload, so it must be an owned type",
+        ],
+    );
+    assert_errors(
+        &expand_err(quote!(name = "", label = "x"), quote! { async fn a() -> Result<(), E> { Ok(()) } }),
+        &["`name` cannot be empty", "unknown argument `label` of `#[activity]`"],
+    );
+    assert_errors(
+        &expand_err(quote!(), quote! { struct A; }),
+        &["`#[activity]` goes on a function: `#[activity] async fn name(input: T) -> Result<O, ActivityError> { .. }`"],
+    );
+}

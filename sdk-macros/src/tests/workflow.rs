@@ -1,0 +1,576 @@
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{assert_errors, messages, pretty};
+use crate::workflow::expand_checked;
+
+/// Expands and returns the pretty output; panics on errors.
+fn expand_ok(attr: TokenStream, item: TokenStream) -> String {
+    let (tokens, errors) = expand_checked(attr, item);
+    let errors = messages(errors);
+    assert!(errors.is_empty(), "unexpected errors: {errors:#?}");
+    pretty(&tokens)
+}
+
+/// Expands and returns the error messages; the output must still parse.
+fn expand_err(item: TokenStream) -> Vec<String> {
+    expand_err_with(quote!(), item)
+}
+
+fn expand_err_with(attr: TokenStream, item: TokenStream) -> Vec<String> {
+    let (tokens, errors) = expand_checked(attr, item);
+    pretty(&tokens);
+    messages(errors)
+}
+
+/// Whitespace-insensitive "contains", for checking generated code.
+#[track_caller]
+fn assert_has(haystack: &str, needle: &str) {
+    let squash = |s: &str| {
+        let mut squashed = s.split_whitespace().collect::<String>();
+        for (from, to) in [(",)", ")"), (",>", ">"), (",|", "|"), (",}", "}")] {
+            squashed = squashed.replace(from, to);
+        }
+        squashed
+    };
+    assert!(squash(haystack).contains(&squash(needle)), "expansion lacks {needle:?}:\n{haystack}");
+}
+
+fn greeting() -> TokenStream {
+    quote! {
+        impl Greeting {
+            /// Waits for `complete`, then greets.
+            #[run]
+            pub async fn run(&self, name: String) -> WorkflowResult<String> {
+                workflow::wait_condition(|| self.complete.get()).await?;
+                Ok(format!("{} / {name}", self.salutation.borrow()))
+            }
+
+            #[signal]
+            pub fn update_salutation(&self, salutation: String) {
+                *self.salutation.borrow_mut() = salutation;
+            }
+
+            #[signal(name = "finish")]
+            pub fn complete(&self) {
+                self.complete.set(true);
+            }
+
+            #[query]
+            pub fn current_salutation(&self) -> String {
+                self.salutation.borrow().clone()
+            }
+
+            fn helper(&self) -> usize {
+                1
+            }
+        }
+    }
+}
+
+#[test]
+fn print_greeting_expansion() {
+    let expanded = expand_ok(quote!(), greeting());
+    println!("{expanded}");
+}
+
+#[test]
+fn greeting_expansion_shape() {
+    let out = expand_ok(quote!(), greeting());
+    // markers in place of the methods, with the methods' visibility and docs
+    assert_has(
+        &out,
+        "/// Waits for `complete`, then greets.
+         #[allow(non_upper_case_globals, dead_code)]
+         pub const run: ::temporal_sdk::__private::RunMethod<Self> = ::temporal_sdk::__private::RunMethod::new();",
+    );
+    assert_has(
+        &out,
+        "pub const update_salutation: ::temporal_sdk::__private::SignalMethod<Self, String>
+             = ::temporal_sdk::__private::SignalMethod::new(\"update_salutation\");",
+    );
+    assert_has(&out, "pub const complete: ::temporal_sdk::__private::SignalMethod<Self, ()>");
+    assert_has(&out, "::temporal_sdk::__private::SignalMethod::new(\"finish\")");
+    assert_has(&out, "pub const current_salutation: ::temporal_sdk::__private::QueryMethod<Self, (), String>");
+    // the methods, renamed and hidden, bodies kept
+    assert_has(&out, "#[doc(hidden)] async fn __temporal_run(&self, name: String) -> WorkflowResult<String> {");
+    assert_has(&out, "#[doc(hidden)] fn __temporal_signal_update_salutation(&self, salutation: String) {");
+    assert_has(&out, "#[doc(hidden)] fn __temporal_signal_complete(&self) {");
+    assert_has(&out, "#[doc(hidden)] fn __temporal_query_current_salutation(&self) -> String {");
+    // untouched
+    assert_has(&out, "fn helper(&self) -> usize { 1 }");
+    // the Workflow impl
+    assert_has(&out, "impl ::temporal_sdk::__private::Workflow for Greeting {");
+    assert_has(&out, "const NAME: &'static str = \"Greeting\";");
+    assert_has(&out, "type Input = String;");
+    assert_has(&out, "type Output = <WorkflowResult<String> as ::temporal_sdk::__private::WorkflowReturn>::Ok;");
+    assert_has(&out, "|_: String| -> Self { <Self as ::core::default::Default>::default() }");
+    assert_has(&out, "Self::__temporal_run(&this, input).await");
+    assert_has(
+        &out,
+        "definition.signal::<String>(\"update_salutation\", |this: &Self, input: String| Self::__temporal_signal_update_salutation(this, input))",
+    );
+    assert_has(
+        &out,
+        "definition.signal::<()>(\"finish\", |this: &Self, (): ()| Self::__temporal_signal_complete(this))",
+    );
+    assert_has(
+        &out,
+        "definition.query::<(), String>(\"current_salutation\", |this: &Self, (): ()| -> String { Self::__temporal_query_current_salutation(this) })",
+    );
+    assert!(!out.contains("#[run]") && !out.contains("#[signal") && !out.contains("#[query"), "{out}");
+}
+
+#[test]
+fn markers_without_docs_get_a_generated_doc() {
+    let out = expand_ok(quote!(), greeting());
+    assert_has(&out, "/// The `update_salutation` signal of the `Greeting` workflow");
+    assert_has(&out, "/// The `finish` signal of the `Greeting` workflow");
+    assert!(!out.contains("The run method of"), "user docs replace the generated one:\n{out}");
+}
+
+#[test]
+fn workflow_name_override() {
+    let out = expand_ok(
+        quote!(name = "GreetingV2"),
+        quote! { impl Greeting { #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) } } },
+    );
+    assert_has(&out, "const NAME: &'static str = \"GreetingV2\";");
+    assert_has(&out, "type Input = ();");
+    assert_has(&out, "|this: ::temporal_sdk::__private::Rc<Self>, (): ()|");
+    assert_has(&out, "Self::__temporal_run(&this).await");
+    // a private run method gives a private marker
+    assert_has(&out, "const run: ::temporal_sdk::__private::RunMethod<Self>");
+}
+
+#[test]
+fn init_with_and_without_input() {
+    let out = expand_ok(
+        quote!(),
+        quote! {
+            impl Counter {
+                #[init]
+                pub fn new(start: u32) -> Self { Counter { n: Cell::new(start) } }
+                #[run]
+                async fn go(&self, start: u32) -> Result<u32, ApplicationError> { Ok(start) }
+            }
+        },
+    );
+    // init keeps its name and is called with the workflow input
+    assert_has(&out, "pub fn new(start: u32) -> Self {");
+    assert_has(&out, "|input: u32| -> Self { let this: Self = Self::new(input); this }");
+    // the marker keeps the run method's own name
+    assert_has(&out, "const go: ::temporal_sdk::__private::RunMethod<Self>");
+    assert_has(&out, "async fn __temporal_run(&self, start: u32)");
+
+    let out = expand_ok(
+        quote!(),
+        quote! {
+            impl Counter {
+                #[init]
+                fn new() -> Counter { Counter { n: Cell::new(7) } }
+                #[run]
+                async fn run(&self, start: u32) -> WorkflowResult<u32> { Ok(start) }
+            }
+        },
+    );
+    assert_has(&out, "|_: u32| -> Self { let this: Counter = Self::new(); this }");
+}
+
+#[test]
+fn async_signals() {
+    let out = expand_ok(
+        quote!(),
+        quote! {
+            impl Approval {
+                #[run]
+                async fn run(&self) -> WorkflowResult<bool> { Ok(true) }
+                #[signal]
+                async fn approve(&self, who: String) -> WorkflowResult<()> { Ok(()) }
+                #[signal]
+                async fn poke(&self) { }
+            }
+        },
+    );
+    assert_has(
+        &out,
+        "definition.async_signal::<String>(\"approve\", |this: ::temporal_sdk::__private::Rc<Self>, input: String|",
+    );
+    assert_has(
+        &out,
+        "::core::result::Result::map_err(Self::__temporal_signal_approve(&this, input).await, ::core::convert::Into::into)",
+    );
+    assert_has(&out, "definition.async_signal::<()>(\"poke\"");
+    assert_has(&out, "Self::__temporal_signal_poke(&this).await; ::core::result::Result::Ok(())");
+    assert_has(&out, "async fn __temporal_signal_approve(&self, who: String) -> WorkflowResult<()>");
+}
+
+#[test]
+fn queries_with_input_and_renamed() {
+    let out = expand_ok(
+        quote!(),
+        quote! {
+            impl W {
+                #[run]
+                async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+                #[query(name = "lookup")]
+                fn r#get(&self, key: String) -> Option<u64> { None }
+            }
+        },
+    );
+    assert_has(&out, "const r#get: ::temporal_sdk::__private::QueryMethod<Self, String, Option<u64>>");
+    assert_has(&out, "fn __temporal_query_get(&self, key: String) -> Option<u64>");
+    assert_has(
+        &out,
+        "definition.query::<String, Option<u64>>(\"lookup\", |this: &Self, input: String| -> Option<u64> { Self::__temporal_query_get(this, input) })",
+    );
+}
+
+#[test]
+fn attributes_follow_the_method_and_cfg_everything() {
+    let out = expand_ok(
+        quote!(),
+        quote! {
+            impl W {
+                #[run]
+                async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+                /// Debug only.
+                #[cfg(debug_assertions)]
+                #[allow(unused_variables)]
+                #[signal]
+                fn dbg(&self, x: u8) {}
+            }
+        },
+    );
+    assert_has(
+        &out,
+        "/// Debug only.
+         #[cfg(debug_assertions)]
+         #[allow(non_upper_case_globals, dead_code)]
+         const dbg:",
+    );
+    assert_has(
+        &out,
+        "#[doc(hidden)] #[cfg(debug_assertions)] #[allow(unused_variables)] fn __temporal_signal_dbg(&self, x: u8) {}",
+    );
+    assert_has(&out, "#[cfg(debug_assertions)] let definition = definition.signal::<u8>(\"dbg\"");
+}
+
+#[test]
+fn path_attributes_are_recognised() {
+    let out = expand_ok(
+        quote!(),
+        quote! {
+            impl W {
+                #[temporal_sdk::run]
+                async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+                #[temporal_sdk::prelude::query]
+                fn q(&self) -> u8 { 0 }
+                #[other::signal]
+                fn not_ours(&self) {}
+                #[signal]
+                fn typed_receiver(self: &Self) {}
+            }
+        },
+    );
+    assert_has(&out, "const q:");
+    assert_has(&out, "#[other::signal] fn not_ours(&self) {}");
+    assert_has(&out, "fn __temporal_signal_typed_receiver(self: &Self) {}");
+}
+
+// ---- errors ----
+
+#[test]
+fn no_run_method() {
+    let errors = expand_err(quote! { impl W { #[signal] fn s(&self) {} } });
+    assert_errors(&errors, &["a `#[workflow]` impl block needs one `#[run]` method"]);
+}
+
+#[test]
+fn two_run_methods() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[run] async fn a(&self) -> WorkflowResult<()> { Ok(()) }
+            #[run] async fn b(&self) -> WorkflowResult<()> { Ok(()) }
+        }
+    });
+    assert_errors(&errors, &["a workflow has one `#[run]` method, and `a` is already it"]);
+}
+
+#[test]
+fn two_init_functions() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[init] fn a() -> Self { W }
+            #[init] fn b() -> Self { W }
+            #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+        }
+    });
+    assert_errors(&errors, &["a workflow has one `#[init]` method, and `a` is already it"]);
+}
+
+#[test]
+fn run_not_async() {
+    let errors = expand_err(quote! { impl W { #[run] fn run(&self) -> WorkflowResult<()> { Ok(()) } } });
+    assert_errors(&errors, &["the `#[run]` method must be `async`: write `async fn run(&self, ..)`"]);
+}
+
+#[test]
+fn receivers() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[run] async fn run(&mut self) -> WorkflowResult<()> { Ok(()) }
+            #[signal] fn a(self) {}
+            #[signal] fn b(x: u32) {}
+            #[query] fn c(self: Rc<Self>) -> u32 { 0 }
+            #[signal] async fn d(&mut self) {}
+        }
+    });
+    assert_errors(
+        &errors,
+        &[
+            "the `#[run]` method takes `&self`, not `&mut self`: workflow state is reached through `&self`; keep state that changes in `Cell`/`RefCell` fields",
+            "a `#[signal]` handler takes `&self`, not `self`",
+            "a `#[signal]` handler takes `&self` as its first parameter: write `fn b(&self, x: u32)`",
+            "a `#[query]` handler takes `&self`, not `self: Rc<Self>`",
+            "a `#[signal]` handler takes `&self`, not `&mut self`",
+        ],
+    );
+}
+
+#[test]
+fn too_many_arguments() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[run] async fn run(&self, a: u32, b: u32) -> WorkflowResult<()> { Ok(()) }
+            #[signal] fn s(&self, a: u32, b: u32, c: u32) {}
+            #[init] fn new(a: u32, b: u32) -> Self { W }
+        }
+    });
+    assert_errors(
+        &errors,
+        &[
+            "the `#[run]` method takes at most one argument: to pass several values, take a struct or a tuple",
+            "a `#[signal]` handler takes at most one argument",
+            "the `#[init]` function takes at most one argument",
+        ],
+    );
+}
+
+#[test]
+fn async_query_and_signal_returning_a_value() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+            #[query] async fn q(&self) -> u32 { 0 }
+            #[signal] fn s(&self) -> u32 { 0 }
+            #[query] fn nothing(&self) {}
+        }
+    });
+    assert_errors(
+        &errors,
+        &[
+            "a `#[query]` handler cannot be `async`",
+            "a `#[signal]` handler returns nothing: remove `-> u32`; to read workflow state from a client, add a `#[query]`",
+            "a `#[query]` handler returns the value it reads: add `-> T`",
+        ],
+    );
+}
+
+#[test]
+fn handler_names() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+            #[signal(name = "")] fn a(&self) {}
+            #[signal(name = "x", name = "y")] fn b(&self) {}
+            #[signal(color = "red")] fn c(&self) {}
+            #[query(name = "x")] fn d(&self) -> u8 { 0 }
+            #[signal] fn h(&self) {}
+            #[signal(name = "h")] fn e(&self) {}
+            #[query(name = "__stack_trace")] fn f(&self) -> String { String::new() }
+            #[signal = "g"] fn g(&self) {}
+        }
+    });
+    assert_errors(
+        &errors,
+        &[
+            "`name` cannot be empty",
+            "`name` is given twice: keep one",
+            "unknown argument `color` of `#[signal]`: the only argument is `name = \"...\"`",
+            "the query name `__stack_trace` is reserved",
+            "write `#[signal]` or `#[signal(name = \"...\")]`",
+            // reported after the per-method checks
+            "the signal name `h` is already used by `h`: give one of them another name with `#[signal(name = \"...\")]`",
+        ],
+    );
+}
+
+#[test]
+fn workflow_arguments() {
+    let item = quote! { impl W { #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) } } };
+    assert_errors(&expand_err_with(quote!(name = ""), item.clone()), &["`name` cannot be empty"]);
+    assert_errors(&expand_err_with(quote!(name = "A", name = "B"), item.clone()), &["`name` is given twice"]);
+    assert_errors(
+        &expand_err_with(quote!(task_queue = "q"), item.clone()),
+        &["unknown argument `task_queue` of `#[workflow]`"],
+    );
+    assert_errors(&expand_err_with(quote!(name = "__temporal_x"), item), &["the name `__temporal_x` is reserved"]);
+}
+
+#[test]
+fn run_and_init_arguments() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[init(name = "x")] fn new() -> Self { W }
+            #[run(name = "x")] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+        }
+    });
+    assert_errors(
+        &errors,
+        &[
+            "`#[init]` takes no arguments",
+            "`#[run]` takes no arguments; to name the workflow type, write `#[workflow(name = \"...\")]`",
+        ],
+    );
+}
+
+#[test]
+fn init_checks() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[init] async fn new(&self) {}
+            #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+        }
+    });
+    assert_errors(
+        &errors,
+        &[
+            "`#[init]` cannot be `async`",
+            "`#[init]` builds the workflow, so it takes no `self`",
+            "`#[init]` returns the new workflow: add `-> Self`",
+        ],
+    );
+    let errors = expand_err(quote! {
+        impl W {
+            #[init] fn new(x: u32) -> Self { W }
+            #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+        }
+    });
+    assert_errors(&errors, &["`#[init]` takes an argument but the `#[run]` method `run` takes none"]);
+}
+
+#[test]
+fn run_without_result() {
+    let errors = expand_err(quote! { impl W { #[run] async fn run(&self) {} } });
+    assert_errors(&errors, &["the `#[run]` method returns the workflow result: add `-> WorkflowResult<T>`"]);
+}
+
+#[test]
+fn borrowed_and_opaque_types() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[run] async fn run(&self, name: &str) -> WorkflowResult<()> { Ok(()) }
+            #[query] fn q(&self) -> &str { "" }
+            #[signal] fn s(&self, v: Cow<'a, str>) {}
+            #[query] fn i(&self) -> impl Display { 1 }
+            #[signal] fn ok(&self, v: Cow<'static, str>) {}
+        }
+    });
+    assert_errors(
+        &errors,
+        &[
+            "the argument of the `#[run]` method (the workflow input) is sent as a payload, so it must be an owned type: take `String` instead of `&str`",
+            "the result of a `#[query]` handler is sent as a payload, so it must be an owned type",
+            "the argument of a `#[signal]` handler is sent as a payload, so it must be an owned type without the borrowed lifetime `'a`",
+            "the result of a `#[query]` handler must be a concrete type, not `impl Trait`",
+        ],
+    );
+}
+
+#[test]
+fn generic_and_unsafe() {
+    let errors = expand_err(quote! {
+        impl<T> W<T> {
+            #[run] async fn run<U>(&self) -> WorkflowResult<()> { Ok(()) }
+            #[signal] unsafe fn s(&self) {}
+        }
+    });
+    assert_errors(
+        &errors,
+        &[
+            "a `#[workflow]` impl block cannot be generic",
+            "the `#[run]` method cannot be generic",
+            "a `#[signal]` handler cannot be `unsafe`",
+        ],
+    );
+}
+
+#[test]
+fn one_marker_per_method_and_only_on_methods() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+            #[signal] #[query] fn both(&self) -> u8 { 0 }
+            #[query] const X: u8 = 1;
+        }
+    });
+    assert_errors(
+        &errors,
+        &[
+            "a method is one of `#[run]`, `#[init]`, `#[signal]` or `#[query]`; `both` is already `#[signal]`",
+            "a `#[signal]` handler returns nothing",
+            "`#[query]` goes on a method of the `#[workflow]` impl block",
+        ],
+    );
+}
+
+#[test]
+fn not_an_inherent_impl() {
+    assert_errors(
+        &expand_err(quote! { struct W { n: u32 } }),
+        &["put `#[workflow]` on the `impl W { .. }` block that holds the `#[run]` method, not on the type itself"],
+    );
+    assert_errors(
+        &expand_err(quote! { impl Default for W { fn default() -> Self { W } } }),
+        &["`#[workflow]` goes on the inherent `impl W { .. }` block, not on an impl of a trait"],
+    );
+    assert_errors(
+        &expand_err(quote! { async fn run() {} }),
+        &["`#[workflow]` goes on an inherent `impl` block, not on a function"],
+    );
+    assert_errors(&expand_err(quote! { mod m {} }), &["`#[workflow]` goes on an inherent `impl` block"]);
+}
+
+#[test]
+fn many_errors_are_reported_together() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[run] fn run(&mut self, a: u32, b: u32) -> WorkflowResult<()> { Ok(()) }
+            #[query] async fn q(&self) -> u32 { 0 }
+        }
+    });
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+}
+
+#[test]
+fn errors_keep_valid_handlers_expanded() {
+    // The run method is fine, one signal is not: the workflow is still implemented (so uses of
+    // `W::run` elsewhere produce no follow-up errors), the bad signal stays a plain method.
+    let (tokens, errors) = expand_checked(
+        quote!(),
+        quote! {
+            impl W {
+                #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+                #[signal] fn bad(&mut self) {}
+                #[signal] fn good(&self) {}
+            }
+        },
+    );
+    assert_eq!(messages(errors).len(), 1);
+    let out = pretty(&tokens);
+    assert_has(&out, "impl ::temporal_sdk::__private::Workflow for W");
+    assert_has(&out, "const good:");
+    assert_has(&out, "fn bad(&mut self) {}");
+    assert!(!out.contains("\"bad\""), "{out}");
+}

@@ -1,0 +1,57 @@
+//! The shape of an activity as workflows and workers see it.
+//!
+//! `#[activity]` turns a function into a zero-sized value of the same name that implements
+//! [`ActivityDefinition`] (what a workflow needs to call it: name, input and output types) and
+//! [`ActivityImplementation`] (what a worker needs to run it).
+
+use futures::future::BoxFuture;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::ActivityError;
+
+/// An activity's name and types: what a workflow needs to schedule it.
+///
+/// ```
+/// use temporal_sdk::prelude::*;
+///
+/// #[activity]
+/// async fn say_hello(name: String) -> Result<String, ActivityError> {
+///     Ok(format!("Hello, {name}!"))
+/// }
+///
+/// assert_eq!(ActivityDefinition::name(&say_hello), "say_hello");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an activity",
+    label = "expected a function marked `#[activity]`",
+    note = "put `#[activity]` on the function, or call it by name with `execute_activity_by_name`"
+)]
+pub trait ActivityDefinition: Copy + Send + Sync + 'static {
+    /// The argument (`()` when the function takes none).
+    type Input: Serialize + DeserializeOwned + Send + 'static;
+    /// The success value.
+    type Output: Serialize + DeserializeOwned + Send + 'static;
+    /// The activity type name registered with the server.
+    fn name(&self) -> &'static str;
+}
+
+/// An activity a worker can run (implemented by `#[activity]`).
+pub trait ActivityImplementation: ActivityDefinition {
+    /// Runs one attempt.
+    fn execute(&self, input: Self::Input) -> BoxFuture<'static, Result<Self::Output, ActivityError>>;
+}
+
+/// Extracts the success type of an activity function's `Result` return type.
+#[diagnostic::on_unimplemented(
+    message = "an activity must return `Result<T, E>`, not `{Self}`",
+    note = "for example `Result<String, ActivityError>`; any `E` convertible into `ActivityError` works"
+)]
+pub trait ActivityReturn {
+    /// The success type.
+    type Ok;
+}
+
+impl<T, E: Into<ActivityError>> ActivityReturn for Result<T, E> {
+    type Ok = T;
+}

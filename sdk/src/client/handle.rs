@@ -1,0 +1,368 @@
+use std::marker::PhantomData;
+use std::time::SystemTime;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{Client, ClientError, LONG_POLL_TIMEOUT, RetryConfig};
+use crate::common::time_from_proto;
+use crate::converter;
+use crate::error::{Failure, FailureKind, TimeoutType};
+use crate::protos::temporal::api::common::v1::{Payload, Payloads, WorkflowExecution};
+use crate::protos::temporal::api::enums::v1::{HistoryEventFilterType, WorkflowExecutionStatus};
+use crate::protos::temporal::api::history::v1::{History, history_event::Attributes as Ev};
+use crate::protos::temporal::api::query::v1::WorkflowQuery;
+use crate::protos::temporal::api::workflowservice::v1::{
+    DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse, GetWorkflowExecutionHistoryRequest,
+    QueryWorkflowRequest, RequestCancelWorkflowExecutionRequest, SignalWorkflowExecutionRequest,
+    TerminateWorkflowExecutionRequest,
+};
+use crate::replay::WorkflowHistory;
+use crate::workflow::{QueryMethod, SignalMethod, Workflow};
+
+/// The workflow type of a handle made by name: it offers the by-name calls only.
+#[derive(Debug, Clone, Copy)]
+pub enum Untyped {}
+
+/// A handle to a workflow execution, typed by its workflow so that signals, queries and the
+/// result have the workflow's types.
+///
+/// ```no_run
+/// # use temporal_sdk::prelude::*;
+/// # #[derive(Default)] struct Greeting { s: std::cell::RefCell<String> }
+/// # #[workflow] impl Greeting {
+/// #   #[run] async fn run(&self) -> WorkflowResult<String> { Ok(String::new()) }
+/// #   #[signal] fn set(&self, s: String) { *self.s.borrow_mut() = s; }
+/// #   #[query] fn get(&self) -> String { self.s.borrow().clone() }
+/// # }
+/// # async fn demo(client: Client) -> Result<(), ClientError> {
+/// let handle = client.get_workflow_handle::<Greeting>("greeting-1", None);
+/// handle.signal(Greeting::set, "Aloha".to_string()).await?;
+/// let current: String = handle.query(Greeting::get, ()).await?;
+/// # let _ = current; Ok(()) }
+/// ```
+pub struct WorkflowHandle<W> {
+    client: Client,
+    workflow_id: String,
+    run_id: Option<String>,
+    first_execution_run_id: Option<String>,
+    _workflow: PhantomData<fn() -> W>,
+}
+
+impl<W> Clone for WorkflowHandle<W> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            workflow_id: self.workflow_id.clone(),
+            run_id: self.run_id.clone(),
+            first_execution_run_id: self.first_execution_run_id.clone(),
+            _workflow: PhantomData,
+        }
+    }
+}
+
+impl<W> std::fmt::Debug for WorkflowHandle<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkflowHandle").field("workflow_id", &self.workflow_id).field("run_id", &self.run_id).finish()
+    }
+}
+
+/// What `describe()` tells about a workflow execution.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WorkflowDescription {
+    /// The workflow id.
+    pub workflow_id: String,
+    /// The run id.
+    pub run_id: String,
+    /// The workflow type name.
+    pub workflow_type: String,
+    /// Running, completed, failed, ...
+    pub status: WorkflowExecutionStatus,
+    /// The task queue.
+    pub task_queue: String,
+    /// When it started.
+    pub start_time: Option<SystemTime>,
+    /// When it closed.
+    pub close_time: Option<SystemTime>,
+    /// Number of history events.
+    pub history_length: i64,
+    /// The full server response.
+    pub raw: DescribeWorkflowExecutionResponse,
+}
+
+impl<W> WorkflowHandle<W> {
+    pub(crate) fn new(
+        client: Client,
+        workflow_id: String,
+        run_id: Option<String>,
+        first_execution_run_id: Option<String>,
+    ) -> Self {
+        Self { client, workflow_id, run_id, first_execution_run_id, _workflow: PhantomData }
+    }
+
+    /// The workflow id.
+    pub fn id(&self) -> &str {
+        &self.workflow_id
+    }
+
+    /// The run id this handle targets, if it targets one run.
+    pub fn run_id(&self) -> Option<&str> {
+        self.run_id.as_deref()
+    }
+
+    fn execution(&self) -> WorkflowExecution {
+        WorkflowExecution { workflow_id: self.workflow_id.clone(), run_id: self.run_id.clone().unwrap_or_default() }
+    }
+
+    /// Waits for the result and decodes it as `T`, following continue-as-new, retries and
+    /// cron runs to the last one.
+    pub async fn result_as<T: DeserializeOwned>(&self) -> Result<T, ClientError> {
+        let payload = self.result_payload(true).await?;
+        Ok(match payload {
+            Some(p) => converter::decode(&p)?,
+            None => converter::decode_args(&[])?,
+        })
+    }
+
+    async fn result_payload(&self, follow_runs: bool) -> Result<Option<Payload>, ClientError> {
+        let mut run_id = self.run_id.clone().unwrap_or_default();
+        let mut token = Vec::new();
+        loop {
+            let req = GetWorkflowExecutionHistoryRequest {
+                namespace: self.client.namespace.clone(),
+                execution: Some(WorkflowExecution { workflow_id: self.workflow_id.clone(), run_id: run_id.clone() }),
+                next_page_token: token.clone(),
+                wait_new_event: true,
+                history_event_filter_type: HistoryEventFilterType::CloseEvent as i32,
+                skip_archival: true,
+                ..Default::default()
+            };
+            let resp = self
+                .client
+                .call_with(
+                    "GetWorkflowExecutionHistory",
+                    req,
+                    &RetryConfig::forever_for_result(),
+                    LONG_POLL_TIMEOUT,
+                    true,
+                    |mut c, r| async move { c.get_workflow_execution_history(r).await },
+                )
+                .await?;
+            let Some(event) = resp.history.and_then(|h| h.events.into_iter().last()) else {
+                token = resp.next_page_token;
+                continue;
+            };
+            let next_run = |new_run: &str| (follow_runs && !new_run.is_empty()).then(|| new_run.to_string());
+            match event.attributes {
+                Some(Ev::WorkflowExecutionCompletedEventAttributes(a)) => match next_run(&a.new_execution_run_id) {
+                    Some(r) => run_id = r,
+                    None => return Ok(a.result.and_then(|p| p.payloads.into_iter().next())),
+                },
+                Some(Ev::WorkflowExecutionFailedEventAttributes(a)) => match next_run(&a.new_execution_run_id) {
+                    Some(r) => run_id = r,
+                    None => {
+                        let cause = a.failure.map(Failure::from_proto).unwrap_or_else(|| {
+                            Failure::new("workflow failed without a failure", FailureKind::Other(None))
+                        });
+                        return Err(ClientError::WorkflowFailed { cause });
+                    }
+                },
+                Some(Ev::WorkflowExecutionCanceledEventAttributes(a)) => {
+                    let details = a.details.map(|p| p.payloads).unwrap_or_default();
+                    return Err(ClientError::WorkflowFailed {
+                        cause: Failure::new("Workflow cancelled", FailureKind::Cancelled { details }),
+                    });
+                }
+                Some(Ev::WorkflowExecutionTerminatedEventAttributes(a)) => {
+                    let message = if a.reason.is_empty() { "Workflow terminated".to_string() } else { a.reason };
+                    return Err(ClientError::WorkflowFailed { cause: Failure::new(message, FailureKind::Terminated) });
+                }
+                Some(Ev::WorkflowExecutionTimedOutEventAttributes(a)) => match next_run(&a.new_execution_run_id) {
+                    Some(r) => run_id = r,
+                    None => {
+                        return Err(ClientError::WorkflowFailed {
+                            cause: Failure::new(
+                                "Workflow timed out",
+                                FailureKind::Timeout {
+                                    timeout_type: TimeoutType::StartToClose,
+                                    last_heartbeat_details: Vec::new(),
+                                },
+                            ),
+                        });
+                    }
+                },
+                Some(Ev::WorkflowExecutionContinuedAsNewEventAttributes(a)) => {
+                    match next_run(&a.new_execution_run_id) {
+                        Some(r) => run_id = r,
+                        None => return Err(ClientError::ContinuedAsNew { new_run_id: a.new_execution_run_id }),
+                    }
+                }
+                _ => {
+                    token = resp.next_page_token;
+                    continue;
+                }
+            }
+            token = Vec::new();
+        }
+    }
+
+    /// Sends a signal by name with one argument (`&()` for none).
+    pub async fn signal_by_name<I: Serialize + ?Sized>(&self, signal: &str, input: &I) -> Result<(), ClientError> {
+        let args = converter::encode_args(input)?;
+        let req = SignalWorkflowExecutionRequest {
+            namespace: self.client.namespace.clone(),
+            workflow_execution: Some(self.execution()),
+            signal_name: signal.to_string(),
+            input: Some(Payloads { payloads: args }),
+            identity: self.client.identity().to_string(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            ..Default::default()
+        };
+        self.client
+            .call("SignalWorkflowExecution", req, |mut c, r| async move { c.signal_workflow_execution(r).await })
+            .await?;
+        Ok(())
+    }
+
+    /// Runs a query by name with one argument (`&()` for none) and decodes the answer.
+    pub async fn query_by_name<O: DeserializeOwned, I: Serialize + ?Sized>(
+        &self,
+        query: &str,
+        input: &I,
+    ) -> Result<O, ClientError> {
+        let args = converter::encode_args(input)?;
+        let req = QueryWorkflowRequest {
+            namespace: self.client.namespace.clone(),
+            execution: Some(self.execution()),
+            query: Some(WorkflowQuery {
+                query_type: query.to_string(),
+                query_args: Some(Payloads { payloads: args }),
+                header: None,
+            }),
+            ..Default::default()
+        };
+        let resp =
+            self.client.call("QueryWorkflow", req, |mut c, r| async move { c.query_workflow(r).await }).await.map_err(
+                |e| match e {
+                    ClientError::Rpc { code: tonic::Code::InvalidArgument, message, .. } => {
+                        ClientError::QueryFailed(message)
+                    }
+                    other => other,
+                },
+            )?;
+        if let Some(rejected) = resp.query_rejected {
+            return Err(ClientError::QueryRejected { status: rejected.status().as_str_name().to_string() });
+        }
+        let payloads = resp.query_result.map(|p| p.payloads).unwrap_or_default();
+        Ok(converter::decode_args(&payloads)?)
+    }
+
+    /// Asks the workflow to cancel; the workflow decides how to end.
+    pub async fn cancel(&self) -> Result<(), ClientError> {
+        let req = RequestCancelWorkflowExecutionRequest {
+            namespace: self.client.namespace.clone(),
+            workflow_execution: Some(self.execution()),
+            identity: self.client.identity().to_string(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            first_execution_run_id: self.first_execution_run_id.clone().unwrap_or_default(),
+            ..Default::default()
+        };
+        self.client
+            .call("RequestCancelWorkflowExecution", req, |mut c, r| async move {
+                c.request_cancel_workflow_execution(r).await
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Terminates the workflow at once, with a reason recorded in history.
+    pub async fn terminate(&self, reason: &str) -> Result<(), ClientError> {
+        let req = TerminateWorkflowExecutionRequest {
+            namespace: self.client.namespace.clone(),
+            workflow_execution: Some(self.execution()),
+            reason: reason.to_string(),
+            identity: self.client.identity().to_string(),
+            first_execution_run_id: self.first_execution_run_id.clone().unwrap_or_default(),
+            ..Default::default()
+        };
+        self.client
+            .call("TerminateWorkflowExecution", req, |mut c, r| async move { c.terminate_workflow_execution(r).await })
+            .await?;
+        Ok(())
+    }
+
+    /// Describes the execution: status, type, times, history length.
+    pub async fn describe(&self) -> Result<WorkflowDescription, ClientError> {
+        let req = DescribeWorkflowExecutionRequest {
+            namespace: self.client.namespace.clone(),
+            execution: Some(self.execution()),
+        };
+        let raw = self
+            .client
+            .call("DescribeWorkflowExecution", req, |mut c, r| async move { c.describe_workflow_execution(r).await })
+            .await?;
+        let info = raw.workflow_execution_info.clone().unwrap_or_default();
+        let exec = info.execution.clone().unwrap_or_default();
+        Ok(WorkflowDescription {
+            workflow_id: exec.workflow_id,
+            run_id: exec.run_id,
+            workflow_type: info.r#type.clone().map(|t| t.name).unwrap_or_default(),
+            status: info.status(),
+            task_queue: info.task_queue.clone(),
+            start_time: info.start_time.as_ref().map(time_from_proto),
+            close_time: info.close_time.as_ref().map(time_from_proto),
+            history_length: info.history_length,
+            raw,
+        })
+    }
+
+    /// Fetches the whole history of the run (all pages).
+    pub async fn fetch_history(&self) -> Result<WorkflowHistory, ClientError> {
+        let mut events = Vec::new();
+        let mut token = Vec::new();
+        loop {
+            let req = GetWorkflowExecutionHistoryRequest {
+                namespace: self.client.namespace.clone(),
+                execution: Some(self.execution()),
+                next_page_token: token,
+                ..Default::default()
+            };
+            let resp = self
+                .client
+                .call("GetWorkflowExecutionHistory", req, |mut c, r| async move {
+                    c.get_workflow_execution_history(r).await
+                })
+                .await?;
+            events.extend(resp.history.map(|h| h.events).unwrap_or_default());
+            if resp.next_page_token.is_empty() {
+                break;
+            }
+            token = resp.next_page_token;
+        }
+        Ok(WorkflowHistory::new(self.workflow_id.clone(), History { events }))
+    }
+}
+
+impl<W: Workflow> WorkflowHandle<W> {
+    /// Waits for the workflow's result, following continue-as-new, retries and cron runs.
+    /// A workflow that failed, was cancelled, terminated or timed out gives
+    /// [`ClientError::WorkflowFailed`] with the cause.
+    pub async fn result(&self) -> Result<W::Output, ClientError> {
+        self.result_as::<W::Output>().await
+    }
+
+    /// Sends a signal: `handle.signal(Greeting::update_salutation, "Aloha".into())`.
+    pub async fn signal<I: Serialize>(&self, signal: SignalMethod<W, I>, input: I) -> Result<(), ClientError> {
+        self.signal_by_name(signal.name(), &input).await
+    }
+
+    /// Runs a query: `handle.query(Greeting::current_greeting, ())`.
+    pub async fn query<I: Serialize, O: DeserializeOwned>(
+        &self,
+        query: QueryMethod<W, I, O>,
+        input: I,
+    ) -> Result<O, ClientError> {
+        self.query_by_name(query.name(), &input).await
+    }
+}

@@ -1,0 +1,434 @@
+//! The client: connects to a Temporal server, starts workflows and talks to them.
+//!
+//! ```no_run
+//! # use temporal_sdk::prelude::*;
+//! # async fn demo() -> Result<(), ClientError> {
+//! let client = Client::connect(ClientOptions::new("localhost:7233").namespace("default")).await?;
+//! let other = client.with_namespace("billing"); // same connection, another namespace
+//! # let _ = other; Ok(()) }
+//! ```
+
+mod error;
+mod handle;
+mod options;
+mod retry;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tonic::metadata::{AsciiMetadataValue, MetadataValue};
+use tonic::transport::{Channel, Endpoint};
+
+pub use error::ClientError;
+pub use handle::{Untyped, WorkflowDescription, WorkflowHandle};
+pub use options::WorkflowOptions;
+pub use retry::RetryConfig;
+
+use crate::converter;
+use crate::protos::temporal::api::common::v1::{Payloads, WorkflowType};
+use crate::protos::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
+use crate::protos::temporal::api::workflowservice::v1::{GetSystemInfoRequest, StartWorkflowExecutionRequest};
+use crate::workflow::{RunMethod, Workflow};
+
+/// TLS settings for the connection (needs the `tls` feature, on by default).
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    /// PEM of the CA to trust instead of the system's web PKI roots.
+    pub server_root_ca_cert: Option<Vec<u8>>,
+    /// The server name to verify, when it differs from the target's host.
+    pub domain: Option<String>,
+    /// PEM client certificate and key for mutual TLS.
+    pub client_cert: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+/// Where and how to connect.
+///
+/// ```
+/// use temporal_sdk::ClientOptions;
+///
+/// let options = ClientOptions::new("my-ns.a1b2c.tmprl.cloud:7233")
+///     .namespace("my-ns.a1b2c")
+///     .api_key("...");
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// `host:port`, or a URL with an `http`/`https` scheme.
+    pub target: String,
+    /// The namespace (default `"default"`).
+    pub namespace: String,
+    /// The identity recorded in history (default `pid@hostname`).
+    pub identity: String,
+    /// TLS settings; an API key turns TLS on with defaults.
+    pub tls: Option<TlsOptions>,
+    /// An API key sent as a bearer token.
+    pub api_key: Option<String>,
+    /// Retries of transient errors on ordinary calls.
+    pub retry: RetryConfig,
+    /// Limit of connecting.
+    pub connect_timeout: Duration,
+}
+
+impl ClientOptions {
+    /// Options for a target `host:port`.
+    pub fn new(target: impl Into<String>) -> Self {
+        Self {
+            target: target.into(),
+            namespace: "default".into(),
+            identity: default_identity(),
+            tls: None,
+            api_key: None,
+            retry: RetryConfig::default(),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+    /// Sets the namespace.
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
+        self
+    }
+    /// Sets the identity.
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = identity.into();
+        self
+    }
+    /// Sets TLS options.
+    pub fn tls(mut self, tls: TlsOptions) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+    /// Sets an API key (and turns TLS on unless TLS options were given).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+    /// Sets the retry configuration of ordinary calls.
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+}
+
+impl From<&str> for ClientOptions {
+    fn from(target: &str) -> Self {
+        ClientOptions::new(target)
+    }
+}
+
+impl From<String> for ClientOptions {
+    fn from(target: String) -> Self {
+        ClientOptions::new(target)
+    }
+}
+
+fn default_identity() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{}@{host}", std::process::id())
+}
+
+struct Connection {
+    channel: Channel,
+    identity: String,
+    api_key: Option<AsciiMetadataValue>,
+    retry: RetryConfig,
+}
+
+/// A connection to a Temporal server in one namespace. Cheap to clone; clones share the
+/// connection.
+#[derive(Clone)]
+pub struct Client {
+    conn: Arc<Connection>,
+    namespace: String,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("namespace", &self.namespace).field("identity", &self.conn.identity).finish()
+    }
+}
+
+const CLIENT_NAME: &str = "temporal-rust";
+const CLIENT_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Per-call deadline of ordinary calls.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Deadline of long polls: the server answers empty after about a minute.
+pub(crate) const LONG_POLL_TIMEOUT: Duration = Duration::from_secs(70);
+
+impl Client {
+    /// Connects to a server and checks that it answers.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), temporal_sdk::client::ClientError> {
+    /// let client = temporal_sdk::Client::connect("localhost:7233").await?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    pub async fn connect(options: impl Into<ClientOptions>) -> Result<Client, ClientError> {
+        let options = options.into();
+        let use_tls = options.tls.is_some() || options.api_key.is_some();
+        let url = if options.target.contains("://") {
+            options.target.clone()
+        } else {
+            format!("{}://{}", if use_tls { "https" } else { "http" }, options.target)
+        };
+        let invalid = |m: String| ClientError::InvalidOptions(m);
+        let mut endpoint = Endpoint::from_shared(url.clone())
+            .map_err(|e| invalid(format!("target {:?} is not a valid address: {e}", options.target)))?
+            .connect_timeout(options.connect_timeout)
+            .tcp_nodelay(true)
+            .http2_keep_alive_interval(Duration::from_secs(30))
+            .keep_alive_while_idle(true);
+        if use_tls {
+            endpoint = configure_tls(endpoint, options.tls.clone().unwrap_or_default())?;
+        }
+        let channel = endpoint
+            .connect()
+            .await
+            .map_err(|e| ClientError::Connect { target: options.target.clone(), message: error_chain(&e) })?;
+        let api_key = match &options.api_key {
+            Some(k) => Some(
+                MetadataValue::try_from(format!("Bearer {k}"))
+                    .map_err(|_| invalid("the API key contains characters not allowed in a header".into()))?,
+            ),
+            None => None,
+        };
+        let client = Client {
+            conn: Arc::new(Connection { channel, identity: options.identity, api_key, retry: options.retry }),
+            namespace: options.namespace,
+        };
+        client
+            .call(
+                "GetSystemInfo",
+                GetSystemInfoRequest::default(),
+                |mut c, r| async move { c.get_system_info(r).await },
+            )
+            .await?;
+        Ok(client)
+    }
+
+    /// A client for another namespace on the same connection.
+    pub fn with_namespace(&self, namespace: impl Into<String>) -> Client {
+        Client { conn: Arc::clone(&self.conn), namespace: namespace.into() }
+    }
+
+    /// The namespace.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The identity recorded in history.
+    pub fn identity(&self) -> &str {
+        &self.conn.identity
+    }
+
+    /// The raw gRPC client of the workflow service, for calls this SDK does not wrap.
+    /// Requests need the `temporal-namespace` header set by the caller.
+    pub fn workflow_service(&self) -> WorkflowServiceClient<Channel> {
+        WorkflowServiceClient::new(self.conn.channel.clone()).max_decoding_message_size(128 * 1024 * 1024)
+    }
+
+    fn request<T>(&self, message: T, timeout: Duration) -> tonic::Request<T> {
+        let mut req = tonic::Request::new(message);
+        req.set_timeout(timeout);
+        let md = req.metadata_mut();
+        md.insert("client-name", MetadataValue::from_static(CLIENT_NAME));
+        md.insert("client-version", MetadataValue::from_static(CLIENT_VERSION));
+        if let Ok(ns) = MetadataValue::try_from(self.namespace.as_str()) {
+            md.insert("temporal-namespace", ns);
+        }
+        if let Some(key) = &self.conn.api_key {
+            md.insert("authorization", key.clone());
+        }
+        req
+    }
+
+    /// Calls the workflow service, retrying transient errors per the client's configuration.
+    pub(crate) async fn call<T, R, F, Fut>(&self, operation: &'static str, message: T, f: F) -> Result<R, ClientError>
+    where
+        T: Clone,
+        F: Fn(WorkflowServiceClient<Channel>, tonic::Request<T>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+    {
+        self.call_with(operation, message, &self.conn.retry, CALL_TIMEOUT, false, f).await
+    }
+
+    /// Like [`Client::call`], with an explicit retry configuration and deadline.
+    pub(crate) async fn call_with<T, R, F, Fut>(
+        &self,
+        operation: &'static str,
+        message: T,
+        retry: &RetryConfig,
+        timeout: Duration,
+        long_poll: bool,
+        f: F,
+    ) -> Result<R, ClientError>
+    where
+        T: Clone,
+        F: Fn(WorkflowServiceClient<Channel>, tonic::Request<T>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+    {
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            let result = f(self.workflow_service(), self.request(message.clone(), timeout)).await;
+            let status = match result {
+                Ok(resp) => return Ok(resp.into_inner()),
+                Err(status) => status,
+            };
+            attempt += 1;
+            let out_of_budget = retry.max_retries.is_some_and(|m| attempt > m)
+                || retry.max_elapsed.is_some_and(|m| started.elapsed() >= m);
+            if !retry::is_retryable(status.code(), long_poll) || out_of_budget {
+                return Err(ClientError::from_status(operation, status));
+            }
+            let backoff = if status.code() == tonic::Code::ResourceExhausted {
+                retry.backoff(attempt).max(Duration::from_secs(1))
+            } else {
+                retry.backoff(attempt)
+            };
+            tracing::debug!(operation, code = ?status.code(), message = status.message(), ?backoff, "retrying");
+            tokio::time::sleep(backoff).await;
+        }
+    }
+
+    /// Starts a workflow and returns a handle typed by the workflow.
+    ///
+    /// The input type is the workflow's `#[run]` argument type, so passing the wrong type is
+    /// a compile error.
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # #[derive(Default)] struct Greeting;
+    /// # #[workflow] impl Greeting { #[run] async fn run(&self, name: String) -> WorkflowResult<String> { Ok(name) } }
+    /// # async fn demo(client: Client) -> Result<(), ClientError> {
+    /// let handle = client
+    ///     .start_workflow(Greeting::run, "world".to_string(), WorkflowOptions::new("greeting-1", "my-task-queue"))
+    ///     .await?;
+    /// let result: String = handle.result().await?;
+    /// # let _ = result; Ok(()) }
+    /// ```
+    pub async fn start_workflow<W: Workflow>(
+        &self,
+        _run: RunMethod<W>,
+        input: W::Input,
+        options: WorkflowOptions,
+    ) -> Result<WorkflowHandle<W>, ClientError> {
+        let args = converter::encode_args(&input)?;
+        let run_id = self.start_raw(W::NAME, args, &options).await?;
+        Ok(WorkflowHandle::new(self.clone(), options.id, Some(run_id.clone()), Some(run_id)))
+    }
+
+    /// Starts a workflow and waits for its result.
+    pub async fn execute_workflow<W: Workflow>(
+        &self,
+        run: RunMethod<W>,
+        input: W::Input,
+        options: WorkflowOptions,
+    ) -> Result<W::Output, ClientError> {
+        self.start_workflow(run, input, options).await?.result().await
+    }
+
+    /// Starts a workflow by type name with one argument (`&()` for none), for workflows
+    /// written in other languages.
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # async fn demo(client: Client) -> Result<(), ClientError> {
+    /// let handle = client.start_workflow_by_name("GreetingWorkflow", &"World", WorkflowOptions::new("g-1", "queue")).await?;
+    /// let greeting: String = handle.result_as().await?;
+    /// # let _ = greeting; Ok(()) }
+    /// ```
+    pub async fn start_workflow_by_name<I: serde::Serialize + ?Sized>(
+        &self,
+        workflow_type: &str,
+        input: &I,
+        options: WorkflowOptions,
+    ) -> Result<WorkflowHandle<Untyped>, ClientError> {
+        let args = converter::encode_args(input)?;
+        let run_id = self.start_raw(workflow_type, args, &options).await?;
+        Ok(WorkflowHandle::new(self.clone(), options.id, Some(run_id.clone()), Some(run_id)))
+    }
+
+    async fn start_raw(
+        &self,
+        workflow_type: &str,
+        args: Vec<crate::protos::temporal::api::common::v1::Payload>,
+        options: &WorkflowOptions,
+    ) -> Result<String, ClientError> {
+        if options.id.is_empty() || options.task_queue.is_empty() {
+            return Err(ClientError::InvalidOptions("a workflow needs an id and a task queue".into()));
+        }
+        let mut req = StartWorkflowExecutionRequest {
+            namespace: self.namespace.clone(),
+            workflow_type: Some(WorkflowType { name: workflow_type.to_string() }),
+            input: Some(Payloads { payloads: args }),
+            identity: self.conn.identity.clone(),
+            // One request id for all retries, so a retried start is idempotent.
+            request_id: uuid::Uuid::new_v4().to_string(),
+            ..Default::default()
+        };
+        options.apply(&mut req);
+        let resp = self
+            .call("StartWorkflowExecution", req, |mut c, r| async move { c.start_workflow_execution(r).await })
+            .await?;
+        Ok(resp.run_id)
+    }
+
+    /// A typed handle to an existing workflow (the latest run when `run_id` is `None`).
+    pub fn get_workflow_handle<W: Workflow>(
+        &self,
+        workflow_id: impl Into<String>,
+        run_id: Option<String>,
+    ) -> WorkflowHandle<W> {
+        WorkflowHandle::new(self.clone(), workflow_id.into(), run_id, None)
+    }
+
+    /// An untyped handle to an existing workflow, for by-name signals, queries and results.
+    pub fn get_untyped_workflow_handle(
+        &self,
+        workflow_id: impl Into<String>,
+        run_id: Option<String>,
+    ) -> WorkflowHandle<Untyped> {
+        WorkflowHandle::new(self.clone(), workflow_id.into(), run_id, None)
+    }
+}
+
+#[cfg(feature = "tls")]
+fn configure_tls(endpoint: Endpoint, tls: TlsOptions) -> Result<Endpoint, ClientError> {
+    use tonic::transport::{Certificate, ClientTlsConfig, Identity};
+    let mut config = ClientTlsConfig::new();
+    config = match &tls.server_root_ca_cert {
+        Some(pem) => config.ca_certificate(Certificate::from_pem(pem)),
+        None => config.with_webpki_roots(),
+    };
+    if let Some(domain) = &tls.domain {
+        config = config.domain_name(domain.clone());
+    }
+    if let Some((cert, key)) = &tls.client_cert {
+        config = config.identity(Identity::from_pem(cert, key));
+    }
+    endpoint
+        .tls_config(config)
+        .map_err(|e| ClientError::InvalidOptions(format!("TLS configuration: {}", error_chain(&e))))
+}
+
+#[cfg(not(feature = "tls"))]
+fn configure_tls(_endpoint: Endpoint, _tls: TlsOptions) -> Result<Endpoint, ClientError> {
+    Err(ClientError::InvalidOptions("TLS was requested but temporal-sdk was built without its `tls` feature".into()))
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}

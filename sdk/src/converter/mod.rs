@@ -1,0 +1,21 @@
+//! Converting values to and from Temporal payloads, byte-compatible with the other SDKs.
+//!
+//! The default converter picks the encoding the way the Python and Go SDKs do:
+//! `()` and `None` become `binary/null`, byte buffers that serialize as bytes (such as
+//! [`RawBytes`]) become `binary/plain`, and every other serde value becomes compact
+//! `json/plain`. A Python client can therefore read a Rust workflow's result, and the other
+//! way round.
+
+mod payload;
+mod top_level;
+
+pub use payload::{PayloadError, RawBytes, decode, decode_args, encode, encode_args};
+
+/// Metadata key naming a payload's encoding.
+pub const ENCODING_KEY: &str = "encoding";
+/// `binary/null`: no value (`()`/`None`).
+pub const ENCODING_NULL: &str = "binary/null";
+/// `binary/plain`: raw bytes.
+pub const ENCODING_RAW: &str = "binary/plain";
+/// `json/plain`: UTF-8 JSON.
+pub const ENCODING_JSON: &str = "json/plain";

@@ -1,0 +1,198 @@
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::top_level::{TopLevel, classify};
+use super::{ENCODING_JSON, ENCODING_KEY, ENCODING_NULL, ENCODING_RAW};
+use crate::protos::temporal::api::common::v1::Payload;
+
+/// Why a value could not be converted to or from a payload.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PayloadError {
+    /// The value could not be serialized to JSON.
+    #[error("cannot serialize value to JSON: {0}")]
+    Serialize(#[source] serde_json::Error),
+    /// The payload did not decode into the expected type.
+    #[error("cannot decode {encoding} payload into `{type_name}`: {message}")]
+    Decode {
+        /// The payload's encoding.
+        encoding: String,
+        /// The Rust type asked for.
+        type_name: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+    /// The payload's encoding is not one this converter knows.
+    #[error("unknown payload encoding {0:?} (known: binary/null, binary/plain, json/plain)")]
+    UnknownEncoding(String),
+    /// A value was expected at an index that the payload list does not have.
+    #[error("no payload at index {index}")]
+    Missing {
+        /// The index asked for.
+        index: usize,
+    },
+    /// More payloads arrived than the handler takes.
+    #[error("expected at most one argument payload, got {0}")]
+    TooMany(usize),
+}
+
+/// Bytes that travel as a `binary/plain` payload rather than as a JSON array.
+///
+/// ```
+/// use temporal_sdk::converter::{RawBytes, decode, encode};
+///
+/// let p = encode(&RawBytes(vec![0xde, 0xad])).unwrap();
+/// assert_eq!(p.metadata["encoding"], b"binary/plain");
+/// assert_eq!(decode::<RawBytes>(&p).unwrap().0, vec![0xde, 0xad]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawBytes(pub Vec<u8>);
+
+impl Serialize for RawBytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawBytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes, a base64 string or an array of bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<RawBytes, E> {
+                Ok(RawBytes(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<RawBytes, E> {
+                Ok(RawBytes(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawBytes, A::Error> {
+                // Python writes bytes nested in JSON as an array of integers.
+                let mut out = Vec::new();
+                while let Some(b) = seq.next_element::<u8>()? {
+                    out.push(b);
+                }
+                Ok(RawBytes(out))
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
+
+fn metadata(encoding: &str) -> HashMap<String, Vec<u8>> {
+    HashMap::from([(ENCODING_KEY.to_string(), encoding.as_bytes().to_vec())])
+}
+
+/// Encodes one value with the default payload converter.
+///
+/// ```
+/// let p = temporal_sdk::converter::encode(&"Temporal").unwrap();
+/// assert_eq!(p.metadata["encoding"], b"json/plain");
+/// assert_eq!(p.data, br#""Temporal""#);
+/// ```
+pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadError> {
+    Ok(match classify(value) {
+        TopLevel::Null => Payload { metadata: metadata(ENCODING_NULL), data: Vec::new(), ..Default::default() },
+        TopLevel::Bytes(data) => Payload { metadata: metadata(ENCODING_RAW), data, ..Default::default() },
+        TopLevel::Other => Payload {
+            metadata: metadata(ENCODING_JSON),
+            data: serde_json::to_vec(value).map_err(PayloadError::Serialize)?,
+            ..Default::default()
+        },
+    })
+}
+
+/// Decodes one payload with the default payload converter.
+///
+/// ```
+/// use temporal_sdk::converter::{decode, encode};
+/// let p = encode(&Some(42u32)).unwrap();
+/// assert_eq!(decode::<Option<u32>>(&p).unwrap(), Some(42));
+/// let none = encode(&Option::<u32>::None).unwrap();
+/// assert_eq!(none.metadata["encoding"], b"binary/null");
+/// assert_eq!(decode::<Option<u32>>(&none).unwrap(), None);
+/// ```
+pub fn decode<T: DeserializeOwned>(payload: &Payload) -> Result<T, PayloadError> {
+    let encoding = payload.metadata.get(ENCODING_KEY).map(|e| String::from_utf8_lossy(e)).unwrap_or_default();
+    let err = |message: String| PayloadError::Decode {
+        encoding: encoding.to_string(),
+        type_name: std::any::type_name::<T>(),
+        message,
+    };
+    match encoding.as_ref() {
+        ENCODING_JSON => serde_json::from_slice(&payload.data).map_err(|e| err(e.to_string())),
+        ENCODING_NULL => {
+            if !payload.data.is_empty() {
+                return Err(err("binary/null payload carries data".into()));
+            }
+            serde_json::from_slice(b"null").map_err(|e| err(e.to_string()))
+        }
+        ENCODING_RAW => {
+            let de = serde::de::value::BytesDeserializer::<serde::de::value::Error>::new(&payload.data);
+            T::deserialize(de).map_err(|e| err(e.to_string()))
+        }
+        other => Err(PayloadError::UnknownEncoding(other.to_string())),
+    }
+}
+
+/// Encodes the single input of a workflow, activity or handler as its argument list.
+///
+/// `()` becomes an empty list, as Python sends for a function without parameters.
+pub fn encode_args<T: Serialize + ?Sized>(value: &T) -> Result<Vec<Payload>, PayloadError> {
+    if matches!(classify(value), TopLevel::Null) && is_unit::<T>() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![encode(value)?])
+}
+
+/// Decodes an argument list into the single input of a workflow, activity or handler.
+///
+/// An empty list decodes as JSON `null`, which `()` and `Option` accept.
+pub fn decode_args<T: DeserializeOwned>(payloads: &[Payload]) -> Result<T, PayloadError> {
+    match payloads {
+        [] => serde_json::from_slice(b"null").map_err(|e| PayloadError::Decode {
+            encoding: "(no payload)".into(),
+            type_name: std::any::type_name::<T>(),
+            message: format!("no argument was sent: {e}"),
+        }),
+        [one] => decode(one),
+        many => Err(PayloadError::TooMany(many.len())),
+    }
+}
+
+fn is_unit<T: ?Sized>() -> bool {
+    std::any::type_name::<T>() == "()"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_python_encodings() {
+        let p = encode(&()).unwrap();
+        assert_eq!(p.metadata[ENCODING_KEY], b"binary/null");
+        assert!(p.data.is_empty());
+        let p = encode(&serde_json::json!({"a": 1})).unwrap();
+        assert_eq!(p.data, br#"{"a":1}"#);
+        assert_eq!(encode(&1234).unwrap().data, b"1234");
+        assert_eq!(encode(&true).unwrap().data, b"true");
+        assert!(encode_args(&()).unwrap().is_empty());
+        assert_eq!(encode_args(&Option::<u8>::None).unwrap().len(), 1);
+        let () = decode_args(&[]).unwrap();
+    }
+
+    #[test]
+    fn decode_errors_name_type_and_encoding() {
+        let p = encode(&"text").unwrap();
+        let e = decode::<u32>(&p).unwrap_err().to_string();
+        assert!(e.contains("json/plain") && e.contains("u32"), "{e}");
+        let mut p = p;
+        p.metadata.insert(ENCODING_KEY.into(), b"my-encoding".to_vec());
+        assert!(matches!(decode::<String>(&p), Err(PayloadError::UnknownEncoding(_))));
+    }
+}

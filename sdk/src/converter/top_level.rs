@@ -1,0 +1,118 @@
+//! Finds out whether a value is "nothing" or raw bytes before choosing its encoding.
+//!
+//! The other SDKs pick `binary/null` for `None` and `binary/plain` for top-level bytes.
+//! serde tells these apart only while serializing, so a tiny serializer looks at the
+//! outermost call and gives up at once on anything else (without visiting fields).
+
+use serde::Serialize;
+use serde::ser::{self, Impossible};
+
+pub(crate) enum TopLevel {
+    Null,
+    Bytes(Vec<u8>),
+    Other,
+}
+
+pub(crate) fn classify<T: Serialize + ?Sized>(value: &T) -> TopLevel {
+    value.serialize(Probe).unwrap_or(TopLevel::Other)
+}
+
+#[derive(Debug)]
+struct NotSpecial;
+
+impl std::fmt::Display for NotSpecial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not a special top-level value")
+    }
+}
+impl std::error::Error for NotSpecial {}
+impl ser::Error for NotSpecial {
+    fn custom<T: std::fmt::Display>(_msg: T) -> Self {
+        NotSpecial
+    }
+}
+
+struct Probe;
+
+macro_rules! other {
+    ($($name:ident($($arg:ty),*);)*) => {
+        $(fn $name(self, $(_: $arg),*) -> Result<TopLevel, NotSpecial> { Err(NotSpecial) })*
+    };
+}
+
+impl ser::Serializer for Probe {
+    type Ok = TopLevel;
+    type Error = NotSpecial;
+    type SerializeSeq = Impossible<TopLevel, NotSpecial>;
+    type SerializeTuple = Impossible<TopLevel, NotSpecial>;
+    type SerializeTupleStruct = Impossible<TopLevel, NotSpecial>;
+    type SerializeTupleVariant = Impossible<TopLevel, NotSpecial>;
+    type SerializeMap = Impossible<TopLevel, NotSpecial>;
+    type SerializeStruct = Impossible<TopLevel, NotSpecial>;
+    type SerializeStructVariant = Impossible<TopLevel, NotSpecial>;
+
+    fn serialize_unit(self) -> Result<TopLevel, NotSpecial> {
+        Ok(TopLevel::Null)
+    }
+    fn serialize_none(self) -> Result<TopLevel, NotSpecial> {
+        Ok(TopLevel::Null)
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<TopLevel, NotSpecial> {
+        Ok(TopLevel::Bytes(v.to_vec()))
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<TopLevel, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<TopLevel, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<TopLevel, NotSpecial> {
+        Err(NotSpecial)
+    }
+    other! {
+        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32);
+        serialize_i64(i64); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32);
+        serialize_u64(u64); serialize_f32(f32); serialize_f64(f64); serialize_char(char);
+        serialize_str(&str); serialize_unit_struct(&'static str);
+        serialize_unit_variant(&'static str, u32, &'static str);
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, NotSpecial> {
+        Err(NotSpecial)
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, NotSpecial> {
+        Err(NotSpecial)
+    }
+}

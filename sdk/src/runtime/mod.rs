@@ -1,0 +1,6 @@
+//! The deterministic workflow runtime: history in, commands out.
+
+pub(crate) mod context;
+pub(crate) mod executor;
+pub(crate) mod instance;
+pub(crate) mod run;

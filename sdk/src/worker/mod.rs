@@ -1,0 +1,244 @@
+//! The worker: polls a task queue and runs the workflows and activities it hosts.
+//!
+//! ```no_run
+//! # use temporal_sdk::prelude::*;
+//! # #[activity] async fn say_hello(name: String) -> Result<String, ActivityError> { Ok(name) }
+//! # async fn demo(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+//! let worker = Worker::new(&client, WorkerOptions::new("hello-queue").activity(say_hello))?;
+//! let handle = worker.clone();
+//! tokio::spawn(async move {
+//!     tokio::signal::ctrl_c().await.ok();
+//!     handle.shutdown().await;
+//! });
+//! worker.run().await?; // until shutdown
+//! # Ok(()) }
+//! ```
+
+mod activities;
+mod options;
+mod pool;
+mod workflows;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, watch};
+
+pub use activities::blocking_activity;
+pub use options::WorkerOptions;
+
+use crate::client::Client;
+use crate::protos::temporal::api::enums::v1::TaskQueueType;
+use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
+use crate::protos::temporal::api::workflowservice::v1::ShutdownWorkerRequest;
+use activities::ErasedActivity;
+
+/// Why a worker could not start or run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkerError {
+    /// The options are not usable.
+    #[error("invalid worker options: {0}")]
+    InvalidOptions(String),
+    /// `run` was called on a worker that already ran.
+    #[error("the worker has already been started")]
+    AlreadyStarted,
+    /// The workflow threads could not be started.
+    #[error("cannot start workflow threads: {0}")]
+    Threads(#[from] std::io::Error),
+}
+
+/// What the pollers and task handlers share.
+pub(crate) struct Shared {
+    pub(crate) client: Client,
+    pub(crate) task_queue: String,
+    pub(crate) sticky_queue: Option<TaskQueue>,
+    pub(crate) sticky_schedule_to_start: Duration,
+    pub(crate) instance_key: String,
+    pub(crate) activities: HashMap<&'static str, Arc<dyn ErasedActivity>>,
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    options: WorkerOptions,
+    workflows: pool::WorkflowTable,
+    shutdown: watch::Sender<bool>,
+    finished: watch::Sender<bool>,
+    started: Mutex<bool>,
+}
+
+/// A worker on one task queue. Cheap to clone: clones control the same worker, so one task
+/// can `run()` it while another calls `shutdown()`.
+#[derive(Clone)]
+pub struct Worker {
+    inner: Arc<Inner>,
+}
+
+impl Worker {
+    /// A worker for `options`' task queue, hosting its workflows and activities.
+    ///
+    /// Fails when nothing is registered or a name is registered twice.
+    pub fn new(client: &Client, options: WorkerOptions) -> Result<Worker, WorkerError> {
+        if options.task_queue.is_empty() {
+            return Err(WorkerError::InvalidOptions("the task queue name is empty".into()));
+        }
+        if options.workflows.is_empty() && options.activities.is_empty() {
+            return Err(WorkerError::InvalidOptions("the worker hosts no workflows and no activities".into()));
+        }
+        let workflows = Arc::new(options.workflow_table().map_err(WorkerError::InvalidOptions)?);
+        let activities = options.activity_table().map_err(WorkerError::InvalidOptions)?;
+        let instance_key = uuid::Uuid::new_v4().to_string();
+        let sticky_queue = (options.max_cached_workflows > 0 && !workflows.is_empty()).then(|| {
+            workflows::sticky_queue(
+                &options.task_queue,
+                format!("{}-{}", client.identity(), uuid::Uuid::new_v4().simple()),
+            )
+        });
+        let shared = Arc::new(Shared {
+            client: client.clone(),
+            task_queue: options.task_queue.clone(),
+            sticky_queue,
+            sticky_schedule_to_start: options.sticky_queue_schedule_to_start_timeout,
+            instance_key,
+            activities,
+        });
+        Ok(Worker {
+            inner: Arc::new(Inner {
+                shared,
+                options,
+                workflows,
+                shutdown: watch::channel(false).0,
+                finished: watch::channel(false).0,
+                started: Mutex::new(false),
+            }),
+        })
+    }
+
+    /// The task queue.
+    pub fn task_queue(&self) -> &str {
+        &self.inner.shared.task_queue
+    }
+
+    /// Polls and runs tasks until [`Worker::shutdown`] is called, then finishes the work in
+    /// flight and returns.
+    pub async fn run(&self) -> Result<(), WorkerError> {
+        {
+            let mut started = self.inner.started.lock().unwrap_or_else(|e| e.into_inner());
+            if *started {
+                return Err(WorkerError::AlreadyStarted);
+            }
+            *started = true;
+        }
+        let result = self.run_inner().await;
+        self.inner.finished.send_replace(true);
+        result
+    }
+
+    async fn run_inner(&self) -> Result<(), WorkerError> {
+        let inner = &self.inner;
+        let opts = &inner.options;
+        let shared = &inner.shared;
+        let mut tasks = tokio::task::JoinSet::new();
+
+        let wft_permits = Arc::new(Semaphore::new(opts.max_concurrent_workflow_tasks));
+        let pool = if inner.workflows.is_empty() {
+            None
+        } else {
+            let pool = Arc::new(pool::Pool::start(
+                opts.workflow_threads,
+                opts.max_cached_workflows,
+                Arc::clone(&inner.workflows),
+                shared.client.namespace().to_string(),
+            )?);
+            let normal = TaskQueue { name: shared.task_queue.clone(), ..Default::default() };
+            let polls = opts.max_concurrent_workflow_task_polls.max(2);
+            let (normal_polls, sticky_polls) = match &shared.sticky_queue {
+                Some(_) => (polls.div_ceil(5), polls - polls.div_ceil(5)),
+                None => (polls, 0),
+            };
+            let queues = std::iter::repeat_n(normal, normal_polls)
+                .chain(shared.sticky_queue.iter().cloned().cycle().take(sticky_polls));
+            for queue in queues {
+                tasks.spawn(workflows::poll_loop(
+                    Arc::clone(shared),
+                    Arc::clone(&pool),
+                    Arc::clone(&wft_permits),
+                    queue,
+                    inner.shutdown.subscribe(),
+                ));
+            }
+            Some(pool)
+        };
+
+        let act_permits = Arc::new(Semaphore::new(opts.max_concurrent_activities));
+        let running: activities::Running = Arc::default();
+        if !shared.activities.is_empty() {
+            for _ in 0..opts.max_concurrent_activity_task_polls.max(1) {
+                tasks.spawn(activities::poll_loop(
+                    Arc::clone(shared),
+                    Arc::clone(&act_permits),
+                    Arc::clone(&running),
+                    inner.shutdown.subscribe(),
+                ));
+            }
+        }
+
+        let mut shutdown = inner.shutdown.subscribe();
+        let _ = shutdown.wait_for(|s| *s).await;
+        while tasks.join_next().await.is_some() {}
+
+        // Tell the server first, so tasks on the sticky queue move to other workers at once.
+        if let Some(sticky) = &shared.sticky_queue {
+            let req = ShutdownWorkerRequest {
+                namespace: shared.client.namespace().to_string(),
+                sticky_task_queue: sticky.name.clone(),
+                identity: shared.client.identity().to_string(),
+                reason: "graceful shutdown".into(),
+                worker_instance_key: shared.instance_key.clone(),
+                task_queue: shared.task_queue.clone(),
+                task_queue_types: vec![TaskQueueType::Workflow as i32],
+                ..Default::default()
+            };
+            if let Err(e) =
+                shared.client.call("ShutdownWorker", req, |mut c, r| async move { c.shutdown_worker(r).await }).await
+            {
+                tracing::debug!(error = %e, "ShutdownWorker failed");
+            }
+        }
+
+        let all_activities = opts.max_concurrent_activities as u32;
+        let graceful =
+            tokio::time::timeout(opts.graceful_shutdown_timeout, act_permits.acquire_many(all_activities)).await;
+        if graceful.is_err() {
+            for ctx in running.lock().unwrap_or_else(|e| e.into_inner()).values() {
+                ctx.cancel();
+            }
+            let _ = act_permits.acquire_many(all_activities).await;
+        }
+        let _ = wft_permits.acquire_many(opts.max_concurrent_workflow_tasks as u32).await;
+        if let Some(pool) = pool {
+            match Arc::try_unwrap(pool) {
+                Ok(pool) => tokio::task::spawn_blocking(move || pool.stop()).await.unwrap_or_default(),
+                Err(_) => tracing::debug!("workflow pool still referenced at shutdown"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops polling, lets work in flight finish (activities up to the graceful shutdown
+    /// timeout, then cancelled), and waits until `run()` has returned.
+    pub async fn shutdown(&self) {
+        self.initiate_shutdown();
+        if !*self.inner.started.lock().unwrap_or_else(|e| e.into_inner()) {
+            return;
+        }
+        let mut finished = self.inner.finished.subscribe();
+        let _ = finished.wait_for(|f| *f).await;
+    }
+
+    /// Starts shutting down without waiting.
+    pub fn initiate_shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+    }
+}

@@ -1,0 +1,273 @@
+//! The workflow threads: each owns the runs pinned to it and the cache of those runs.
+//!
+//! Workflow code is `!Send` and must never touch tokio's reactor or clock, so it runs on
+//! plain threads, one run always on the same thread. Network I/O stays on tokio; tasks come
+//! in and outcomes go out through channels.
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use tokio::sync::oneshot;
+
+use crate::error::{Failure, FailureKind, panic_message};
+use crate::protos::temporal::api::command::v1::Command;
+use crate::protos::temporal::api::common::v1::{Payload, Payloads};
+use crate::protos::temporal::api::enums::v1::{EventType, QueryResultType, WorkflowTaskFailedCause};
+use crate::protos::temporal::api::failure::v1::Failure as ProtoFailure;
+use crate::protos::temporal::api::query::v1::WorkflowQueryResult;
+use crate::protos::temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse;
+use crate::runtime::instance::WorkflowFactory;
+use crate::runtime::run::{RunError, WorkflowRun};
+use crate::workflow::WorkflowInfo;
+
+/// What became of a workflow task.
+pub(crate) enum TaskOutcome {
+    Completed { commands: Vec<Command>, query_results: HashMap<String, WorkflowQueryResult>, cached: bool },
+    Failed { cause: WorkflowTaskFailedCause, failure: ProtoFailure },
+    QueryAnswer(Result<Payload, String>),
+    NeedFullHistory,
+}
+
+enum Message {
+    Task(Box<PollWorkflowTaskQueueResponse>, oneshot::Sender<TaskOutcome>),
+    Evict(String),
+}
+
+pub(crate) type WorkflowTable = Arc<HashMap<&'static str, Arc<dyn WorkflowFactory>>>;
+
+/// The pool of workflow threads.
+pub(crate) struct Pool {
+    senders: Vec<mpsc::Sender<Message>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Pool {
+    pub(crate) fn start(
+        threads: usize,
+        cache_capacity: usize,
+        workflows: WorkflowTable,
+        namespace: String,
+    ) -> std::io::Result<Self> {
+        let per_thread = cache_capacity.div_ceil(threads.max(1));
+        let mut senders = Vec::new();
+        let mut handles = Vec::new();
+        for i in 0..threads.max(1) {
+            let (tx, rx) = mpsc::channel();
+            let (workflows, namespace) = (Arc::clone(&workflows), namespace.clone());
+            let handle = std::thread::Builder::new()
+                .name(format!("temporal-workflow-{i}"))
+                .spawn(move || WorkflowThread { cache: Cache::new(per_thread), workflows, namespace }.serve(rx))?;
+            senders.push(tx);
+            handles.push(handle);
+        }
+        Ok(Self { senders, threads: handles })
+    }
+
+    fn sender(&self, run_id: &str) -> &mpsc::Sender<Message> {
+        let mut h = DefaultHasher::new();
+        run_id.hash(&mut h);
+        &self.senders[(h.finish() % self.senders.len() as u64) as usize]
+    }
+
+    /// Processes a task on the run's thread.
+    pub(crate) async fn process(&self, task: PollWorkflowTaskQueueResponse) -> TaskOutcome {
+        let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
+        let (tx, rx) = oneshot::channel();
+        if self.sender(&run_id).send(Message::Task(Box::new(task), tx)).is_err() {
+            return failed(
+                WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
+                "the workflow thread has stopped".into(),
+                "InternalError",
+            );
+        }
+        rx.await.unwrap_or_else(|_| {
+            failed(
+                WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
+                "the workflow thread dropped the task".into(),
+                "InternalError",
+            )
+        })
+    }
+
+    /// Drops a run from its thread's cache.
+    pub(crate) fn evict(&self, run_id: &str) {
+        let _ = self.sender(run_id).send(Message::Evict(run_id.to_string()));
+    }
+
+    /// Stops the threads (after the tasks already sent).
+    pub(crate) fn stop(self) {
+        drop(self.senders);
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A least-recently-used cache of runs.
+struct Cache {
+    runs: HashMap<String, (WorkflowRun, u64)>,
+    capacity: usize,
+    clock: u64,
+}
+
+impl Cache {
+    fn new(capacity: usize) -> Self {
+        Self { runs: HashMap::new(), capacity, clock: 0 }
+    }
+
+    fn take(&mut self, run_id: &str) -> Option<WorkflowRun> {
+        self.runs.remove(run_id).map(|(r, _)| r)
+    }
+
+    /// Keeps `run`; false when caching is off.
+    fn put(&mut self, run_id: String, run: WorkflowRun) -> bool {
+        if self.capacity == 0 {
+            return false;
+        }
+        if self.runs.len() >= self.capacity {
+            if let Some(oldest) = self.runs.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| k.clone()) {
+                self.runs.remove(&oldest);
+            }
+        }
+        self.clock += 1;
+        self.runs.insert(run_id, (run, self.clock));
+        true
+    }
+}
+
+struct WorkflowThread {
+    cache: Cache,
+    workflows: WorkflowTable,
+    namespace: String,
+}
+
+fn failed(cause: WorkflowTaskFailedCause, message: String, error_type: &str) -> TaskOutcome {
+    let failure = Failure::new(
+        message,
+        FailureKind::Application {
+            error_type: Some(error_type.into()),
+            non_retryable: false,
+            details: Vec::new(),
+            next_retry_delay: None,
+        },
+    );
+    TaskOutcome::Failed { cause, failure: failure.to_proto() }
+}
+
+impl WorkflowThread {
+    fn serve(&mut self, rx: mpsc::Receiver<Message>) {
+        while let Ok(msg) = rx.recv() {
+            match msg {
+                Message::Evict(run_id) => {
+                    self.cache.take(&run_id);
+                }
+                Message::Task(task, reply) => {
+                    let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
+                    let outcome = catch_unwind(AssertUnwindSafe(|| self.process(*task))).unwrap_or_else(|p| {
+                        self.cache.take(&run_id);
+                        failed(
+                            WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
+                            format!("internal error while processing the workflow task: {}", panic_message(p.as_ref())),
+                            "InternalError",
+                        )
+                    });
+                    let _ = reply.send(outcome);
+                }
+            }
+        }
+    }
+
+    fn process(&mut self, task: PollWorkflowTaskQueueResponse) -> TaskOutcome {
+        let exec = task.workflow_execution.clone().unwrap_or_default();
+        let workflow_type = task.workflow_type.as_ref().map(|t| t.name.clone()).unwrap_or_default();
+        let events = task.history.map(|h| h.events).unwrap_or_default();
+        let full = events.first().is_some_and(|e| e.event_type() == EventType::WorkflowExecutionStarted);
+
+        let mut run = if full {
+            self.cache.take(&exec.run_id);
+            let Some(factory) = self.workflows.get(workflow_type.as_str()) else {
+                let known: BTreeSet<&str> = self.workflows.keys().copied().collect();
+                let message = format!(
+                    "Workflow type {workflow_type:?} is not registered on this worker; registered workflow types: {known:?}"
+                );
+                if task.query.is_some() {
+                    return TaskOutcome::QueryAnswer(Err(message));
+                }
+                return failed(WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, message, "NotFoundError");
+            };
+            let info = WorkflowInfo {
+                namespace: self.namespace.clone(),
+                workflow_id: exec.workflow_id.clone(),
+                run_id: exec.run_id.clone(),
+                workflow_type: workflow_type.clone(),
+                attempt: 1,
+                ..WorkflowInfo::default()
+            };
+            WorkflowRun::new(Arc::clone(factory), info)
+        } else {
+            match self.cache.take(&exec.run_id) {
+                Some(run) if events.first().is_none_or(|e| e.event_id <= run.last_event_id() + 1) => run,
+                _ => return TaskOutcome::NeedFullHistory,
+            }
+        };
+
+        let commands = match run.apply_events(&events) {
+            Ok(c) => c,
+            Err(RunError::Gap { .. }) => return TaskOutcome::NeedFullHistory,
+            Err(e) => {
+                let (cause, error_type) = match &e {
+                    RunError::Nondeterminism(_) => {
+                        (WorkflowTaskFailedCause::NonDeterministicError, "NondeterminismError")
+                    }
+                    RunError::Panic(_) => (WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, "Panic"),
+                    _ => (WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, "WorkflowTaskError"),
+                };
+                tracing::warn!(workflow_id = %exec.workflow_id, run_id = %exec.run_id, error = %e, "failing workflow task");
+                return failed(cause, e.to_string(), error_type);
+            }
+        };
+
+        if let Some(q) = &task.query {
+            let args = q.query_args.clone().map(|p| p.payloads).unwrap_or_default();
+            let answer = run.query(&q.query_type, &args);
+            self.cache.put(exec.run_id, run);
+            return TaskOutcome::QueryAnswer(answer);
+        }
+
+        let mut query_results = HashMap::new();
+        for (id, q) in &task.queries {
+            let args = q.query_args.clone().map(|p| p.payloads).unwrap_or_default();
+            let result = match run.query(&q.query_type, &args) {
+                Ok(p) => WorkflowQueryResult {
+                    result_type: QueryResultType::Answered as i32,
+                    answer: Some(Payloads { payloads: vec![p] }),
+                    ..Default::default()
+                },
+                Err(message) => WorkflowQueryResult {
+                    result_type: QueryResultType::Failed as i32,
+                    error_message: message.clone(),
+                    failure: Some(
+                        Failure::new(
+                            message,
+                            FailureKind::Application {
+                                error_type: None,
+                                non_retryable: false,
+                                details: vec![],
+                                next_retry_delay: None,
+                            },
+                        )
+                        .to_proto(),
+                    ),
+                    ..Default::default()
+                },
+            };
+            query_results.insert(id.clone(), result);
+        }
+
+        let cached = !run.is_finished() && self.cache.put(exec.run_id, run);
+        TaskOutcome::Completed { commands, query_results, cached }
+    }
+}

@@ -1,0 +1,227 @@
+//! Polling workflow tasks, completing history pages, and reporting task outcomes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, watch};
+
+use super::Shared;
+use super::pool::{Pool, TaskOutcome};
+use crate::client::{ClientError, LONG_POLL_TIMEOUT, RetryConfig};
+use crate::common::duration_to_proto;
+use crate::protos::temporal::api::common::v1::{Payloads, WorkflowExecution};
+use crate::protos::temporal::api::enums::v1::{QueryResultType, TaskQueueKind};
+use crate::protos::temporal::api::history::v1::History;
+use crate::protos::temporal::api::sdk::v1::WorkflowTaskCompletedMetadata;
+use crate::protos::temporal::api::taskqueue::v1::{StickyExecutionAttributes, TaskQueue};
+use crate::protos::temporal::api::workflowservice::v1::{
+    GetWorkflowExecutionHistoryRequest, PollWorkflowTaskQueueRequest, PollWorkflowTaskQueueResponse,
+    RespondQueryTaskCompletedRequest, RespondWorkflowTaskCompletedRequest, RespondWorkflowTaskFailedRequest,
+};
+
+/// The SDK name recorded in workflow task completions.
+const SDK_NAME: &str = "temporal-rust";
+
+pub(crate) async fn poll_loop(
+    shared: Arc<Shared>,
+    pool: Arc<Pool>,
+    permits: Arc<Semaphore>,
+    queue: TaskQueue,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let permit = tokio::select! {
+            p = Arc::clone(&permits).acquire_owned() => match p { Ok(p) => p, Err(_) => return },
+            _ = shutdown.wait_for(|s| *s) => return,
+        };
+        let req = PollWorkflowTaskQueueRequest {
+            namespace: shared.client.namespace().to_string(),
+            task_queue: Some(queue.clone()),
+            identity: shared.client.identity().to_string(),
+            worker_instance_key: shared.instance_key.clone(),
+            ..Default::default()
+        };
+        let retry = RetryConfig::forever();
+        let polled = tokio::select! {
+            r = shared.client.call_with("PollWorkflowTaskQueue", req, &retry, LONG_POLL_TIMEOUT, true, |mut c, r| async move {
+                c.poll_workflow_task_queue(r).await
+            }) => r,
+            _ = shutdown.wait_for(|s| *s) => return,
+        };
+        match polled {
+            Ok(task) if task.task_token.is_empty() => {}
+            Ok(task) => {
+                let shared = Arc::clone(&shared);
+                let pool = Arc::clone(&pool);
+                tokio::spawn(async move {
+                    handle_task(&shared, &pool, task).await;
+                    drop(permit);
+                });
+            }
+            Err(e) => {
+                tracing::error!(error = %e, queue = %queue.name, "workflow task poll failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+async fn handle_task(shared: &Shared, pool: &Pool, mut task: PollWorkflowTaskQueueResponse) {
+    let execution = task.workflow_execution.clone().unwrap_or_default();
+    if !task.next_page_token.is_empty() {
+        let token = std::mem::take(&mut task.next_page_token);
+        match fetch_history(shared, &execution, token).await {
+            Ok(more) => task.history.get_or_insert_with(History::default).events.extend(more),
+            Err(e) => return fail_for_history(shared, pool, &task, e).await,
+        }
+    }
+    let mut outcome = pool.process(task.clone()).await;
+    if matches!(outcome, TaskOutcome::NeedFullHistory) {
+        match fetch_history(shared, &execution, Vec::new()).await {
+            Ok(events) => {
+                // The poll's own events may be newer than what history returned a moment ago.
+                let polled = task.history.take().map(|h| h.events).unwrap_or_default();
+                let last = events.last().map(|e| e.event_id).unwrap_or(0);
+                let mut all = events;
+                all.extend(polled.into_iter().filter(|e| e.event_id > last));
+                task.history = Some(History { events: all });
+                outcome = pool.process(task.clone()).await;
+            }
+            Err(e) => return fail_for_history(shared, pool, &task, e).await,
+        }
+    }
+    report(shared, pool, &task, outcome).await;
+}
+
+async fn fail_for_history(shared: &Shared, pool: &Pool, task: &PollWorkflowTaskQueueResponse, e: ClientError) {
+    tracing::error!(error = %e, "failed to fetch workflow history");
+    let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.as_str()).unwrap_or_default();
+    pool.evict(run_id);
+    // Leaving the task unanswered lets it time out and be retried with a fresh history.
+    let _ = shared;
+}
+
+async fn fetch_history(
+    shared: &Shared,
+    execution: &WorkflowExecution,
+    mut token: Vec<u8>,
+) -> Result<Vec<crate::protos::temporal::api::history::v1::HistoryEvent>, ClientError> {
+    let mut events = Vec::new();
+    loop {
+        let req = GetWorkflowExecutionHistoryRequest {
+            namespace: shared.client.namespace().to_string(),
+            execution: Some(execution.clone()),
+            next_page_token: token,
+            ..Default::default()
+        };
+        let resp =
+            shared
+                .client
+                .call("GetWorkflowExecutionHistory", req, |mut c, r| async move {
+                    c.get_workflow_execution_history(r).await
+                })
+                .await?;
+        events.extend(resp.history.map(|h| h.events).unwrap_or_default());
+        if resp.next_page_token.is_empty() {
+            return Ok(events);
+        }
+        token = resp.next_page_token;
+    }
+}
+
+async fn report(shared: &Shared, pool: &Pool, task: &PollWorkflowTaskQueueResponse, outcome: TaskOutcome) {
+    let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
+    let namespace = shared.client.namespace().to_string();
+    let identity = shared.client.identity().to_string();
+    let result =
+        match outcome {
+            TaskOutcome::Completed { commands, query_results, cached } => {
+                let sticky_attributes = (cached && shared.sticky_queue.is_some()).then(|| StickyExecutionAttributes {
+                    worker_task_queue: shared.sticky_queue.clone(),
+                    schedule_to_start_timeout: Some(duration_to_proto(shared.sticky_schedule_to_start)),
+                });
+                let req = RespondWorkflowTaskCompletedRequest {
+                    task_token: task.task_token.clone(),
+                    commands,
+                    identity,
+                    namespace,
+                    sticky_attributes,
+                    query_results,
+                    sdk_metadata: Some(WorkflowTaskCompletedMetadata {
+                        sdk_name: SDK_NAME.into(),
+                        sdk_version: env!("CARGO_PKG_VERSION").into(),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                shared
+                    .client
+                    .call("RespondWorkflowTaskCompleted", req, |mut c, r| async move {
+                        c.respond_workflow_task_completed(r).await
+                    })
+                    .await
+                    .map(drop)
+            }
+            TaskOutcome::Failed { cause, failure } => {
+                pool.evict(&run_id);
+                // Only the first attempt is reported: later attempts would fail the same way and
+                // the server retries right away, so they are left to time out instead of spinning.
+                if task.attempt > 1 {
+                    return;
+                }
+                let req = RespondWorkflowTaskFailedRequest {
+                    task_token: task.task_token.clone(),
+                    cause: cause as i32,
+                    failure: Some(failure),
+                    identity,
+                    namespace,
+                    ..Default::default()
+                };
+                shared
+                    .client
+                    .call("RespondWorkflowTaskFailed", req, |mut c, r| async move {
+                        c.respond_workflow_task_failed(r).await
+                    })
+                    .await
+                    .map(drop)
+            }
+            TaskOutcome::QueryAnswer(answer) => {
+                let mut req = RespondQueryTaskCompletedRequest {
+                    task_token: task.task_token.clone(),
+                    namespace,
+                    ..Default::default()
+                };
+                match answer {
+                    Ok(p) => {
+                        req.completed_type = QueryResultType::Answered as i32;
+                        req.query_result = Some(Payloads { payloads: vec![p] });
+                    }
+                    Err(message) => {
+                        req.completed_type = QueryResultType::Failed as i32;
+                        req.error_message = message;
+                    }
+                }
+                shared
+                    .client
+                    .call("RespondQueryTaskCompleted", req, |mut c, r| async move {
+                        c.respond_query_task_completed(r).await
+                    })
+                    .await
+                    .map(drop)
+            }
+            TaskOutcome::NeedFullHistory => {
+                pool.evict(&run_id);
+                Ok(())
+            }
+        };
+    if let Err(e) = result {
+        // The server refused the completion (e.g. new events arrived, or the run ended): the
+        // cached state no longer matches, so replay from history next time.
+        pool.evict(&run_id);
+        tracing::warn!(error = %e, run_id = %run_id, "workflow task completion was not accepted");
+    }
+}
+
+pub(crate) fn sticky_queue(shared_name: &str, sticky_name: String) -> TaskQueue {
+    TaskQueue { name: sticky_name, kind: TaskQueueKind::Sticky as i32, normal_name: shared_name.to_string() }
+}
