@@ -182,6 +182,9 @@ fn orphan_child() {
         started.unwrap_or_else(|e| panic!("{e}"))
     });
     println!("{ORPHAN_PORT_MARK}{}", server.port());
+    // Let the server finish its start-up printing: a server that writes after this process
+    // is gone dies of SIGPIPE, which would pass this test even without the guard.
+    std::thread::sleep(Duration::from_millis(1500));
     if mode.ends_with("sigkill") {
         let _ = Command::new("kill").args(["-KILL", &std::process::id().to_string()]).status();
         std::thread::sleep(Duration::from_secs(30));

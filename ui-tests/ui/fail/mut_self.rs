@@ -1,0 +1,17 @@
+use temporal_sdk::prelude::*;
+
+#[derive(Default)]
+struct W;
+
+#[workflow]
+impl W {
+    #[run]
+    async fn run(&mut self) -> WorkflowResult<()> {
+        Ok(())
+    }
+
+    #[signal]
+    fn poke(&mut self) {}
+}
+
+fn main() {}

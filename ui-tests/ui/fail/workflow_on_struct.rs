@@ -1,0 +1,7 @@
+use temporal_sdk::prelude::*;
+
+#[workflow]
+#[derive(Default)]
+struct W;
+
+fn main() {}

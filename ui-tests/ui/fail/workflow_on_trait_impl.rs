@@ -1,0 +1,12 @@
+use temporal_sdk::prelude::*;
+
+struct W;
+
+#[workflow]
+impl Default for W {
+    fn default() -> Self {
+        W
+    }
+}
+
+fn main() {}
