@@ -1,6 +1,8 @@
 //! Shared helpers of the integration tests: one real Temporal dev server per test binary,
 //! a client per test, unique ids and task queues, and workers that run in the background.
 
+pub mod workflows;
+
 use std::sync::OnceLock;
 
 use temporal_sdk::prelude::*;
@@ -21,9 +23,18 @@ pub fn server() -> &'static TestServer {
     })
 }
 
-/// A client of the shared dev server, in namespace `default`.
+/// The server the tests use: `TEMPORAL_TEST_ADDRESS` when set (an existing server), else the
+/// dev server of this test binary.
+pub fn target() -> String {
+    match std::env::var("TEMPORAL_TEST_ADDRESS") {
+        Ok(address) => address,
+        Err(_) => server().target().to_string(),
+    }
+}
+
+/// A client of the test server, in namespace `default`.
 pub async fn client() -> Client {
-    let target = server().target().to_string();
+    let target = target();
     Client::connect(ClientOptions::new(target)).await.expect("connect to the dev server")
 }
 

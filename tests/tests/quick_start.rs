@@ -1,91 +1,10 @@
 //! The Python README's Quick Start and GreetingWorkflow, in Rust, against a real dev server.
 
-use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
+use integration_tests::workflows::{GreetingWorkflow, SayHello, create_greeting_activity, say_hello};
 use integration_tests::{RunningWorker, client, unique};
-use serde::{Deserialize, Serialize};
 use temporal_sdk::prelude::*;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct GreetingInfo {
-    salutation: String,
-    name: String,
-}
-
-impl Default for GreetingInfo {
-    fn default() -> Self {
-        Self { salutation: "Hello".into(), name: "<unknown>".into() }
-    }
-}
-
-#[activity]
-async fn create_greeting_activity(info: GreetingInfo) -> Result<String, ActivityError> {
-    Ok(format!("{}, {}!", info.salutation, info.name))
-}
-
-#[derive(Default)]
-struct GreetingWorkflow {
-    current_greeting: RefCell<String>,
-    greeting_info: RefCell<GreetingInfo>,
-    info_updated: Cell<bool>,
-    complete: Cell<bool>,
-}
-
-#[workflow]
-impl GreetingWorkflow {
-    #[run]
-    async fn run(&self, name: String) -> WorkflowResult<String> {
-        self.greeting_info.borrow_mut().name = name;
-        loop {
-            let info = self.greeting_info.borrow().clone();
-            let greeting = workflow::execute_activity(
-                create_greeting_activity,
-                info,
-                ActivityOptions::start_to_close(Duration::from_secs(5)),
-            )
-            .await?;
-            *self.current_greeting.borrow_mut() = greeting;
-            workflow::wait_condition(|| self.info_updated.get() || self.complete.get()).await?;
-            if self.complete.get() {
-                return Ok(self.current_greeting.borrow().clone());
-            }
-            self.info_updated.set(false);
-        }
-    }
-
-    #[signal]
-    fn update_salutation(&self, salutation: String) {
-        self.greeting_info.borrow_mut().salutation = salutation;
-        self.info_updated.set(true);
-    }
-
-    #[signal]
-    fn complete_with_greeting(&self) {
-        self.complete.set(true);
-    }
-
-    #[query]
-    fn current_greeting(&self) -> String {
-        self.current_greeting.borrow().clone()
-    }
-}
-
-#[activity]
-async fn say_hello(name: String) -> Result<String, ActivityError> {
-    Ok(format!("Hello, {name}!"))
-}
-
-#[derive(Default)]
-struct SayHello;
-
-#[workflow]
-impl SayHello {
-    #[run]
-    async fn run(&self, name: String) -> WorkflowResult<String> {
-        workflow::execute_activity(say_hello, name, ActivityOptions::schedule_to_close(Duration::from_secs(5))).await
-    }
-}
 
 async fn wait_for_query(handle: &WorkflowHandle<GreetingWorkflow>, expected: &str) {
     for _ in 0..100 {

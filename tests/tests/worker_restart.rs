@@ -1,41 +1,10 @@
 //! A workflow survives its worker: a new worker replays the history and carries on.
 
-use std::cell::Cell;
 use std::time::Duration;
 
+use integration_tests::workflows::{Patient, double};
 use integration_tests::{RunningWorker, client, unique};
 use temporal_sdk::prelude::*;
-
-#[activity]
-async fn double(n: u64) -> Result<u64, ActivityError> {
-    Ok(n * 2)
-}
-
-#[derive(Default)]
-struct Patient {
-    go: Cell<bool>,
-    bonus: Cell<u64>,
-}
-
-#[workflow]
-impl Patient {
-    #[run]
-    async fn run(&self, n: u64) -> WorkflowResult<u64> {
-        let opts = || ActivityOptions::start_to_close(Duration::from_secs(5));
-        let a = workflow::execute_activity(double, n, opts()).await?;
-        // Waits for a signal, then on a timer: the worker is replaced in between.
-        workflow::wait_condition(|| self.go.get()).await?;
-        workflow::sleep(Duration::from_secs(2)).await?;
-        let b = workflow::execute_activity(double, a + self.bonus.get(), opts()).await?;
-        Ok(b)
-    }
-
-    #[signal]
-    fn go(&self, bonus: u64) {
-        self.bonus.set(bonus);
-        self.go.set(true);
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_worker_replays_and_finishes_the_workflow() {

@@ -226,6 +226,10 @@ impl WorkflowThread {
                     _ => (WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, "WorkflowTaskError"),
                 };
                 tracing::warn!(workflow_id = %exec.workflow_id, run_id = %exec.run_id, error = %e, "failing workflow task");
+                if task.query.is_some() {
+                    // A legacy query task is answered, never failed as a workflow task.
+                    return TaskOutcome::QueryAnswer(Err(e.to_string()));
+                }
                 return failed(cause, e.to_string(), error_type);
             }
         };
