@@ -115,18 +115,44 @@ fn expand_fn(activity: &Activity, item_fn: &ItemFn) -> TokenStream {
     let mut call_sig = sig.clone();
     call_sig.ident = Ident::new("call", ident.span());
     let output_ty = quote_spanned!(output.span()=> <#output as #p::ActivityReturn>::Ok);
-    let result = quote!(::core::result::Result<<Self as #p::ActivityDefinition>::Output, #p::ActivityError>);
+    let future = quote_spanned!(output.span()=>
+        #p::BoxFuture<'static, ::core::result::Result<#output_ty, #p::ActivityError>>
+    );
+    // The conversion of the result carries the span of the return type, so that a return type
+    // that is not a `Result` is reported there.
+    let call_ident = Ident::new("call", output.span());
+    // `ActivityResult` converts the error of the result. (Its message repeats the one of
+    // `ActivityReturn`, which reports the same problem at the same place.)
+    let result_trait = quote! {
+        #[diagnostic::on_unimplemented(
+            message = "an activity must return `Result<T, E>`, not `{Self}`",
+            note = "for example `Result<String, ActivityError>`; any `E` convertible into `ActivityError` works"
+        )]
+        trait ActivityResult<T> {
+            fn into_activity_result(self) -> ::core::result::Result<T, #p::ActivityError>;
+        }
+        impl<T, E: ::core::convert::Into<#p::ActivityError>> ActivityResult<T> for ::core::result::Result<T, E> {
+            fn into_activity_result(self) -> ::core::result::Result<T, #p::ActivityError> {
+                ::core::result::Result::map_err(self, ::core::convert::Into::into)
+            }
+        }
+    };
     let execute = if sig.asyncness.is_some() {
         let call = quote_spanned!(output.span()=>
-            ::core::result::Result::map_err(Self::call(#arg).await, ::core::convert::Into::into)
+            ActivityResult::<#output_ty>::into_activity_result(Self::#call_ident(#arg).await)
         );
         quote_spanned!(sig.ident.span()=> ::std::boxed::Box::pin(async move { #call }))
     } else {
         let call = quote_spanned!(output.span()=>
-            ::core::result::Result::map_err(Self::call(#arg), ::core::convert::Into::into)
+            ActivityResult::<#output_ty>::into_activity_result(Self::#call_ident(#arg))
         );
         quote_spanned!(sig.ident.span()=> #p::blocking_activity(move || #call))
     };
+    // The signature of `execute` is checked at its `fn` token: keep that at the return type too.
+    let execute_fn = quote_spanned!(output.span()=> fn);
+    let input_span = activity.input.as_ref().map_or_else(Span::call_site, |ty| ty.span());
+    let input_item = quote_spanned!(input_span=> type Input = #input;);
+    let output_item = quote_spanned!(output.span()=> type Output = #output_ty;);
     let call_doc = [
         format!(
             " Runs the code of the `{name}` activity directly, as a plain function call: no worker, \
@@ -160,8 +186,8 @@ fn expand_fn(activity: &Activity, item_fn: &ItemFn) -> TokenStream {
 
         #(#cfgs)*
         impl #p::ActivityDefinition for #ident {
-            type Input = #input;
-            type Output = #output_ty;
+            #input_item
+            #output_item
 
             fn name(&self) -> &'static str {
                 #name
@@ -170,7 +196,8 @@ fn expand_fn(activity: &Activity, item_fn: &ItemFn) -> TokenStream {
 
         #(#cfgs)*
         impl #p::ActivityImplementation for #ident {
-            fn execute(&self, #param) -> #p::BoxFuture<'static, #result> {
+            #execute_fn execute(&self, #param) -> #future {
+                #result_trait
                 #execute
             }
         }

@@ -132,6 +132,8 @@ struct Handler {
     kind: Kind,
     /// The name registered with the server (signals and queries).
     name: String,
+    /// Where the name comes from: the `name = ".."` literal, or the method name.
+    name_span: Span,
     /// The argument type; `None` when the method takes no argument.
     input: Option<Type>,
     /// The declared return type, when there is one.
@@ -379,6 +381,7 @@ fn check_handler(
     let sig = &method.sig;
     let what = kind.what();
     let ident = &sig.ident;
+    let mut name_span = ident.span();
     let name = match kind {
         Kind::Run => {
             attrs::expect_no_args(
@@ -399,6 +402,7 @@ fn check_handler(
                 Some(name) => (name.value(), name.span()),
                 None => (ident.unraw().to_string(), ident.span()),
             };
+            name_span = span;
             attrs::check_reserved(&name, span, &mut errors);
             if kind == Kind::Query && (name == "__stack_trace" || name == "__enhanced_stack_trace") {
                 errors.at(
@@ -500,7 +504,7 @@ fn check_handler(
     }
     let is_async = method.sig.asyncness.is_some();
     let output = if kind == Kind::Signal && signature::returns_unit(&method.sig) { None } else { output };
-    Ok(Handler { kind, name, input, output, is_async, method })
+    Ok(Handler { kind, name, name_span, input, output, is_async, method })
 }
 
 /// Two signals (or two queries) cannot share a name.
@@ -510,8 +514,8 @@ fn check_unique_names(handlers: &[Handler], errors: &mut Errors) {
             continue;
         }
         if let Some(first) = handlers[..i].iter().find(|h| h.kind == handler.kind && h.name == handler.name) {
-            errors.spanned(
-                handler.ident(),
+            errors.at(
+                handler.name_span,
                 format!(
                     "the {} name `{}` is already used by `{}`: give one of them another name with \
                      `#[{}(name = \"...\")]`",
@@ -594,21 +598,34 @@ fn workflow_impl(
     let run_output = run.output.as_ref().expect("checked");
     let output_ty = quote_spanned!(run_output.span()=> <#run_output as #p::WorkflowReturn>::Ok);
 
+    // Run and init receive the same input. `SameInput` turns a mismatch into one error at
+    // init's argument that says so (instead of a bare "mismatched types").
+    let mut same_input_trait = None;
     let init_fn = match init {
         Some(init) => {
             let init_ident = init.ident();
             let init_ty = init.output.as_ref().expect("checked");
+            let this = quote_spanned!(init_ty.span()=> this);
             match &init.input {
                 Some(init_input) => {
-                    // Run and init take the same input: a mismatch is reported at init's argument.
-                    let call = quote_spanned!(init_input.span()=> Self::#init_ident(input));
-                    let this = quote_spanned!(init_ty.span()=> this);
-                    quote!(|input: #input| -> Self { let this: #init_ty = #call; #this })
+                    same_input_trait = Some(quote! {
+                        #[diagnostic::on_unimplemented(
+                            message = "`#[init]` takes `{T}`, but the workflow input (the argument of the `#[run]` method) is `{Self}`",
+                            label = "`#[init]` and `#[run]` both receive the workflow input: give them the same argument type"
+                        )]
+                        trait SameInput<T> {
+                            fn same_input(self) -> T;
+                        }
+                        impl<T> SameInput<T> for T {
+                            fn same_input(self) -> T {
+                                self
+                            }
+                        }
+                    });
+                    let same = quote_spanned!(init_input.span()=> SameInput::<#init_input>::same_input(input));
+                    quote!(|input: #input| -> Self { let this: #init_ty = Self::#init_ident(#same); #this })
                 }
-                None => {
-                    let this = quote_spanned!(init_ty.span()=> this);
-                    quote!(|_: #input| -> Self { let this: #init_ty = Self::#init_ident(); #this })
-                }
+                None => quote!(|_: #input| -> Self { let this: #init_ty = Self::#init_ident(); #this }),
             }
         }
         None => {
@@ -617,16 +634,37 @@ fn workflow_impl(
         }
     };
 
-    let run_ident = run.hidden_ident();
+    // The conversion of the run method's result carries the span of its return type, so that a
+    // return type that is not a `Result` is reported there.
+    let run_ident = Ident::new(&run.hidden_ident().to_string(), run_output.span());
     let (param, arg) = run.input_param();
+    // `RunResult` converts the error of the run method's result. (Its message repeats the one of
+    // `WorkflowReturn`, which reports the same problem at the same place.)
+    let run_result_trait = quote! {
+        #[diagnostic::on_unimplemented(
+            message = "a workflow `#[run]` method must return `WorkflowResult<T>` (or `Result<T, E>`), not `{Self}`",
+            note = "any `E` convertible into `WorkflowError` works, e.g. `ApplicationError` or `anyhow::Error`"
+        )]
+        trait RunResult<T> {
+            fn into_run_result(self) -> ::core::result::Result<T, #p::WorkflowError>;
+        }
+        impl<T, E: ::core::convert::Into<#p::WorkflowError>> RunResult<T> for ::core::result::Result<T, E> {
+            fn into_run_result(self) -> ::core::result::Result<T, #p::WorkflowError> {
+                ::core::result::Result::map_err(self, ::core::convert::Into::into)
+            }
+        }
+    };
     let call = quote_spanned!(run_output.span()=>
-        ::core::result::Result::map_err(Self::#run_ident(&this #arg).await, ::core::convert::Into::into)
+        RunResult::<#output_ty>::into_run_result(Self::#run_ident(&this #arg).await)
     );
+    let run_future = quote_spanned!(run_output.span()=>
+        #p::LocalBoxFuture<'static, ::core::result::Result<#output_ty, #p::WorkflowError>>
+    );
+    // Checking the run closure against `WorkflowDefinition::new` normalizes the output type at
+    // this path: keep that at the return type too.
+    let new_definition = quote_spanned!(run_output.span()=> #p::WorkflowDefinition::<Self>::new);
     let run_fn = quote! {
-        |this: #p::Rc<Self>, #param| -> #p::LocalBoxFuture<
-            'static,
-            ::core::result::Result<<Self as #p::Workflow>::Output, #p::WorkflowError>,
-        > {
+        |this: #p::Rc<Self>, #param| -> #run_future {
             ::std::boxed::Box::pin(async move { #call })
         }
     };
@@ -644,9 +682,14 @@ fn workflow_impl(
             (Kind::Signal, true) => {
                 let body = match &handler.output {
                     None => quote!(Self::#hidden(&this #arg).await; ::core::result::Result::Ok(())),
-                    Some(output) => quote_spanned!(output.span()=>
-                        ::core::result::Result::map_err(Self::#hidden(&this #arg).await, ::core::convert::Into::into)
-                    ),
+                    Some(output) => {
+                        // A result other than `Result<(), E>` is reported at the return type.
+                        let hidden = Ident::new(&hidden.to_string(), output.span());
+                        quote_spanned!(output.span()=>
+                            let result: ::core::result::Result<(), _> = Self::#hidden(&this #arg).await;
+                            ::core::result::Result::map_err(result, ::core::convert::Into::into)
+                        )
+                    }
                 };
                 quote! {
                     definition.async_signal::<#input>(
@@ -671,14 +714,21 @@ fn workflow_impl(
         })
     });
 
+    // Spanned so that a type that is not serializable is reported at the user's type.
+    let input_span = run.input.as_ref().map_or_else(Span::call_site, |ty| ty.span());
+    let input_item = quote_spanned!(input_span=> type Input = #input;);
+    let output_item = quote_spanned!(run_output.span()=> type Output = #output_ty;);
+
     quote! {
         impl #p::Workflow for #self_ty {
             const NAME: &'static str = #workflow_name;
-            type Input = #input;
-            type Output = #output_ty;
+            #input_item
+            #output_item
 
             fn definition() -> #p::WorkflowDefinition<Self> {
-                let definition = #p::WorkflowDefinition::<Self>::new(#init_fn, #run_fn);
+                #same_input_trait
+                #run_result_trait
+                let definition = #new_definition(#init_fn, #run_fn);
                 #(#registrations)*
                 definition
             }

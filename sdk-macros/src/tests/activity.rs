@@ -74,11 +74,13 @@ fn async_activity_shape() {
     assert_has(&out, "impl ::temporal_sdk::__private::ActivityImplementation for say_hello {");
     assert_has(
         &out,
-        "fn execute(&self, input: String) -> ::temporal_sdk::__private::BoxFuture<'static, ::core::result::Result<<Self as ::temporal_sdk::__private::ActivityDefinition>::Output, ::temporal_sdk::__private::ActivityError>>",
+        "fn execute(&self, input: String) -> ::temporal_sdk::__private::BoxFuture<'static, ::core::result::Result<<Result<String, ActivityError> as ::temporal_sdk::__private::ActivityReturn>::Ok, ::temporal_sdk::__private::ActivityError>>",
     );
     assert_has(
         &out,
-        "::std::boxed::Box::pin(async move { ::core::result::Result::map_err(Self::call(input).await, ::core::convert::Into::into) })",
+        "::std::boxed::Box::pin(async move {
+             ActivityResult::<<Result<String, ActivityError> as ::temporal_sdk::__private::ActivityReturn>::Ok>::into_activity_result(Self::call(input).await)
+         })",
     );
 }
 
@@ -93,7 +95,9 @@ fn blocking_activity_without_input() {
     assert_has(&out, "fn execute(&self, (): ())");
     assert_has(
         &out,
-        "::temporal_sdk::__private::blocking_activity(move || ::core::result::Result::map_err(Self::call(), ::core::convert::Into::into))",
+        "::temporal_sdk::__private::blocking_activity(move ||
+             ActivityResult::<<Result<u32, std::io::Error> as ::temporal_sdk::__private::ActivityReturn>::Ok>::into_activity_result(Self::call())
+         )",
     );
 }
 

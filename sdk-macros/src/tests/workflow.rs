@@ -158,7 +158,8 @@ fn init_with_and_without_input() {
     );
     // init keeps its name and is called with the workflow input
     assert_has(&out, "pub fn new(start: u32) -> Self {");
-    assert_has(&out, "|input: u32| -> Self { let this: Self = Self::new(input); this }");
+    assert_has(&out, "|input: u32| -> Self { let this: Self = Self::new(SameInput::<u32>::same_input(input)); this }");
+    assert_has(&out, "trait SameInput<T> {");
     // the marker keeps the run method's own name
     assert_has(&out, "const go: ::temporal_sdk::__private::RunMethod<Self>");
     assert_has(&out, "async fn __temporal_run(&self, start: u32)");
@@ -198,7 +199,8 @@ fn async_signals() {
     );
     assert_has(
         &out,
-        "::core::result::Result::map_err(Self::__temporal_signal_approve(&this, input).await, ::core::convert::Into::into)",
+        "let result: ::core::result::Result<(), _> = Self::__temporal_signal_approve(&this, input).await;
+         ::core::result::Result::map_err(result, ::core::convert::Into::into)",
     );
     assert_has(&out, "definition.async_signal::<()>(\"poke\"");
     assert_has(&out, "Self::__temporal_signal_poke(&this).await; ::core::result::Result::Ok(())");

@@ -134,6 +134,8 @@ fn default_identity() -> String {
 
 struct Connection {
     channel: Channel,
+    /// Workers in this process that can take a workflow's first task with its start.
+    eager_workers: std::sync::Mutex<Vec<std::sync::Weak<crate::worker::EagerStart>>>,
     identity: String,
     api_key: Option<AsciiMetadataValue>,
     retry: RetryConfig,
@@ -198,7 +200,13 @@ impl Client {
             None => None,
         };
         let client = Client {
-            conn: Arc::new(Connection { channel, identity: options.identity, api_key, retry: options.retry }),
+            conn: Arc::new(Connection {
+                channel,
+                eager_workers: Default::default(),
+                identity: options.identity,
+                api_key,
+                retry: options.retry,
+            }),
             namespace: options.namespace,
         };
         client
@@ -373,10 +381,37 @@ impl Client {
             ..Default::default()
         };
         options.apply(&mut req);
+        let eager = if options.request_eager_start { self.reserve_eager_worker(&options.task_queue) } else { None };
+        req.request_eager_execution = eager.is_some();
         let resp = self
             .call("StartWorkflowExecution", req, |mut c, r| async move { c.start_workflow_execution(r).await })
             .await?;
+        if let (Some((worker, permit)), Some(task)) = (eager, resp.eager_workflow_task) {
+            worker.dispatch(task, permit);
+        }
         Ok(resp.run_id)
+    }
+
+    /// Lets a worker of this process take the first task of workflows started through this
+    /// client on its task queue (eager workflow start).
+    pub(crate) fn register_eager_worker(&self, worker: &Arc<crate::worker::EagerStart>) {
+        let mut workers = self.conn.eager_workers.lock().unwrap_or_else(|e| e.into_inner());
+        workers.retain(|w| w.strong_count() > 0);
+        workers.push(Arc::downgrade(worker));
+    }
+
+    fn reserve_eager_worker(
+        &self,
+        task_queue: &str,
+    ) -> Option<(Arc<crate::worker::EagerStart>, tokio::sync::OwnedSemaphorePermit)> {
+        let workers = self.conn.eager_workers.lock().unwrap_or_else(|e| e.into_inner());
+        workers.iter().filter_map(std::sync::Weak::upgrade).find_map(|w| {
+            if w.namespace() != self.namespace || w.task_queue() != task_queue {
+                return None;
+            }
+            let permit = w.try_reserve()?;
+            Some((w, permit))
+        })
     }
 
     /// A typed handle to an existing workflow (the latest run when `run_id` is `None`).

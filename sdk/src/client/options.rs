@@ -37,6 +37,10 @@ pub struct WorkflowOptions {
     pub cron_schedule: Option<String>,
     /// Delay before the first workflow task.
     pub start_delay: Option<Duration>,
+    /// Hand the first workflow task straight to a worker of this process polling the task
+    /// queue, if one has a free slot (eager workflow start): saves a round trip through the
+    /// server's task queue.
+    pub request_eager_start: bool,
 }
 
 impl WorkflowOptions {
@@ -82,6 +86,12 @@ impl WorkflowOptions {
     /// Sets a start delay.
     pub fn start_delay(mut self, d: Duration) -> Self {
         self.start_delay = Some(d);
+        self
+    }
+
+    /// Asks for eager workflow start.
+    pub fn request_eager_start(mut self, eager: bool) -> Self {
+        self.request_eager_start = eager;
         self
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, watch};
 
 use super::Shared;
 use crate::activity::{ActivityContext, ActivityImplementation, ActivityInfo, CONTEXT};
@@ -93,15 +93,20 @@ fn panic_failure(message: String) -> ActivityError {
 /// The activities running now, so shutdown can cancel them.
 pub(crate) type Running = Arc<Mutex<HashMap<Vec<u8>, Arc<ActivityContext>>>>;
 
-pub(crate) async fn poll_loop(
-    shared: Arc<Shared>,
-    permits: Arc<Semaphore>,
-    running: Running,
-    mut shutdown: watch::Receiver<bool>,
-) {
+/// Runs an activity task (polled, or dispatched eagerly with a workflow task completion) on
+/// its own tokio task, holding its concurrency permit until it is reported.
+pub(crate) fn spawn_activity(shared: &Arc<Shared>, task: PollActivityTaskQueueResponse, permit: OwnedSemaphorePermit) {
+    let shared = Arc::clone(shared);
+    tokio::spawn(async move {
+        run_activity(&shared, task).await;
+        drop(permit);
+    });
+}
+
+pub(crate) async fn poll_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
     loop {
         let permit = tokio::select! {
-            p = Arc::clone(&permits).acquire_owned() => match p { Ok(p) => p, Err(_) => return },
+            p = Arc::clone(&shared.activity_permits).acquire_owned() => match p { Ok(p) => p, Err(_) => return },
             _ = shutdown.wait_for(|s| *s) => return,
         };
         let req = PollActivityTaskQueueRequest {
@@ -120,14 +125,7 @@ pub(crate) async fn poll_loop(
         };
         match polled {
             Ok(task) if task.task_token.is_empty() => {}
-            Ok(task) => {
-                let shared = Arc::clone(&shared);
-                let running = Arc::clone(&running);
-                tokio::spawn(async move {
-                    run_activity(&shared, task, &running).await;
-                    drop(permit);
-                });
-            }
+            Ok(task) => spawn_activity(&shared, task, permit),
             Err(e) => {
                 tracing::error!(error = %e, task_queue = %shared.task_queue, "activity poll failed; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -163,7 +161,8 @@ fn info_from_task(task: &PollActivityTaskQueueResponse, task_queue: &str) -> Act
     }
 }
 
-async fn run_activity(shared: &Arc<Shared>, task: PollActivityTaskQueueResponse, running: &Running) {
+async fn run_activity(shared: &Arc<Shared>, task: PollActivityTaskQueueResponse) {
+    let running = &shared.running;
     let info = info_from_task(&task, &shared.task_queue);
     let token = task.task_token.clone();
     let outcome = match shared.activities.get(info.activity_type.as_str()) {

@@ -57,6 +57,11 @@ pub(crate) struct Shared {
     pub(crate) sticky_schedule_to_start: Duration,
     pub(crate) instance_key: String,
     pub(crate) activities: HashMap<&'static str, Arc<dyn ErasedActivity>>,
+    /// One permit per activity slot; eager dispatch reserves them too.
+    pub(crate) activity_permits: Arc<Semaphore>,
+    pub(crate) running: activities::Running,
+    /// Set once shutdown begins: no new work is taken on.
+    pub(crate) shutting_down: std::sync::atomic::AtomicBool,
 }
 
 struct Inner {
@@ -102,6 +107,9 @@ impl Worker {
             sticky_schedule_to_start: options.sticky_queue_schedule_to_start_timeout,
             instance_key,
             activities,
+            activity_permits: Arc::new(Semaphore::new(options.max_concurrent_activities)),
+            running: Arc::default(),
+            shutting_down: std::sync::atomic::AtomicBool::new(false),
         });
         Ok(Worker {
             inner: Arc::new(Inner {
@@ -142,6 +150,7 @@ impl Worker {
         let mut tasks = tokio::task::JoinSet::new();
 
         let wft_permits = Arc::new(Semaphore::new(opts.max_concurrent_workflow_tasks));
+        let mut eager_start = None;
         let pool = if inner.workflows.is_empty() {
             None
         } else {
@@ -168,25 +177,29 @@ impl Worker {
                     inner.shutdown.subscribe(),
                 ));
             }
+            let eager = Arc::new(EagerStart {
+                shared: Arc::clone(shared),
+                pool: Arc::clone(&pool),
+                permits: Arc::clone(&wft_permits),
+            });
+            shared.client.register_eager_worker(&eager);
+            eager_start = Some(eager);
             Some(pool)
         };
 
-        let act_permits = Arc::new(Semaphore::new(opts.max_concurrent_activities));
-        let running: activities::Running = Arc::default();
+        let act_permits = Arc::clone(&shared.activity_permits);
+        let running = Arc::clone(&shared.running);
         if !shared.activities.is_empty() {
             for _ in 0..opts.max_concurrent_activity_task_polls.max(1) {
-                tasks.spawn(activities::poll_loop(
-                    Arc::clone(shared),
-                    Arc::clone(&act_permits),
-                    Arc::clone(&running),
-                    inner.shutdown.subscribe(),
-                ));
+                tasks.spawn(activities::poll_loop(Arc::clone(shared), inner.shutdown.subscribe()));
             }
         }
 
         let mut shutdown = inner.shutdown.subscribe();
         let _ = shutdown.wait_for(|s| *s).await;
+        shared.shutting_down.store(true, std::sync::atomic::Ordering::SeqCst);
         while tasks.join_next().await.is_some() {}
+        drop(eager_start);
 
         // Tell the server first, so tasks on the sticky queue move to other workers at once.
         if let Some(sticky) = &shared.sticky_queue {
@@ -240,5 +253,43 @@ impl Worker {
     /// Starts shutting down without waiting.
     pub fn initiate_shutdown(&self) {
         self.inner.shutdown.send_replace(true);
+    }
+}
+
+/// A running worker's door for eager workflow start: the client hands it the first workflow
+/// task that came back with a start response.
+pub(crate) struct EagerStart {
+    shared: Arc<Shared>,
+    pool: Arc<pool::Pool>,
+    permits: Arc<Semaphore>,
+}
+
+impl EagerStart {
+    pub(crate) fn namespace(&self) -> &str {
+        self.shared.client.namespace()
+    }
+
+    pub(crate) fn task_queue(&self) -> &str {
+        &self.shared.task_queue
+    }
+
+    /// A free workflow task slot, unless the worker is busy or shutting down.
+    pub(crate) fn try_reserve(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        if self.shared.shutting_down.load(std::sync::atomic::Ordering::SeqCst) {
+            return None;
+        }
+        Arc::clone(&self.permits).try_acquire_owned().ok()
+    }
+
+    /// Processes an eagerly dispatched first workflow task.
+    pub(crate) fn dispatch(
+        self: Arc<Self>,
+        task: crate::protos::temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) {
+        tokio::spawn(async move {
+            workflows::handle_task(&self.shared, &self.pool, task).await;
+            drop(permit);
+        });
     }
 }

@@ -3,10 +3,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, watch};
+use std::sync::atomic::Ordering;
 
-use super::Shared;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+
+use crate::protos::temporal::api::command::v1::{Command, command::Attributes as Cmd};
+
 use super::pool::{Pool, TaskOutcome};
+use super::{Shared, activities};
 use crate::client::{ClientError, LONG_POLL_TIMEOUT, RetryConfig};
 use crate::common::duration_to_proto;
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowExecution};
@@ -66,7 +70,7 @@ pub(crate) async fn poll_loop(
     }
 }
 
-async fn handle_task(shared: &Shared, pool: &Pool, mut task: PollWorkflowTaskQueueResponse) {
+pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: PollWorkflowTaskQueueResponse) {
     let execution = task.workflow_execution.clone().unwrap_or_default();
     if !task.next_page_token.is_empty() {
         let token = std::mem::take(&mut task.next_page_token);
@@ -129,13 +133,14 @@ async fn fetch_history(
     }
 }
 
-async fn report(shared: &Shared, pool: &Pool, task: &PollWorkflowTaskQueueResponse, outcome: TaskOutcome) {
+async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueResponse, outcome: TaskOutcome) {
     let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
     let namespace = shared.client.namespace().to_string();
     let identity = shared.client.identity().to_string();
     let result =
         match outcome {
-            TaskOutcome::Completed { commands, query_results, cached } => {
+            TaskOutcome::Completed { mut commands, query_results, cached } => {
+                let mut reserved = reserve_eager_activities(shared, &mut commands);
                 let sticky_attributes = (cached && shared.sticky_queue.is_some()).then(|| StickyExecutionAttributes {
                     worker_task_queue: shared.sticky_queue.clone(),
                     schedule_to_start_timeout: Some(duration_to_proto(shared.sticky_schedule_to_start)),
@@ -154,13 +159,20 @@ async fn report(shared: &Shared, pool: &Pool, task: &PollWorkflowTaskQueueRespon
                     }),
                     ..Default::default()
                 };
-                shared
+                let response = shared
                     .client
                     .call("RespondWorkflowTaskCompleted", req, |mut c, r| async move {
                         c.respond_workflow_task_completed(r).await
                     })
-                    .await
-                    .map(drop)
+                    .await;
+                response.map(|resp| {
+                    for activity in resp.activity_tasks {
+                        match reserved.pop() {
+                            Some(permit) => activities::spawn_activity(shared, activity, permit),
+                            None => tracing::warn!("the server dispatched more eager activities than were asked for"),
+                        }
+                    }
+                })
             }
             TaskOutcome::Failed { cause, failure } => {
                 pool.evict(&run_id);
@@ -224,4 +236,26 @@ async fn report(shared: &Shared, pool: &Pool, task: &PollWorkflowTaskQueueRespon
 
 pub(crate) fn sticky_queue(shared_name: &str, sticky_name: String) -> TaskQueue {
     TaskQueue { name: sticky_name, kind: TaskQueueKind::Sticky as i32, normal_name: shared_name.to_string() }
+}
+
+/// Asks the server to hand activities scheduled on this worker's own queue straight back in
+/// the completion's response (saving a poll round trip), for as many as there are free
+/// activity slots; returns the slots reserved for them.
+fn reserve_eager_activities(shared: &Shared, commands: &mut [Command]) -> Vec<OwnedSemaphorePermit> {
+    let mut reserved = Vec::new();
+    if shared.shutting_down.load(Ordering::SeqCst) {
+        return reserved;
+    }
+    for command in commands {
+        let Some(Cmd::ScheduleActivityTaskCommandAttributes(a)) = &mut command.attributes else { continue };
+        let ours = a.task_queue.as_ref().is_some_and(|q| q.name == shared.task_queue)
+            && a.activity_type.as_ref().is_some_and(|t| shared.activities.contains_key(t.name.as_str()));
+        if !ours {
+            continue;
+        }
+        let Ok(permit) = Arc::clone(&shared.activity_permits).try_acquire_owned() else { break };
+        a.request_eager_execution = true;
+        reserved.push(permit);
+    }
+    reserved
 }

@@ -1,0 +1,118 @@
+//! End-to-end latency against a real Temporal dev server (started here, or
+//! `TEMPORAL_ADDRESS`): the time from `start_workflow` to its result for a workflow that runs
+//! one activity, with a worker in the same process.
+//!
+//! The baseline measured in the same run is the bare gRPC round trip (`GetSystemInfo`) and a
+//! workflow with no activity, so figures can be read as ratios on any machine.
+//!
+//! ```sh
+//! cargo run --release -p benches --bin e2e -- 100
+//! ```
+
+use std::time::{Duration, Instant};
+
+use benches::Stats;
+use temporal_sdk::prelude::*;
+use temporal_sdk::testing::WorkflowEnvironment;
+
+#[activity]
+async fn echo(s: String) -> Result<String, ActivityError> {
+    Ok(s)
+}
+
+#[derive(Default)]
+struct OneActivity;
+
+#[workflow]
+impl OneActivity {
+    #[run]
+    async fn run(&self, s: String) -> WorkflowResult<String> {
+        workflow::execute_activity(echo, s, ActivityOptions::start_to_close(Duration::from_secs(10))).await
+    }
+}
+
+#[derive(Default)]
+struct NoActivity;
+
+#[workflow]
+impl NoActivity {
+    #[run]
+    async fn run(&self, s: String) -> WorkflowResult<String> {
+        Ok(s)
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100);
+    let env = match std::env::var("TEMPORAL_ADDRESS") {
+        Ok(address) => WorkflowEnvironment::from_client(Client::connect(address).await?),
+        Err(_) => WorkflowEnvironment::start_local().await?,
+    };
+    let client = env.client().clone();
+    let queue = format!("e2e-{}", uuid::Uuid::new_v4().simple());
+    let worker = Worker::new(
+        &client,
+        WorkerOptions::new(&queue).workflow::<OneActivity>().workflow::<NoActivity>().activity(echo),
+    )?;
+    let running = tokio::spawn({
+        let worker = worker.clone();
+        async move { worker.run().await }
+    });
+
+    // Warm up connections and the worker's pollers.
+    for i in 0..5 {
+        client
+            .execute_workflow(
+                OneActivity::run,
+                "warm".into(),
+                WorkflowOptions::new(format!("{queue}-warm-{i}"), &queue),
+            )
+            .await?;
+    }
+
+    let mut rpc = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        client.get_untyped_workflow_handle("no-such-workflow", None).describe().await.ok();
+        rpc.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut none = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = Instant::now();
+        client
+            .execute_workflow(NoActivity::run, "x".into(), WorkflowOptions::new(format!("{queue}-none-{i}"), &queue))
+            .await?;
+        none.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut one = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = Instant::now();
+        client
+            .execute_workflow(OneActivity::run, "x".into(), WorkflowOptions::new(format!("{queue}-one-{i}"), &queue))
+            .await?;
+        one.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut eager = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = Instant::now();
+        let options = WorkflowOptions::new(format!("{queue}-eager-{i}"), &queue).request_eager_start(true);
+        client.execute_workflow(OneActivity::run, "x".into(), options).await?;
+        eager.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (rpc, none, one, eager) = (Stats::new(rpc), Stats::new(none), Stats::new(one), Stats::new(eager));
+    println!("gRPC round trip (DescribeWorkflowExecution, baseline): {}", rpc.summary());
+    println!("workflow with no activity, start to result:           {}", none.summary());
+    println!("workflow with one activity, start to result:          {}", one.summary());
+    println!("one activity, eager workflow start, start to result: {}", eager.summary());
+    println!(
+        "ratios of medians: one-activity / rpc = {:.1}x, one-activity / no-activity = {:.2}x, eager / one-activity = {:.2}x",
+        one.quantile(0.5) / rpc.quantile(0.5),
+        one.quantile(0.5) / none.quantile(0.5),
+        eager.quantile(0.5) / one.quantile(0.5)
+    );
+    worker.shutdown().await;
+    running.await??;
+    env.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! Benchmarks of temporal-sdk: `cargo bench -p benches` (criterion, in-process) and
+//! `cargo run --release -p benches --bin e2e` (end to end against a real dev server).
+
+/// Sorted-sample statistics in milliseconds.
+pub struct Stats {
+    sorted: Vec<f64>,
+}
+
+impl Stats {
+    /// Statistics of samples in milliseconds.
+    pub fn new(mut samples: Vec<f64>) -> Self {
+        samples.sort_by(f64::total_cmp);
+        Self { sorted: samples }
+    }
+
+    /// The `q` quantile (0.5 = median).
+    pub fn quantile(&self, q: f64) -> f64 {
+        if self.sorted.is_empty() {
+            return f64::NAN;
+        }
+        let i = ((self.sorted.len() - 1) as f64 * q).round() as usize;
+        self.sorted[i]
+    }
+
+    /// One line: median, p90, min and max.
+    pub fn summary(&self) -> String {
+        format!(
+            "median {:.2} ms, p90 {:.2} ms, min {:.2} ms, max {:.2} ms (n={})",
+            self.quantile(0.5),
+            self.quantile(0.9),
+            self.quantile(0.0),
+            self.quantile(1.0),
+            self.sorted.len()
+        )
+    }
+}
