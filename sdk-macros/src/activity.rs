@@ -114,9 +114,10 @@ fn expand_fn(activity: &Activity, item_fn: &ItemFn) -> TokenStream {
     };
     let mut call_sig = sig.clone();
     call_sig.ident = Ident::new("call", ident.span());
-    let output_ty = quote_spanned!(output.span()=> <#output as #p::ActivityReturn>::Ok);
+    let po = crate::private(output.span());
+    let output_ty = quote_spanned!(output.span()=> <#output as #po::ActivityReturn>::Ok);
     let future = quote_spanned!(output.span()=>
-        #p::BoxFuture<'static, ::core::result::Result<#output_ty, #p::ActivityError>>
+        #po::BoxFuture<'static, ::core::result::Result<#output_ty, #po::ActivityError>>
     );
     // The conversion of the result carries the span of the return type, so that a return type
     // that is not a `Result` is reported there.
@@ -146,10 +147,17 @@ fn expand_fn(activity: &Activity, item_fn: &ItemFn) -> TokenStream {
         let call = quote_spanned!(output.span()=>
             ActivityResult::<#output_ty>::into_activity_result(Self::#call_ident(#arg))
         );
-        quote_spanned!(sig.ident.span()=> #p::blocking_activity(move || #call))
+        let pi = crate::private(sig.ident.span());
+        quote_spanned!(sig.ident.span()=> #pi::blocking_activity(move || #call))
     };
-    // The signature of `execute` is checked at its `fn` token: keep that at the return type too.
-    let execute_fn = quote_spanned!(output.span()=> fn);
+    // rustc checks the signature of `execute` against the trait at the span of the whole item:
+    // give every token of it the span of the return type, where the other errors point.
+    let execute_fn = quote_spanned! {output.span()=>
+        fn execute(&self, #param) -> #future {
+            #result_trait
+            #execute
+        }
+    };
     let input_span = activity.input.as_ref().map_or_else(Span::call_site, |ty| ty.span());
     let input_item = quote_spanned!(input_span=> type Input = #input;);
     let output_item = quote_spanned!(output.span()=> type Output = #output_ty;);
@@ -196,10 +204,7 @@ fn expand_fn(activity: &Activity, item_fn: &ItemFn) -> TokenStream {
 
         #(#cfgs)*
         impl #p::ActivityImplementation for #ident {
-            #execute_fn execute(&self, #param) -> #future {
-                #result_trait
-                #execute
-            }
+            #execute_fn
         }
     }
 }

@@ -227,6 +227,12 @@ pub fn query(_attr: TokenStream, item: TokenStream) -> TokenStream {
     outside_workflow("query", item)
 }
 
+/// `::temporal_sdk::__private`, the only path generated code uses, with the given span (the
+/// span of a path decides where the compiler reports a failed bound on what it names).
+pub(crate) fn private(span: proc_macro2::Span) -> proc_macro2::TokenStream {
+    quote::quote_spanned!(span=> ::temporal_sdk::__private)
+}
+
 /// `#[workflow]` removes the inner attributes before they expand; one that does expand was
 /// used somewhere else. The item is kept so that the compiler reports nothing else about it.
 fn outside_workflow(keyword: &str, item: TokenStream) -> TokenStream {

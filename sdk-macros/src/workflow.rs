@@ -596,7 +596,8 @@ fn workflow_impl(
     let p = quote!(::temporal_sdk::__private);
     let input = run.input_type();
     let run_output = run.output.as_ref().expect("checked");
-    let output_ty = quote_spanned!(run_output.span()=> <#run_output as #p::WorkflowReturn>::Ok);
+    let po = crate::private(run_output.span());
+    let output_ty = quote_spanned!(run_output.span()=> <#run_output as #po::WorkflowReturn>::Ok);
 
     // Run and init receive the same input. `SameInput` turns a mismatch into one error at
     // init's argument that says so (instead of a bare "mismatched types").
@@ -658,13 +659,14 @@ fn workflow_impl(
         RunResult::<#output_ty>::into_run_result(Self::#run_ident(&this #arg).await)
     );
     let run_future = quote_spanned!(run_output.span()=>
-        #p::LocalBoxFuture<'static, ::core::result::Result<#output_ty, #p::WorkflowError>>
+        #po::LocalBoxFuture<'static, ::core::result::Result<#output_ty, #po::WorkflowError>>
     );
     // Checking the run closure against `WorkflowDefinition::new` normalizes the output type at
     // this path: keep that at the return type too.
-    let new_definition = quote_spanned!(run_output.span()=> #p::WorkflowDefinition::<Self>::new);
-    let run_fn = quote! {
-        |this: #p::Rc<Self>, #param| -> #run_future {
+    let new_definition = quote_spanned!(run_output.span()=> #po::WorkflowDefinition::<Self>::new);
+    // The closure is coerced to `RunFn`, which normalizes the output type at the closure's span.
+    let run_fn = quote_spanned! {run_output.span()=>
+        |this: #po::Rc<Self>, #param| -> #run_future {
             ::std::boxed::Box::pin(async move { #call })
         }
     };

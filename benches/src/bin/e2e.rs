@@ -50,6 +50,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(_) => WorkflowEnvironment::start_local().await?,
     };
     let client = env.client().clone();
+    let target = match (env.target(), std::env::var("TEMPORAL_ADDRESS")) {
+        (Some(t), _) => t.to_string(),
+        (None, Ok(a)) => a,
+        (None, Err(_)) => unreachable_target(),
+    };
     let queue = format!("e2e-{}", uuid::Uuid::new_v4().simple());
     let worker = Worker::new(
         &client,
@@ -111,8 +116,44 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         one.quantile(0.5) / none.quantile(0.5),
         eager.quantile(0.5) / one.quantile(0.5)
     );
+    if let Ok(python) = std::env::var("E2E_PYTHON") {
+        python_baseline(&python, &target, n, one.quantile(0.5), eager.quantile(0.5)).await?;
+    }
     worker.shutdown().await;
     running.await??;
     env.shutdown().await;
+    Ok(())
+}
+
+fn unreachable_target() -> String {
+    // from_client is only used with TEMPORAL_ADDRESS set, so a target is always known.
+    "127.0.0.1:7233".to_string()
+}
+
+/// Runs the same workflow with the Python SDK (`E2E_PYTHON=/path/to/python` with `temporalio`
+/// installed) against the same server, and prints our medians as ratios of Python's.
+async fn python_baseline(
+    python: &str,
+    target: &str,
+    n: usize,
+    ours: f64,
+    ours_eager: f64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/one_activity.py");
+    let out = tokio::process::Command::new(python).arg(script).arg(target).arg(n.to_string()).output().await?;
+    if !out.status.success() {
+        return Err(format!("python baseline failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let value = |key: &str| -> Option<f64> {
+        text.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.trim().parse().ok())
+    };
+    let (Some(py), Some(py_eager)) = (value("median_ms "), value("eager_median_ms ")) else {
+        return Err(format!("unexpected python output: {text}").into());
+    };
+    println!(
+        "python SDK, one activity, start to result:          median {py:.2} ms; eager start median {py_eager:.2} ms"
+    );
+    println!("ratios rust / python: plain {:.2}x, eager {:.2}x", ours / py, ours_eager / py_eager);
     Ok(())
 }
