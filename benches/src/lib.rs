@@ -1,5 +1,7 @@
 //! Benchmarks of temporal-sdk: `cargo bench -p benches` (criterion, in-process) and
-//! `cargo run --release -p benches --bin e2e` (end to end against a real dev server).
+//! `cargo run --release -p benches --bin e2e` (end to end against a real dev server), and
+//! `cargo run --release -p benches --bin activities` (heartbeat throughput and activity round
+//! trips against a real dev server).
 
 /// Sorted-sample statistics in milliseconds.
 pub struct Stats {

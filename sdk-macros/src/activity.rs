@@ -70,8 +70,9 @@ fn check(args: &NameArgs, item_fn: &ItemFn, errors: &mut Errors) -> Option<Activ
     signature::check_plain(sig, "an activity", errors);
     signature::check_no_self(
         sig,
-        "an activity is a free function and takes no `self`: move it out of the `impl` block and pass \
-         what it needs as its argument",
+        "an `#[activity]` function takes no `self`: for activities that share state (a connection pool, a \
+         client), put `#[activities]` on the `impl` block, whose `#[activity]` methods take `&self`; otherwise \
+         move the function out of the `impl` block",
         errors,
     );
     let input = signature::single_input(sig, "an activity", errors).map(|arg| (*arg.ty).clone());
@@ -122,39 +123,26 @@ fn expand_fn(activity: &Activity, item_fn: &ItemFn) -> TokenStream {
     // The conversion of the result carries the span of the return type, so that a return type
     // that is not a `Result` is reported there.
     let call_ident = Ident::new("call", output.span());
-    // `ActivityResult` converts the error of the result. (Its message repeats the one of
-    // `ActivityReturn`, which reports the same problem at the same place.)
-    let result_trait = quote! {
-        #[diagnostic::on_unimplemented(
-            message = "an activity must return `Result<T, E>`, not `{Self}`",
-            note = "for example `Result<String, ActivityError>`; any `E` convertible into `ActivityError` works"
-        )]
-        trait ActivityResult<T> {
-            fn into_activity_result(self) -> ::core::result::Result<T, #p::ActivityError>;
-        }
-        impl<T, E: ::core::convert::Into<#p::ActivityError>> ActivityResult<T> for ::core::result::Result<T, E> {
-            fn into_activity_result(self) -> ::core::result::Result<T, #p::ActivityError> {
-                ::core::result::Result::map_err(self, ::core::convert::Into::into)
-            }
-        }
-    };
     let execute = if sig.asyncness.is_some() {
         let call = quote_spanned!(output.span()=>
-            ActivityResult::<#output_ty>::into_activity_result(Self::#call_ident(#arg).await)
+            #po::ActivityReturn::into_result(Self::#call_ident(#arg).await)
         );
         quote_spanned!(sig.ident.span()=> ::std::boxed::Box::pin(async move { #call }))
     } else {
         let call = quote_spanned!(output.span()=>
-            ActivityResult::<#output_ty>::into_activity_result(Self::#call_ident(#arg))
+            #po::ActivityReturn::into_result(Self::#call_ident(#arg))
         );
+        // Only the path carries the user's span (a value that is not `Send` is reported at the
+        // function's name); the closure is macro code, which lints such as clippy's leave alone.
         let pi = crate::private(sig.ident.span());
-        quote_spanned!(sig.ident.span()=> #pi::blocking_activity(move || #call))
+        quote!(#pi::blocking_activity(move || #call))
     };
     // rustc checks the signature of `execute` against the trait at the span of the whole item:
     // give every token of it the span of the return type, where the other errors point.
     let execute_fn = quote_spanned! {output.span()=>
+        // The size of `ActivityError` is the SDK's business, not the user's.
+        #[allow(clippy::result_large_err)]
         fn execute(&self, #param) -> #future {
-            #result_trait
             #execute
         }
     };

@@ -7,6 +7,7 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Meta, Token};
 
 /// Collects `syn::Error`s; they are combined into one error that expands to several
@@ -47,38 +48,59 @@ impl Errors {
     }
 }
 
-/// The arguments that `#[workflow]`, `#[activity]`, `#[signal]` and `#[query]` accept:
-/// nothing, or `name = "..."`.
+/// The arguments that `#[workflow]`, `#[activity]`, `#[signal]`, `#[query]` and `#[update]`
+/// accept: nothing, `name = "..."`, and, for some, flags such as `dynamic`.
 #[derive(Default)]
 pub(crate) struct NameArgs {
     pub(crate) name: Option<LitStr>,
+    /// The flags given (`dynamic`, `unrestricted`), with the span of each.
+    pub(crate) flags: Vec<(String, proc_macro2::Span)>,
 }
 
 impl NameArgs {
     /// Parses the tokens inside the parentheses of `#[kw(...)]` (`kw` is `workflow`, `signal`
-    /// ...). Problems are pushed to `errors`; the arguments that parsed are returned.
+    /// ...), which takes `name = ".."` only. Problems are pushed to `errors`; the arguments that
+    /// parsed are returned.
     pub(crate) fn parse(tokens: TokenStream, kw: &str, errors: &mut Errors) -> Self {
+        Self::parse_with_flags(tokens, kw, &[], errors)
+    }
+
+    /// Like [`NameArgs::parse`], for an attribute that also takes the bare words in `flags`.
+    pub(crate) fn parse_with_flags(tokens: TokenStream, kw: &str, flags: &[&str], errors: &mut Errors) -> Self {
         let mut args = NameArgs::default();
         if tokens.is_empty() {
             return args;
         }
+        let accepted = accepted_args(flags);
         let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
             Ok(metas) => metas,
             Err(error) => {
-                errors.push(syn::Error::new(
-                    error.span(),
-                    format!("{error}: `#[{kw}]` takes no arguments or `name = \"...\"`"),
-                ));
+                let takes = if flags.is_empty() { "no arguments or `name = \"...\"`".to_string() } else { accepted };
+                errors.push(syn::Error::new(error.span(), format!("{error}: `#[{kw}]` takes {takes}")));
                 return args;
             }
         };
         for meta in metas {
+            if let Meta::Path(path) = &meta
+                && let Some(flag) = flags.iter().find(|flag| path.is_ident(flag))
+            {
+                if args.has(flag) {
+                    errors.spanned(path, format!("`{flag}` is given twice: keep one"));
+                } else {
+                    args.flags.push((flag.to_string(), path.span()));
+                }
+                continue;
+            }
             if !meta.path().is_ident("name") {
                 let path = meta.path().to_token_stream().to_string().replace(' ', "");
-                errors.spanned(
-                    meta.path(),
-                    format!("unknown argument `{path}` of `#[{kw}]`: the only argument is `name = \"...\"`"),
-                );
+                let message = match flags.iter().find(|flag| meta.path().is_ident(flag)) {
+                    Some(flag) => format!("`{flag}` takes no value: write `#[{kw}({flag})]`"),
+                    None if flags.is_empty() => {
+                        format!("unknown argument `{path}` of `#[{kw}]`: the only argument is `name = \"...\"`")
+                    }
+                    None => format!("unknown argument `{path}` of `#[{kw}]`: the arguments are {accepted}"),
+                };
+                errors.spanned(meta.path(), message);
                 continue;
             }
             let literal = match &meta {
@@ -105,16 +127,32 @@ impl NameArgs {
         args
     }
 
-    /// The arguments of an attribute found on an item (`#[signal]`, `#[signal(name = "x")]`).
-    pub(crate) fn from_attribute(attr: &Attribute, kw: &str, errors: &mut Errors) -> Self {
+    /// Whether the flag `flag` was given.
+    pub(crate) fn has(&self, flag: &str) -> bool {
+        self.flags.iter().any(|(f, _)| f == flag)
+    }
+
+    /// The arguments of an attribute found on an item (`#[signal]`, `#[signal(name = "x")]`,
+    /// `#[signal(dynamic)]`).
+    pub(crate) fn from_attribute(attr: &Attribute, kw: &str, flags: &[&str], errors: &mut Errors) -> Self {
         match &attr.meta {
             Meta::Path(_) => NameArgs::default(),
-            Meta::List(list) => NameArgs::parse(list.tokens.clone(), kw, errors),
+            Meta::List(list) => NameArgs::parse_with_flags(list.tokens.clone(), kw, flags, errors),
             Meta::NameValue(nv) => {
                 errors.spanned(nv, format!("write `#[{kw}]` or `#[{kw}(name = \"...\")]`"));
                 NameArgs::default()
             }
         }
+    }
+}
+
+/// "`name = "..."` and `dynamic`", for messages.
+fn accepted_args(flags: &[&str]) -> String {
+    let mut all = vec!["`name = \"...\"`".to_string()];
+    all.extend(flags.iter().map(|flag| format!("`{flag}`")));
+    match all.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => all.concat(),
     }
 }
 
@@ -171,6 +209,29 @@ mod tests {
         assert!(errors[2].contains("unknown argument `color`"));
         assert!(errors[3].contains("string literal"));
         assert!(errors[4].contains("string literal"));
+    }
+
+    #[test]
+    fn accepts_flags_where_allowed() {
+        let mut errors = Errors::default();
+        let args = NameArgs::parse_with_flags(quote!(dynamic, name = "x"), "signal", &["dynamic"], &mut errors);
+        assert!(errors.is_empty());
+        assert!(args.has("dynamic"));
+        assert_eq!(args.name.map(|n| n.value()).as_deref(), Some("x"));
+
+        let args = NameArgs::parse_with_flags(
+            quote!(dynamic, dynamic, dynamic = true, strange),
+            "signal",
+            &["dynamic"],
+            &mut errors,
+        );
+        assert!(args.has("dynamic"));
+        let messages: Vec<String> =
+            errors.into_error().map(|e| e.into_iter().map(|e| e.to_string()).collect()).unwrap_or_default();
+        assert_eq!(messages.len(), 3, "{messages:#?}");
+        assert!(messages[0].contains("`dynamic` is given twice"));
+        assert!(messages[1].contains("`dynamic` takes no value"));
+        assert!(messages[2].contains("the arguments are `name = \"...\"` and `dynamic`"), "{messages:?}");
     }
 
     #[test]

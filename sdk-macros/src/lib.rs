@@ -1,5 +1,6 @@
-//! Procedural macros of `temporal-sdk`: `#[workflow]` (with `#[run]`, `#[init]`, `#[signal]`
-//! and `#[query]` inside) and `#[activity]`.
+//! Procedural macros of `temporal-sdk`: `#[workflow]` (with `#[run]`, `#[init]`, `#[signal]`,
+//! `#[query]`, `#[update]` and `#[update_validator]` inside), `#[activity]`, and
+//! `#[activities]` (with `#[activity]` methods inside).
 //!
 //! Use them through `temporal_sdk` (`use temporal_sdk::prelude::*;`), never from this crate
 //! directly: the generated code refers to `::temporal_sdk::__private`, so a user's crate needs
@@ -10,6 +11,7 @@
 
 use proc_macro::TokenStream;
 
+mod activities;
 mod activity;
 mod attrs;
 mod signature;
@@ -27,26 +29,60 @@ mod workflow;
 /// - any number of `#[signal]` handlers: `fn NAME(&self[, input: I])`, or
 ///   `async fn NAME(&self[, input: I])` returning nothing or `Result<(), E>` (an async signal
 ///   handler runs beside the run method and may await activities and timers);
-/// - any number of `#[query]` handlers: `fn NAME(&self[, input: I]) -> O` (never `async`).
+/// - any number of `#[query]` handlers: `fn NAME(&self[, input: I]) -> O` (never `async`);
+/// - any number of `#[update]` handlers: `fn NAME(&self[, input: I]) -> R` or
+///   `async fn NAME(&self[, input: I]) -> R`, where `R` is `WorkflowResult<O>` or any
+///   `Result<O, E>` with `E: Into<WorkflowError>` (an error fails the update, not the workflow);
+/// - for any update, one `#[update_validator(UPDATE_METHOD)]`: `fn NAME(&self[, input: &I]) ->
+///   Result<(), E>`, never `async`, run before the update is accepted (an error rejects it);
+/// - at most one dynamic handler of each kind, for the names that have no handler of their own:
+///   `#[signal(dynamic)] fn NAME(&self, name: String, args: Vec<RawValue>)`,
+///   `#[query(dynamic)] fn NAME(&self, name: String, args: Vec<RawValue>) -> O`,
+///   `#[update(dynamic)] async fn NAME(&self, name: String, args: Vec<RawValue>) -> R` (its validator
+///   takes `(&self, name: &str, args: &[RawValue])`).
 ///
 /// Handlers take `&self`: the run method and the handlers share one instance, so state that
 /// changes lives in `Cell`/`RefCell` fields. A handler takes at most one argument (use a struct
 /// or a tuple for more). Arguments and results cross the wire, so they are owned serde types.
 ///
 /// `#[workflow(name = "Other")]` sets the workflow type name registered with the server (the
-/// Rust type name by default); `#[signal(name = "..")]` and `#[query(name = "..")]` do the same
-/// for handlers (the method name by default).
+/// Rust type name by default); `#[signal(name = "..")]`, `#[query(name = "..")]` and
+/// `#[update(name = "..")]` do the same for handlers (the method name by default).
+/// `#[workflow(dynamic)]` makes the dynamic workflow, which a worker runs for every workflow type
+/// it has no other workflow for: its run method takes `args: Vec<RawValue>`.
+///
+/// # Determinism
+///
+/// The code of every method in the block (handlers and helpers) is checked for well-known calls
+/// that give another outcome when the workflow replays, each a compile error that names the
+/// deterministic alternative: the clock (`SystemTime::now`, `Instant::now`, `chrono::Utc::now`
+/// -> `workflow::now()`), sleeping (`std::thread::sleep`, `tokio::time::sleep` ->
+/// `workflow::sleep`), threads and tasks (`std::thread::spawn`, `tokio::spawn` ->
+/// `workflow::join!`/`workflow::select!`), `tokio::select!` (-> `workflow::select!`),
+/// randomness (`rand::random`, `thread_rng`, `rand::rng` -> `workflow::random()`;
+/// `Uuid::new_v4` -> `workflow::uuid4()`), and file, network, process and environment access
+/// (`std::fs`, `std::net`, `std::env::var` -> an activity). The check matches paths as written,
+/// so a renaming import (`use std::time::SystemTime as Clock`) or a helper function outside the
+/// block escapes it. Put `#[allow_nondeterministic]` on a method or a statement that you vouch
+/// for, or write `#[workflow(unrestricted)]` to turn the check off for the block.
 ///
 /// # What it generates
 ///
-/// Each `#[run]`, `#[signal]` and `#[query]` method is replaced by an associated constant of the
-/// same name, visibility and documentation: a typed *marker* that clients pass around
-/// (`Greeting::run: RunMethod<Greeting>`, `Greeting::update_salutation:
+/// Each `#[run]`, `#[signal]`, `#[query]` and `#[update]` method is replaced by an associated
+/// constant of the same name, visibility and documentation: a typed *marker* that clients pass
+/// around (`Greeting::run: RunMethod<Greeting>`, `Greeting::update_salutation:
 /// SignalMethod<Greeting, String>`, `Greeting::current_salutation: QueryMethod<Greeting, (),
-/// String>`). The method itself stays, body untouched, under a hidden name, so it can no longer
-/// be called as `self.update_salutation(..)`: put code that a handler and the run method share
-/// in a plain method. The `#[init]` constructor keeps its name. Then the macro implements
+/// String>`, `Cart::add_item: UpdateMethod<Cart, Item, u32>`). The method itself stays, body
+/// untouched, under a hidden name, so it can no longer be called as `self.update_salutation(..)`:
+/// put code that a handler and the run method share in a plain method. The `#[init]`
+/// constructor, validators and dynamic handlers keep their names. Then the macro implements
 /// `Workflow` for the type (its name, input and output types, and a table of handlers).
+///
+/// A `WorkflowHandle<Greeting>` also gets one method per signal, query and update:
+/// `handle.update_salutation("Aloha".into()).await?`, `handle.current_salutation().await?`. They
+/// are methods of a trait object that the handle derefs to, so nothing is added to your module;
+/// a handler named like a method of the handle itself (`cancel`, `result`, `signal` ...) is
+/// reached through its marker only.
 ///
 /// # Example
 ///
@@ -94,8 +130,9 @@ mod workflow;
 ///
 /// Misuse is a compile error that points at the offending method: no `#[run]` or two of them,
 /// a run method that is not `async`, `&mut self` or a missing `&self`, more than one argument, an
-/// `async` query, a synchronous signal returning a value, borrowed argument types, generic
-/// handlers, and so on.
+/// `async` query or validator, a synchronous signal returning a value, an update that does not
+/// return a `Result`, a validator of an unknown update or with another input type, a dynamic
+/// handler with another signature, borrowed argument types, generic handlers, and so on.
 #[proc_macro_attribute]
 pub fn workflow(attr: TokenStream, item: TokenStream) -> TokenStream {
     workflow::expand(attr.into(), item.into()).into()
@@ -187,8 +224,9 @@ pub fn init(_attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Marks a signal handler, inside a `#[workflow]` impl block: `fn NAME(&self[, input: I])`, or
 /// `async fn NAME(&self[, input: I])` returning nothing or `Result<(), E>`.
-/// `#[signal(name = "..")]` sets the signal name (the method name by default).
-/// See [`macro@workflow`].
+/// `#[signal(name = "..")]` sets the signal name (the method name by default);
+/// `#[signal(dynamic)]` makes the handler of every signal without a handler of its own:
+/// `fn NAME(&self, name: String, args: Vec<RawValue>)`. See [`macro@workflow`].
 ///
 /// ```ignore
 /// #[signal]
@@ -211,8 +249,9 @@ pub fn signal(_attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Marks a query handler, inside a `#[workflow]` impl block: `fn NAME(&self[, input: I]) -> O`,
-/// never `async`. `#[query(name = "..")]` sets the query name (the method name by default).
-/// See [`macro@workflow`].
+/// never `async`. `#[query(name = "..")]` sets the query name (the method name by default);
+/// `#[query(dynamic)]` makes the handler of every query without a handler of its own:
+/// `fn NAME(&self, name: String, args: Vec<RawValue>) -> O`. See [`macro@workflow`].
 ///
 /// ```ignore
 /// #[query]
@@ -225,6 +264,92 @@ pub fn signal(_attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn query(_attr: TokenStream, item: TokenStream) -> TokenStream {
     outside_workflow("query", item)
+}
+
+/// Marks an update handler, inside a `#[workflow]` impl block: `fn NAME(&self[, input: I]) ->
+/// R` or `async fn NAME(&self[, input: I]) -> R`, where `R` is `WorkflowResult<O>` or any
+/// `Result<O, E>` with `E: Into<WorkflowError>`. An update may change state and await
+/// activities and timers; its result goes back to the client, and an error fails the update,
+/// not the workflow. `#[update(name = "..")]` sets the update name (the method name by default);
+/// `#[update(dynamic)]` makes the handler of every update name without a handler of its own:
+/// `async fn NAME(&self, name: String, args: Vec<RawValue>) -> R`. See [`macro@workflow`].
+///
+/// ```ignore
+/// #[update]
+/// async fn add_item(&self, item: String) -> WorkflowResult<u32> {
+///     self.items.borrow_mut().push(item);
+///     Ok(self.items.borrow().len() as u32)
+/// }
+///
+/// // client side
+/// let count: u32 = handle.execute_update(Cart::add_item, "tea".to_string()).await?;
+/// ```
+///
+/// On its own (outside a `#[workflow]` impl block) it is a compile error.
+#[proc_macro_attribute]
+pub fn update(_attr: TokenStream, item: TokenStream) -> TokenStream {
+    outside_workflow("update", item)
+}
+
+/// Marks the validator of an update, inside a `#[workflow]` impl block:
+/// `#[update_validator(UPDATE_METHOD)] fn NAME(&self[, input: &I]) -> Result<(), E>`, never
+/// `async`, where `UPDATE_METHOD` is the Rust name of the `#[update]` method and `I` its input.
+/// It runs before the update is accepted and must not change state: `Ok(())` accepts the
+/// update, an error rejects it (the update handler does not run, and nothing is written to
+/// history). The validator of a dynamic update takes `(&self, name: &str, args: &[RawValue])`.
+/// The method keeps its name. See [`macro@workflow`].
+///
+/// ```ignore
+/// #[update_validator(add_item)]
+/// fn validate_add_item(&self, item: &String) -> Result<(), ApplicationError> {
+///     if item.is_empty() {
+///         return Err(ApplicationError::new("an item needs a name"));
+///     }
+///     Ok(())
+/// }
+/// ```
+///
+/// On its own (outside a `#[workflow]` impl block) it is a compile error.
+#[proc_macro_attribute]
+pub fn update_validator(_attr: TokenStream, item: TokenStream) -> TokenStream {
+    outside_workflow("update_validator", item)
+}
+
+/// Makes activities out of the `#[activity]` methods of an inherent `impl` block: activities
+/// that share one value, such as a connection pool or a client.
+///
+/// Each method takes `&self` and zero or one argument, is `async` or not (a blocking activity,
+/// run on the worker's activity executor), and returns `Result<T, E>` (any
+/// `E: Into<ActivityError>`); `#[activity(name = "..")]` sets the activity type name (the method
+/// name by default). The method is replaced by a marker constant of the same name that workflow
+/// code schedules like a function marked `#[activity]`; `WorkerOptions::activities(Arc<T>)`
+/// registers every method of the block, all running on that one value.
+///
+/// ```ignore
+/// struct Database {
+///     pool: Pool,
+/// }
+///
+/// #[activities]
+/// impl Database {
+///     #[activity]
+///     async fn load(&self, id: u64) -> Result<Order, ActivityError> {
+///         Ok(self.pool.get(id).await?)
+///     }
+/// }
+///
+/// // in a workflow
+/// let order = workflow::execute_activity(Database::load, 7, options).await?;
+/// // in a worker
+/// let options = WorkerOptions::new("orders").activities(Arc::new(Database { pool }));
+/// // in a unit test: the method's code, on a value of your own
+/// let order = Database::load.call(&Arc::new(database), 7).await?;
+/// ```
+///
+/// The type must be `Send + Sync + 'static` (activities run concurrently on worker threads).
+#[proc_macro_attribute]
+pub fn activities(attr: TokenStream, item: TokenStream) -> TokenStream {
+    activities::expand(attr.into(), item.into()).into()
 }
 
 /// `::temporal_sdk::__private`, the only path generated code uses, with the given span (the

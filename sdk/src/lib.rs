@@ -50,7 +50,7 @@ pub use temporal_sdk_protos as protos;
 
 pub use client::{Client, ClientOptions, WorkflowHandle, WorkflowOptions};
 pub use common::RetryPolicy;
-pub use temporal_sdk_macros::{activity, init, query, run, signal, workflow};
+pub use temporal_sdk_macros::{activities, activity, init, query, run, signal, update, update_validator, workflow};
 pub use worker::{Worker, WorkerOptions};
 
 /// Everything a typical workflow, activity or client program uses.
@@ -58,19 +58,29 @@ pub mod prelude {
     pub use crate::activity::{self, ActivityDefinition};
     pub use crate::client::{Client, ClientError, ClientOptions, WorkflowHandle, WorkflowOptions};
     pub use crate::common::RetryPolicy;
+    pub use crate::converter::RawValue;
     pub use crate::error::{ActivityError, ApplicationError, Failure, WorkflowError, WorkflowResult};
     pub use crate::worker::{Worker, WorkerOptions};
     pub use crate::workflow::{self, ActivityOptions, Workflow};
-    pub use temporal_sdk_macros::{activity, init, query, run, signal, workflow};
+    pub use temporal_sdk_macros::{activities, activity, init, query, run, signal, update, update_validator, workflow};
 }
 
 /// Used by the code that the macros generate; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::activity::{ActivityDefinition, ActivityImplementation, ActivityReturn};
+    pub use crate::activity::{
+        ActivityDefinition, ActivityImplementation, ActivityMethod, ActivityMethods, ActivityReturn, BoundActivity,
+    };
+    pub use crate::client::{ClientError, HandleMethods, WorkflowHandle};
+    pub use crate::converter::{PayloadError, RawValue};
     pub use crate::error::{ActivityError, WorkflowError, WorkflowResult};
+    pub use crate::protos::temporal::api::common::v1::Payload;
     pub use crate::worker::blocking_activity;
-    pub use crate::workflow::{QueryMethod, RunMethod, SignalMethod, Workflow, WorkflowDefinition, WorkflowReturn};
+    pub use crate::workflow::definition::raw_input;
+    pub use crate::workflow::{
+        QueryMethod, RunMethod, SignalMethod, UpdateMethod, Workflow, WorkflowDefinition, WorkflowReturn,
+    };
     pub use futures::future::{BoxFuture, LocalBoxFuture};
     pub use std::rc::Rc;
+    pub use std::sync::Arc;
 }

@@ -1,7 +1,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{assert_errors, messages, pretty};
+use super::{assert_errors, assert_has, messages, pretty};
 use crate::activity::expand_checked;
 
 fn expand_ok(attr: TokenStream, item: TokenStream) -> String {
@@ -15,18 +15,6 @@ fn expand_err(attr: TokenStream, item: TokenStream) -> Vec<String> {
     let (tokens, errors) = expand_checked(attr, item);
     pretty(&tokens);
     messages(errors)
-}
-
-#[track_caller]
-fn assert_has(haystack: &str, needle: &str) {
-    let squash = |s: &str| {
-        let mut squashed = s.split_whitespace().collect::<String>();
-        for (from, to) in [(",)", ")"), (",>", ">"), (",|", "|"), (",}", "}")] {
-            squashed = squashed.replace(from, to);
-        }
-        squashed
-    };
-    assert!(squash(haystack).contains(&squash(needle)), "expansion lacks {needle:?}:\n{haystack}");
 }
 
 fn say_hello() -> TokenStream {

@@ -26,3 +26,16 @@ fn assert_errors(errors: &[String], expected: &[&str]) {
         assert!(error.contains(fragment), "error {error:?} does not contain {fragment:?}\nall: {errors:#?}");
     }
 }
+
+/// Whitespace-insensitive "contains" (and blind to trailing commas), for generated code.
+#[track_caller]
+fn assert_has(haystack: &str, needle: &str) {
+    let squash = |s: &str| {
+        let mut squashed = s.split_whitespace().collect::<String>();
+        for (from, to) in [(",)", ")"), (",>", ">"), (",|", "|"), (",}", "}")] {
+            squashed = squashed.replace(from, to);
+        }
+        squashed
+    };
+    assert!(squash(haystack).contains(&squash(needle)), "expansion lacks {needle:?}:\n{haystack}");
+}

@@ -37,6 +37,10 @@ pub trait ActivityDefinition: Copy + Send + Sync + 'static {
 }
 
 /// An activity a worker can run (implemented by `#[activity]`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an activity a worker can run on its own",
+    note = "register a function marked `#[activity]` with `.activity(f)`, and the methods of an `#[activities]` impl block with `.activities(Arc::new(value))`"
+)]
 pub trait ActivityImplementation: ActivityDefinition {
     /// Runs one attempt.
     fn execute(&self, input: Self::Input) -> BoxFuture<'static, Result<Self::Output, ActivityError>>;
@@ -50,8 +54,13 @@ pub trait ActivityImplementation: ActivityDefinition {
 pub trait ActivityReturn {
     /// The success type.
     type Ok;
+    /// The result with its error converted.
+    fn into_result(self) -> Result<Self::Ok, ActivityError>;
 }
 
 impl<T, E: Into<ActivityError>> ActivityReturn for Result<T, E> {
     type Ok = T;
+    fn into_result(self) -> Result<T, ActivityError> {
+        self.map_err(Into::into)
+    }
 }

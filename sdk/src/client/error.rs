@@ -38,6 +38,12 @@ pub enum ClientError {
         /// The new run.
         new_run_id: String,
     },
+    /// The update was rejected by its validator or failed in its handler.
+    #[error("workflow update failed: {cause:#}")]
+    UpdateFailed {
+        /// Why.
+        cause: Failure,
+    },
     /// The query failed in the workflow (unknown query, handler error).
     #[error("query failed: {0}")]
     QueryFailed(String),

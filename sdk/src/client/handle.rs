@@ -106,12 +106,20 @@ impl<W> WorkflowHandle<W> {
         &self.workflow_id
     }
 
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(crate) fn first_execution_run_id(&self) -> Option<&str> {
+        self.first_execution_run_id.as_deref()
+    }
+
     /// The run id this handle targets, if it targets one run.
     pub fn run_id(&self) -> Option<&str> {
         self.run_id.as_deref()
     }
 
-    fn execution(&self) -> WorkflowExecution {
+    pub(crate) fn execution(&self) -> WorkflowExecution {
         WorkflowExecution { workflow_id: self.workflow_id.clone(), run_id: self.run_id.clone().unwrap_or_default() }
     }
 
@@ -126,6 +134,11 @@ impl<W> WorkflowHandle<W> {
     }
 
     async fn result_payload(&self, follow_runs: bool) -> Result<Option<Payload>, ClientError> {
+        // The time-skipping test server skips time only while someone waits for a result.
+        self.client.skipping_time_while(self.wait_for_close(follow_runs)).await
+    }
+
+    async fn wait_for_close(&self, follow_runs: bool) -> Result<Option<Payload>, ClientError> {
         let mut run_id = self.run_id.clone().unwrap_or_default();
         let mut token = Vec::new();
         loop {
@@ -364,5 +377,25 @@ impl<W: Workflow> WorkflowHandle<W> {
         input: I,
     ) -> Result<O, ClientError> {
         self.query_by_name(query.name(), &input).await
+    }
+}
+
+/// The per-workflow methods that `#[workflow]` generates on handles, one per signal, query and
+/// update (`handle.update_salutation(v).await?`), so that completion lists what the workflow
+/// accepts. They live on a trait object reached through `Deref`: nothing is added to the
+/// user's namespace, and the handle's own methods keep precedence.
+#[doc(hidden)]
+pub trait HandleMethods: Workflow {
+    /// `dyn` of the generated trait.
+    type Methods: ?Sized;
+    /// The handle, seen as the generated trait object.
+    fn methods(handle: &WorkflowHandle<Self>) -> &Self::Methods;
+}
+
+impl<W: HandleMethods> std::ops::Deref for WorkflowHandle<W> {
+    type Target = W::Methods;
+
+    fn deref(&self) -> &W::Methods {
+        W::methods(self)
     }
 }

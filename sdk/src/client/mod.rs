@@ -8,10 +8,14 @@
 //! # let _ = other; Ok(()) }
 //! ```
 
+mod async_activity;
 mod error;
 mod handle;
+mod list;
 mod options;
 mod retry;
+pub(crate) mod time_skipping;
+mod update;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,10 +24,15 @@ use std::time::{Duration, Instant};
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
 use tonic::transport::{Channel, Endpoint};
 
+pub use async_activity::{AsyncActivityHandle, AsyncActivityId, AsyncHeartbeatResponse};
 pub use error::ClientError;
+#[doc(hidden)]
+pub use handle::HandleMethods;
 pub use handle::{Untyped, WorkflowDescription, WorkflowHandle};
+pub use list::{HistoryFetchError, WorkflowExecution, WorkflowExecutions, WorkflowHistories};
 pub use options::WorkflowOptions;
 pub use retry::RetryConfig;
+pub use update::WorkflowUpdateHandle;
 
 use crate::converter;
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowType};
@@ -139,6 +148,8 @@ struct Connection {
     identity: String,
     api_key: Option<AsciiMetadataValue>,
     retry: RetryConfig,
+    /// Set when the client belongs to a time-skipping test environment.
+    time_skipping: std::sync::OnceLock<Arc<time_skipping::TimeSkipping>>,
 }
 
 /// A connection to a Temporal server in one namespace. Cheap to clone; clones share the
@@ -206,6 +217,7 @@ impl Client {
                 identity: options.identity,
                 api_key,
                 retry: options.retry,
+                time_skipping: Default::default(),
             }),
             namespace: options.namespace,
         };

@@ -7,9 +7,11 @@
 //! way round.
 
 mod payload;
+mod raw_value;
 mod top_level;
 
 pub use payload::{PayloadError, RawBytes, decode, decode_args, encode, encode_args};
+pub use raw_value::RawValue;
 
 /// Metadata key naming a payload's encoding.
 pub const ENCODING_KEY: &str = "encoding";

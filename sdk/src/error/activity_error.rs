@@ -31,12 +31,53 @@ pub enum ActivityError {
         /// Details to record with the cancellation.
         details: Vec<Payload>,
     },
+    /// Reports nothing: a client will complete the activity later, by its task token or id
+    /// (see [`Client::get_async_activity_handle`](crate::Client::get_async_activity_handle)).
+    WillCompleteAsync,
 }
 
 impl ActivityError {
     /// A cancellation, to return after seeing `activity::is_cancelled()`.
     pub fn cancelled() -> Self {
         ActivityError::Cancelled { details: Vec::new() }
+    }
+
+    /// A cancellation with details recorded with it (serialized with the default payload
+    /// converter; unserializable details are dropped with a warning).
+    ///
+    /// ```
+    /// use temporal_sdk::error::ActivityError;
+    ///
+    /// let e = ActivityError::cancelled_with_details(&"stopped at row 42");
+    /// assert!(matches!(e, ActivityError::Cancelled { ref details } if details.len() == 1));
+    /// ```
+    pub fn cancelled_with_details<T: serde::Serialize + ?Sized>(details: &T) -> Self {
+        let details = crate::converter::encode_args(details).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cancellation details do not serialize; dropped");
+            Vec::new()
+        });
+        ActivityError::Cancelled { details }
+    }
+
+    /// Tells the worker to report nothing when the activity returns: a client completes it
+    /// later, by task token or id, with an
+    /// [`AsyncActivityHandle`](crate::client::AsyncActivityHandle) (Python's
+    /// `activity.raise_complete_async()`). The activity stays open on the server until then,
+    /// or until a timeout.
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// #[activity]
+    /// async fn request_approval(request: String) -> Result<bool, ActivityError> {
+    ///     let token = activity::info().ok_or("not in an activity")?.task_token;
+    ///     // Hand `token` (and `request`) to the system that will answer, e.g. via a queue;
+    ///     // it calls `client.get_async_activity_handle(token).complete(&true)` later.
+    ///     # let _ = (token, request);
+    ///     Err(ActivityError::will_complete_async())
+    /// }
+    /// ```
+    pub fn will_complete_async() -> Self {
+        ActivityError::WillCompleteAsync
     }
 
     /// A retryable application failure with a message.
@@ -87,6 +128,7 @@ impl fmt::Display for ActivityError {
         match self {
             ActivityError::Failure(fail) => write!(f, "activity failed: {fail:#}"),
             ActivityError::Cancelled { .. } => f.write_str("activity cancelled"),
+            ActivityError::WillCompleteAsync => f.write_str("activity will be completed asynchronously"),
         }
     }
 }
@@ -98,6 +140,7 @@ impl fmt::Debug for ActivityError {
             ActivityError::Cancelled { details } => {
                 f.debug_struct("Cancelled").field("details", &details.len()).finish()
             }
+            ActivityError::WillCompleteAsync => f.write_str("WillCompleteAsync"),
         }
     }
 }

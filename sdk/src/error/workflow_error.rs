@@ -31,6 +31,8 @@ pub enum WorkflowError {
     Failure(Failure),
     /// Fails the workflow task, which the server retries.
     Task(Box<dyn StdError + Send + Sync + 'static>),
+    /// Ends the run and starts a new one (see `workflow::continue_as_new`).
+    ContinueAsNew(Box<crate::workflow::ContinueAsNew>),
 }
 
 impl WorkflowError {
@@ -43,7 +45,7 @@ impl WorkflowError {
     pub fn failure(&self) -> Option<&Failure> {
         match self {
             WorkflowError::Failure(f) => Some(f),
-            WorkflowError::Task(_) => None,
+            WorkflowError::Task(_) | WorkflowError::ContinueAsNew(_) => None,
         }
     }
 
@@ -75,6 +77,7 @@ impl fmt::Display for WorkflowError {
         match self {
             WorkflowError::Failure(fail) => write!(f, "workflow failure: {fail:#}"),
             WorkflowError::Task(e) => write!(f, "workflow task failure: {e}"),
+            WorkflowError::ContinueAsNew(_) => f.write_str("continue as new"),
         }
     }
 }
@@ -84,6 +87,7 @@ impl fmt::Debug for WorkflowError {
         match self {
             WorkflowError::Failure(fail) => f.debug_tuple("Failure").field(fail).finish(),
             WorkflowError::Task(e) => f.debug_tuple("Task").field(e).finish(),
+            WorkflowError::ContinueAsNew(c) => f.debug_tuple("ContinueAsNew").field(c).finish(),
         }
     }
 }

@@ -7,15 +7,36 @@
 //! # #[workflow] impl SayHello { #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) } }
 //! use temporal_sdk::replay::{Replayer, WorkflowHistory};
 //!
-//! let json = std::fs::read_to_string("tests/histories/say_hello.json").unwrap();
-//! let history = WorkflowHistory::from_json("say-hello-1", &json).unwrap();
+//! # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let json = std::fs::read_to_string("tests/histories/say_hello.json")?;
+//! let history = WorkflowHistory::from_json("say-hello-1", &json)?;
 //! let replayer = Replayer::new().workflow::<SayHello>();
-//! replayer.replay_workflow(&history).expect("replays without non-determinism");
+//! replayer.replay_workflow(&history)?;
+//! # Ok(()) }
+//! ```
+//!
+//! Every past execution of a workflow type, listed through the client:
+//!
+//! ```no_run
+//! # use temporal_sdk::prelude::*;
+//! # #[derive(Default)] struct SayHello;
+//! # #[workflow] impl SayHello { #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) } }
+//! use temporal_sdk::replay::Replayer;
+//!
+//! # async fn demo(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+//! let histories = client.list_workflows("WorkflowType = 'SayHello'").map_histories();
+//! let results = Replayer::new().workflow::<SayHello>().replay_workflows(histories).await?;
+//! println!("{} executions replayed", results.len());
+//! # Ok(()) }
 //! ```
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::Arc;
 
+use futures::{Stream, StreamExt};
+
+use crate::client::HistoryFetchError;
 use crate::protos::history_json::{self, HistoryJsonError};
 use crate::protos::temporal::api::history::v1::{History, history_event::Attributes};
 use crate::runtime::instance::{Factory, WorkflowFactory};
@@ -23,6 +44,14 @@ use crate::runtime::run::{RunError, WorkflowRun};
 use crate::workflow::{Workflow, WorkflowInfo};
 
 /// A workflow's recorded history with its workflow id.
+///
+/// ```
+/// use temporal_sdk::protos::temporal::api::history::v1::History;
+/// use temporal_sdk::replay::WorkflowHistory;
+///
+/// let history = WorkflowHistory::new("order-17", History::default());
+/// assert_eq!(history.workflow_id, "order-17");
+/// ```
 #[derive(Debug, Clone)]
 pub struct WorkflowHistory {
     /// The workflow id.
@@ -32,22 +61,57 @@ pub struct WorkflowHistory {
 }
 
 impl WorkflowHistory {
-    /// A history from its events.
+    /// A history from its events, e.g. built in a test or decoded from protobuf bytes.
     pub fn new(workflow_id: impl Into<String>, history: History) -> Self {
         Self { workflow_id: workflow_id.into(), history }
     }
 
-    /// Reads the JSON that `temporal workflow show --output json` and the Web UI export.
+    /// Reads the JSON that `temporal workflow show --output json` and the Web UI export, as
+    /// well as the older spellings of `tctl` and earlier UIs (`"eventType":
+    /// "WorkflowExecutionStarted"` rather than `"EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"`) and
+    /// a JSON array of history pieces. The workflow id is not part of that JSON, so it is
+    /// given here. Malformed input is an error saying where, never a panic.
+    ///
+    /// ```
+    /// use temporal_sdk::replay::WorkflowHistory;
+    ///
+    /// let json = r#"{"events": [{"eventId": "1", "eventType": "WorkflowExecutionStarted",
+    ///     "workflowExecutionStartedEventAttributes": {"workflowType": {"name": "SayHello"},
+    ///         "originalExecutionRunId": "run-1"}}]}"#;
+    /// let history = WorkflowHistory::from_json("say-hello-1", json)?;
+    /// assert_eq!(history.workflow_type(), Some("SayHello"));
+    /// assert_eq!(history.run_id(), Some("run-1"));
+    ///
+    /// let err = WorkflowHistory::from_json("x", r#"{"events": [}"#).unwrap_err();
+    /// assert!(err.to_string().contains("line 1, column 13"), "{err}");
+    /// # Ok::<(), temporal_sdk::protos::HistoryJsonError>(())
+    /// ```
     pub fn from_json(workflow_id: impl Into<String>, json: &str) -> Result<Self, HistoryJsonError> {
         Ok(Self::new(workflow_id, history_json::history_from_json(json)?))
     }
 
-    /// Writes canonical proto3 JSON, as the CLI does.
+    /// Writes canonical proto3 JSON, as the CLI does; [`from_json`](Self::from_json) reads
+    /// it back.
+    ///
+    /// ```
+    /// # use temporal_sdk::replay::WorkflowHistory;
+    /// # let json = r#"{"events": [{"eventId": "1", "eventType": "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"}]}"#;
+    /// let history = WorkflowHistory::from_json("wf-1", json)?;
+    /// let again = WorkflowHistory::from_json("wf-1", &history.to_json()?)?;
+    /// assert_eq!(again.history, history.history);
+    /// # Ok::<(), temporal_sdk::protos::HistoryJsonError>(())
+    /// ```
     pub fn to_json(&self) -> Result<String, HistoryJsonError> {
         history_json::history_to_json(&self.history)
     }
 
     /// The run id (from the first event), if the history starts with one.
+    ///
+    /// ```
+    /// # use temporal_sdk::replay::WorkflowHistory;
+    /// # use temporal_sdk::protos::temporal::api::history::v1::History;
+    /// assert_eq!(WorkflowHistory::new("wf-1", History::default()).run_id(), None);
+    /// ```
     pub fn run_id(&self) -> Option<&str> {
         match self.history.events.first()?.attributes.as_ref()? {
             Attributes::WorkflowExecutionStartedEventAttributes(a) => Some(a.original_execution_run_id.as_str()),
@@ -56,6 +120,12 @@ impl WorkflowHistory {
     }
 
     /// The workflow type (from the first event).
+    ///
+    /// ```
+    /// # use temporal_sdk::replay::WorkflowHistory;
+    /// # use temporal_sdk::protos::temporal::api::history::v1::History;
+    /// assert_eq!(WorkflowHistory::new("wf-1", History::default()).workflow_type(), None);
+    /// ```
     pub fn workflow_type(&self) -> Option<&str> {
         match self.history.events.first()?.attributes.as_ref()? {
             Attributes::WorkflowExecutionStartedEventAttributes(a) => a.workflow_type.as_ref().map(|t| t.name.as_str()),
@@ -65,6 +135,17 @@ impl WorkflowHistory {
 }
 
 /// Why a replay did not succeed.
+///
+/// ```
+/// # use temporal_sdk::replay::ReplayError;
+/// fn explain(err: &ReplayError) -> &'static str {
+///     match err {
+///         ReplayError::Nondeterminism(_) => "the code changed incompatibly",
+///         ReplayError::WorkflowTaskFailed(_) => "the code failed (panic or task error)",
+///         _ => "the history or the replayer's setup is the problem",
+///     }
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReplayError {
@@ -85,27 +166,93 @@ pub enum ReplayError {
     /// The history cannot be replayed at all.
     #[error("invalid history: {0}")]
     InvalidHistory(String),
+    /// The history could not be obtained (listing or fetching it failed, or its JSON was not
+    /// readable).
+    #[error("history not available: {0}")]
+    HistoryUnavailable(String),
 }
 
 /// Replays histories against registered workflow code.
+///
+/// ```
+/// # use temporal_sdk::prelude::*;
+/// # #[derive(Default)] struct SayHello;
+/// # #[workflow] impl SayHello { #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) } }
+/// use temporal_sdk::replay::Replayer;
+///
+/// let replayer = Replayer::new().workflow::<SayHello>().fail_fast(true);
+/// # let _ = replayer;
+/// ```
 #[derive(Default)]
 pub struct Replayer {
     workflows: HashMap<&'static str, Arc<dyn WorkflowFactory>>,
+    fail_fast: bool,
+}
+
+impl fmt::Debug for Replayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut types: Vec<&str> = self.workflows.keys().copied().collect();
+        types.sort_unstable();
+        f.debug_struct("Replayer").field("workflows", &types).field("fail_fast", &self.fail_fast).finish()
+    }
 }
 
 impl Replayer {
     /// A replayer with no workflows.
+    ///
+    /// ```
+    /// # use temporal_sdk::replay::Replayer;
+    /// let replayer = Replayer::new();
+    /// # let _ = replayer;
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Registers workflow type `W`.
+    /// Registers workflow type `W`; its histories are recognised by `W`'s workflow type name.
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// # #[derive(Default)] struct SayHello;
+    /// # #[workflow] impl SayHello { #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) } }
+    /// let replayer = temporal_sdk::replay::Replayer::new().workflow::<SayHello>();
+    /// # let _ = replayer;
+    /// ```
     pub fn workflow<W: Workflow>(mut self) -> Self {
         self.workflows.insert(W::NAME, Arc::new(Factory::<W>::new()));
         self
     }
 
+    /// Whether [`replay_workflows`](Self::replay_workflows) stops at the first history that
+    /// does not replay (`true`) or replays all of them and reports every failure (`false`,
+    /// the default).
+    ///
+    /// ```
+    /// # use temporal_sdk::replay::Replayer;
+    /// let stop_at_first_failure = Replayer::new().fail_fast(true);
+    /// # let _ = stop_at_first_failure;
+    /// ```
+    pub fn fail_fast(mut self, fail_fast: bool) -> Self {
+        self.fail_fast = fail_fast;
+        self
+    }
+
     /// Replays one history; `Ok` when the code produces exactly the recorded commands.
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # #[derive(Default)] struct SayHello;
+    /// # #[workflow] impl SayHello { #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) } }
+    /// use temporal_sdk::replay::{ReplayError, Replayer, WorkflowHistory};
+    ///
+    /// # fn demo(history: WorkflowHistory) {
+    /// match Replayer::new().workflow::<SayHello>().replay_workflow(&history) {
+    ///     Ok(()) => println!("compatible"),
+    ///     Err(ReplayError::Nondeterminism(what)) => eprintln!("incompatible change: {what}"),
+    ///     Err(other) => eprintln!("{other}"),
+    /// }
+    /// # }
+    /// ```
     pub fn replay_workflow(&self, history: &WorkflowHistory) -> Result<(), ReplayError> {
         let workflow_type = history
             .workflow_type()
@@ -123,7 +270,7 @@ impl Replayer {
         };
         let mut run = WorkflowRun::new(Arc::clone(factory), info);
         // Keep workflow code's panics (a replay failure) from being reported twice.
-        match run.apply_events(&history.history.events) {
+        match run.apply_events(&history.history.events, &[]) {
             Ok(_) => Ok(()),
             Err(RunError::Nondeterminism(m)) => {
                 Err(ReplayError::Nondeterminism(format!("[TMPRL1100] Nondeterminism error: {m}")))
@@ -134,4 +281,178 @@ impl Replayer {
             }
         }
     }
+
+    /// Replays many histories, e.g. every past execution that a visibility query lists
+    /// ([`WorkflowExecutions::map_histories`]), and says for each workflow id and run id what
+    /// happened. `Ok` when all of them replayed; otherwise [`ReplayFailures`] with the same
+    /// per-history results. An item of the stream that is an error (a history that could not
+    /// be listed, fetched or read) counts as a failed history. With
+    /// [`fail_fast`](Self::fail_fast) the replay stops at the first failure.
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # #[derive(Default)] struct SayHello;
+    /// # #[workflow] impl SayHello { #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) } }
+    /// use temporal_sdk::replay::{Replayer, WorkflowHistory};
+    ///
+    /// # async fn demo(histories: Vec<WorkflowHistory>) {
+    /// // Histories from files: a stream of `Result`s that cannot fail.
+    /// let stream = futures::stream::iter(histories.into_iter().map(Ok::<_, std::convert::Infallible>));
+    /// match Replayer::new().workflow::<SayHello>().replay_workflows(stream).await {
+    ///     Ok(all) => println!("{} histories replay cleanly", all.len()),
+    ///     Err(failures) => {
+    ///         for failed in failures.results.failures() {
+    ///             eprintln!("{} {}: {:?}", failed.workflow_id, failed.run_id, failed.outcome);
+    ///         }
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// [`WorkflowExecutions::map_histories`]: crate::client::WorkflowExecutions::map_histories
+    pub async fn replay_workflows<S, E>(&self, histories: S) -> Result<ReplayResults, ReplayFailures>
+    where
+        S: Stream<Item = Result<WorkflowHistory, E>>,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let mut histories = std::pin::pin!(histories);
+        let mut results = ReplayResults::default();
+        while let Some(item) = histories.next().await {
+            let result = match item {
+                Ok(history) => ReplayResult {
+                    workflow_id: history.workflow_id.clone(),
+                    run_id: history.run_id().unwrap_or_default().to_string(),
+                    workflow_type: history.workflow_type().unwrap_or_default().to_string(),
+                    outcome: self.replay_workflow(&history),
+                },
+                Err(error) => unavailable(error.into()),
+            };
+            let failed = result.outcome.is_err();
+            results.results.push(result);
+            if failed && self.fail_fast {
+                results.stopped_early = true;
+                break;
+            }
+        }
+        if results.failed() == 0 { Ok(results) } else { Err(ReplayFailures { results }) }
+    }
 }
+
+/// A history that could not be obtained, with the execution it belongs to when known.
+fn unavailable(error: Box<dyn std::error::Error + Send + Sync>) -> ReplayResult {
+    let (workflow_id, run_id) = match error.downcast_ref::<HistoryFetchError>() {
+        Some(HistoryFetchError::Fetch { workflow_id, run_id, .. }) => (workflow_id.clone(), run_id.clone()),
+        _ => (String::new(), String::new()),
+    };
+    ReplayResult {
+        workflow_id,
+        run_id,
+        workflow_type: String::new(),
+        outcome: Err(ReplayError::HistoryUnavailable(error.to_string())),
+    }
+}
+
+/// What happened to one history in [`Replayer::replay_workflows`].
+///
+/// ```
+/// # use temporal_sdk::replay::ReplayResult;
+/// fn line(r: &ReplayResult) -> String {
+///     match &r.outcome {
+///         Ok(()) => format!("{} {}: ok", r.workflow_id, r.run_id),
+///         Err(e) => format!("{} {}: {e}", r.workflow_id, r.run_id),
+///     }
+/// }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ReplayResult {
+    /// The workflow id (empty when a history could not be obtained and its id is unknown).
+    pub workflow_id: String,
+    /// The run id, from the history's first event.
+    pub run_id: String,
+    /// The workflow type, from the history's first event.
+    pub workflow_type: String,
+    /// `Ok` when the history replayed.
+    pub outcome: Result<(), ReplayError>,
+}
+
+/// The per-history results of [`Replayer::replay_workflows`], in the order of the histories.
+///
+/// ```
+/// # use temporal_sdk::replay::ReplayResults;
+/// fn summary(results: &ReplayResults) -> String {
+///     format!("{} replayed, {} failed", results.len(), results.failed())
+/// }
+/// ```
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct ReplayResults {
+    /// One entry per history replayed (or that could not be obtained).
+    pub results: Vec<ReplayResult>,
+    /// Whether the replay stopped at a failure before the end of the histories (fail fast).
+    pub stopped_early: bool,
+}
+
+impl ReplayResults {
+    /// How many histories were handled.
+    pub fn len(&self) -> usize {
+        self.results.len()
+    }
+
+    /// Whether there were no histories at all.
+    pub fn is_empty(&self) -> bool {
+        self.results.is_empty()
+    }
+
+    /// How many did not replay.
+    pub fn failed(&self) -> usize {
+        self.results.iter().filter(|r| r.outcome.is_err()).count()
+    }
+
+    /// The ones that did not replay.
+    pub fn failures(&self) -> impl Iterator<Item = &ReplayResult> {
+        self.results.iter().filter(|r| r.outcome.is_err())
+    }
+
+    /// The result for a run id, if that run was replayed.
+    pub fn get(&self, run_id: &str) -> Option<&ReplayResult> {
+        self.results.iter().find(|r| r.run_id == run_id)
+    }
+}
+
+/// The error of [`Replayer::replay_workflows`]: at least one history did not replay. Its
+/// message lists every failure with its workflow id and run id.
+///
+/// ```
+/// # use temporal_sdk::replay::ReplayFailures;
+/// fn report(failures: &ReplayFailures) {
+///     eprintln!("{failures}");
+///     assert!(failures.results.failed() > 0);
+/// }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ReplayFailures {
+    /// All results, the successful ones included.
+    pub results: ReplayResults,
+}
+
+impl fmt::Display for ReplayFailures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let results = &self.results;
+        write!(f, "{} of {} workflow histories did not replay", results.failed(), results.len())?;
+        if results.stopped_early {
+            f.write_str(" (stopped at the first failure)")?;
+        }
+        for failure in results.failures() {
+            let id = if failure.workflow_id.is_empty() { "?" } else { &failure.workflow_id };
+            let run = if failure.run_id.is_empty() { "?" } else { &failure.run_id };
+            if let Err(e) = &failure.outcome {
+                write!(f, "\n  workflow {id} run {run}: {e}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ReplayFailures {}

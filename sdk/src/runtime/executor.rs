@@ -47,12 +47,13 @@ pub(crate) struct Executor {
 }
 
 impl Executor {
-    pub(crate) fn spawn(&mut self, future: LocalBoxFuture<'static, ()>) {
+    pub(crate) fn spawn(&mut self, future: LocalBoxFuture<'static, ()>) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
         let waker = Waker::from(Arc::new(TaskWaker { id, ready: Arc::clone(&self.ready) }));
         self.tasks.insert(id, Task { future, waker });
         self.lock_ready().insert(id);
+        id
     }
 
     fn lock_ready(&self) -> std::sync::MutexGuard<'_, BTreeSet<u64>> {
@@ -88,10 +89,16 @@ impl Executor {
     fn poll_task(&mut self, id: u64, state: &SharedState) -> Result<(), WorkflowPanic> {
         let Some(task) = self.tasks.get_mut(&id) else { return Ok(()) };
         let mut cx = Context::from_waker(&task.waker);
+        state.borrow_mut().current_task = Some(id);
         let polled = catch_unwind(AssertUnwindSafe(|| task.future.as_mut().poll(&mut cx)));
+        {
+            let mut st = state.borrow_mut();
+            st.current_task = None;
+            st.shield_depth = 0;
+        }
         let spawned = std::mem::take(&mut state.borrow_mut().spawned);
         for fut in spawned {
-            self.spawn(fut);
+            let _ = self.spawn(fut);
         }
         match polled {
             Ok(Poll::Ready(())) => {

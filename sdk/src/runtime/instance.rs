@@ -16,17 +16,31 @@ use crate::workflow::{Workflow, WorkflowDefinition};
 /// A registered workflow type.
 pub(crate) trait WorkflowFactory: Send + Sync {
     fn name(&self) -> &'static str;
+    /// Whether this is the dynamic workflow, which runs the workflow types no other factory
+    /// has (`#[workflow(dynamic)]`).
+    #[allow(dead_code)] // until the worker and the replayer fall back to it
+    fn is_dynamic(&self) -> bool;
     fn instantiate(&self, input: &[Payload]) -> Result<Box<dyn WorkflowInstance>, PayloadError>;
 }
 
 /// One workflow object and its handlers.
 pub(crate) trait WorkflowInstance {
     /// The run method's future, encoding its output; called once.
-    fn run(&mut self) -> LocalBoxFuture<'static, WorkflowResult<Payload>>;
+    fn run(&self) -> LocalBoxFuture<'static, WorkflowResult<Payload>>;
     /// Delivers a signal; `None` when the workflow has no handler of that name.
     fn signal(&self, name: &str, args: &[Payload]) -> Option<Result<HandlerOutcome, PayloadError>>;
     /// Answers a query; `None` when the workflow has no handler of that name.
     fn query(&self, name: &str, args: &[Payload]) -> Option<Result<Payload, PayloadError>>;
+    /// Starts an update handler; `None` when the workflow has no handler of that name.
+    #[allow(clippy::type_complexity)]
+    fn update(
+        &self,
+        name: &str,
+        args: &[Payload],
+    ) -> Option<Result<LocalBoxFuture<'static, WorkflowResult<Payload>>, PayloadError>>;
+    /// Validates an update; `None` when it has no validator.
+    fn validate_update(&self, name: &str, args: &[Payload]) -> Option<Result<WorkflowResult<()>, PayloadError>>;
+    fn update_names(&self) -> BTreeSet<&'static str>;
     fn signal_names(&self) -> BTreeSet<&'static str>;
     fn query_names(&self) -> BTreeSet<&'static str>;
 }
@@ -46,25 +60,33 @@ impl<W: Workflow> WorkflowFactory for Factory<W> {
         W::NAME
     }
 
+    fn is_dynamic(&self) -> bool {
+        W::DYNAMIC
+    }
+
     fn instantiate(&self, input: &[Payload]) -> Result<Box<dyn WorkflowInstance>, PayloadError> {
         // The constructor and the run method both take the input; decoding twice avoids
         // requiring `Clone` of every input type.
-        let init_input = converter::decode_args::<W::Input>(input)?;
-        let run_input = converter::decode_args::<W::Input>(input)?;
+        let init_input = W::decode_input(input)?;
+        let run_input = W::decode_input(input)?;
         let this = Rc::new((self.definition.init)(init_input));
-        Ok(Box::new(Instance { this, definition: Arc::clone(&self.definition), input: Some(run_input) }))
+        Ok(Box::new(Instance {
+            this,
+            definition: Arc::clone(&self.definition),
+            input: std::cell::RefCell::new(Some(run_input)),
+        }))
     }
 }
 
 struct Instance<W: Workflow> {
     this: Rc<W>,
     definition: Arc<WorkflowDefinition<W>>,
-    input: Option<W::Input>,
+    input: std::cell::RefCell<Option<W::Input>>,
 }
 
 impl<W: Workflow> WorkflowInstance for Instance<W> {
-    fn run(&mut self) -> LocalBoxFuture<'static, WorkflowResult<Payload>> {
-        let Some(input) = self.input.take() else {
+    fn run(&self) -> LocalBoxFuture<'static, WorkflowResult<Payload>> {
+        let Some(input) = self.input.borrow_mut().take() else {
             return Box::pin(async { Err(WorkflowError::task("the run method was started twice")) });
         };
         let fut = (self.definition.run)(Rc::clone(&self.this), input);
@@ -74,19 +96,64 @@ impl<W: Workflow> WorkflowInstance for Instance<W> {
         })
     }
 
+    // A handler registered under the name wins; the dynamic handler takes every other name.
+
     fn signal(&self, name: &str, args: &[Payload]) -> Option<Result<HandlerOutcome, PayloadError>> {
-        self.definition.signals.get(name).map(|h| h(&self.this, args))
+        let definition = &*self.definition;
+        match definition.signals.get(name) {
+            Some(h) => Some(h(&self.this, args)),
+            None => definition.dynamic_signal.as_ref().map(|h| Ok(h(&self.this, name, args))),
+        }
     }
 
     fn query(&self, name: &str, args: &[Payload]) -> Option<Result<Payload, PayloadError>> {
-        self.definition.queries.get(name).map(|h| h(&self.this, args))
+        let definition = &*self.definition;
+        match definition.queries.get(name) {
+            Some(h) => Some(h(&self.this, args)),
+            None => definition.dynamic_query.as_ref().map(|h| h(&self.this, name, args)),
+        }
+    }
+
+    fn update(
+        &self,
+        name: &str,
+        args: &[Payload],
+    ) -> Option<Result<LocalBoxFuture<'static, WorkflowResult<Payload>>, PayloadError>> {
+        let definition = &*self.definition;
+        match definition.updates.get(name) {
+            Some(h) => Some(h(&self.this, args)),
+            None => definition.dynamic_update.as_ref().map(|h| Ok(h(&self.this, name, args))),
+        }
+    }
+
+    fn validate_update(&self, name: &str, args: &[Payload]) -> Option<Result<WorkflowResult<()>, PayloadError>> {
+        let definition = &*self.definition;
+        if definition.updates.contains_key(name) {
+            return definition.validators.get(name).map(|v| v(&self.this, args));
+        }
+        definition.dynamic_validator.as_ref().map(|v| Ok(v(&self.this, name, args)))
+    }
+
+    fn update_names(&self) -> BTreeSet<&'static str> {
+        let definition = &*self.definition;
+        with_dynamic(definition.updates.keys().copied(), definition.dynamic_update.is_some())
     }
 
     fn signal_names(&self) -> BTreeSet<&'static str> {
-        self.definition.signals.keys().copied().collect()
+        let definition = &*self.definition;
+        with_dynamic(definition.signals.keys().copied(), definition.dynamic_signal.is_some())
     }
 
     fn query_names(&self) -> BTreeSet<&'static str> {
-        self.definition.queries.keys().copied().collect()
+        let definition = &*self.definition;
+        with_dynamic(definition.queries.keys().copied(), definition.dynamic_query.is_some())
     }
+}
+
+/// Stands for the dynamic handler in the names lists, which only feed messages: a workflow with
+/// a dynamic handler handles every name.
+pub(crate) const DYNAMIC_HANDLER: &str = "(dynamic handler)";
+
+fn with_dynamic(names: impl Iterator<Item = &'static str>, dynamic: bool) -> BTreeSet<&'static str> {
+    names.chain(dynamic.then_some(DYNAMIC_HANDLER)).collect()
 }

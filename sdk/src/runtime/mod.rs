@@ -4,3 +4,4 @@ pub(crate) mod context;
 pub(crate) mod executor;
 pub(crate) mod instance;
 pub(crate) mod run;
+pub(crate) mod update;

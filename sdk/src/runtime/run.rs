@@ -13,20 +13,24 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::context::{ActivityOutcome, EmittedCommand, Enter, RunState, SharedState};
+use super::context::{ActivityOutcome, EmittedCommand, Enter, OpKind, RunState, SharedState, to_command};
 use super::executor::Executor;
 use super::instance::{WorkflowFactory, WorkflowInstance};
+use super::update::{self, UpdateRequest};
 use crate::common::{RetryPolicy, duration_from_proto, time_from_proto};
-use crate::error::{Failure, FailureKind, RetryState, WorkflowError};
+use crate::error::{Failure, FailureKind, RetryState, TimeoutType, WorkflowError};
 use crate::protos::temporal::api::command::v1::{
     CancelWorkflowExecutionCommandAttributes, Command, CompleteWorkflowExecutionCommandAttributes,
     FailWorkflowExecutionCommandAttributes, command::Attributes as Cmd,
 };
 use crate::protos::temporal::api::common::v1::{Payload, Payloads};
 use crate::protos::temporal::api::enums::v1::EventType;
-use crate::protos::temporal::api::history::v1::{HistoryEvent, history_event::Attributes as Ev};
-use crate::workflow::WorkflowInfo;
+use crate::protos::temporal::api::history::v1::{
+    HistoryEvent, WorkflowExecutionStartedEventAttributes, history_event::Attributes as Ev,
+};
+use crate::protos::temporal::api::protocol::v1::Message;
 use crate::workflow::definition::HandlerOutcome;
+use crate::workflow::{WorkflowInfo, cancel, child_failure, patch};
 
 /// Why a run cannot go on with the history it was given.
 #[derive(Debug, thiserror::Error)]
@@ -48,21 +52,34 @@ pub(crate) enum RunError {
     BadHistory(String),
 }
 
+/// What the live workflow task produced: commands, and protocol messages (update responses).
+#[derive(Debug, Default)]
+pub(crate) struct Activation {
+    pub(crate) commands: Vec<Command>,
+    pub(crate) messages: Vec<Message>,
+}
+
 enum Job {
     Start { input: Vec<Payload> },
     Signal { name: String, input: Vec<Payload> },
+    Update(UpdateRequest),
     FireTimer(u32),
     ResolveActivity(u32, ActivityOutcome),
+    ChildStarted(u32, String),
+    ChildStartFailed(u32, Failure),
+    ChildResolved(u32, Result<Option<Payload>, (String, RetryState, Failure)>),
+    ExternalResolved(OpKind, u32, Result<(), Failure>),
     Cancel,
 }
 
 impl Job {
-    /// Initialization first, then signals, then resolutions, each in history order: signals
-    /// change state before the code waiting on a resolution continues (as in the other SDKs).
+    /// Initialization first, then signals and updates, then resolutions, each in history
+    /// order: handlers change state before code waiting on a resolution continues (as in the
+    /// other SDKs).
     fn rank(&self) -> u8 {
         match self {
             Job::Start { .. } => 0,
-            Job::Signal { .. } => 1,
+            Job::Signal { .. } | Job::Update(_) => 1,
             _ => 2,
         }
     }
@@ -72,12 +89,11 @@ pub(crate) struct WorkflowRun {
     state: SharedState,
     executor: Executor,
     factory: Arc<dyn WorkflowFactory>,
-    instance: Option<Box<dyn WorkflowInstance>>,
+    instance: Option<Rc<dyn WorkflowInstance>>,
     /// Commands produced but not yet seen as history events, oldest first.
     unmatched: VecDeque<EmittedCommand>,
-    activity_seq_by_event: HashMap<i64, u32>,
-    /// Activity type and id by scheduled event id, for the failures handed to workflow code.
-    scheduled_activities: HashMap<i64, (String, String)>,
+    /// The sequence number of the operation each initiating event belongs to.
+    seq_by_event: HashMap<i64, u32>,
     last_event_id: i64,
     jobs: Vec<Job>,
     finished: bool,
@@ -91,8 +107,7 @@ impl WorkflowRun {
             factory,
             instance: None,
             unmatched: VecDeque::new(),
-            activity_seq_by_event: HashMap::new(),
-            scheduled_activities: HashMap::new(),
+            seq_by_event: HashMap::new(),
             last_event_id: 0,
             jobs: Vec::new(),
             finished: false,
@@ -109,10 +124,14 @@ impl WorkflowRun {
         self.finished
     }
 
-    /// Applies `events` (which must continue where the run stopped) and returns the commands
-    /// of the last, live workflow task: the ones to send to the server.
-    pub(crate) fn apply_events(&mut self, events: &[HistoryEvent]) -> Result<Vec<Command>, RunError> {
-        let mut outgoing = Vec::new();
+    /// Applies `events` (which must continue where the run stopped) plus the protocol
+    /// `messages` of the live task, and returns what the last, live workflow task produced.
+    pub(crate) fn apply_events(
+        &mut self,
+        events: &[HistoryEvent],
+        messages: &[Message],
+    ) -> Result<Activation, RunError> {
+        let mut outgoing = Activation::default();
         for (i, event) in events.iter().enumerate() {
             if event.event_id <= self.last_event_id {
                 continue;
@@ -133,6 +152,14 @@ impl WorkflowRun {
                     let boundary = matches!(next, None | Some(EventType::WorkflowTaskCompleted));
                     if boundary {
                         let replaying = next.is_some();
+                        if replaying {
+                            self.look_ahead(&events[i + 1..]);
+                        } else {
+                            for m in messages {
+                                self.jobs
+                                    .push(Job::Update(update::request_from_message(m).map_err(RunError::BadHistory)?));
+                            }
+                        }
                         let now = event.event_time.as_ref().map(time_from_proto);
                         outgoing = self.activate(now, replaying)?;
                     }
@@ -143,29 +170,68 @@ impl WorkflowRun {
         Ok(outgoing)
     }
 
+    /// Replaying a task, the code must see what it did in that task before the task's own
+    /// command events are reached: accepted updates become jobs of this activation, and patch
+    /// markers tell `patched()` which branch was taken.
+    fn look_ahead(&mut self, following: &[HistoryEvent]) {
+        for e in following.iter().skip(1) {
+            if e.event_type() == EventType::WorkflowTaskStarted {
+                break;
+            }
+            match &e.attributes {
+                Some(Ev::WorkflowExecutionUpdateAcceptedEventAttributes(a)) => {
+                    if let Some(req) = update::request_from_accepted(a) {
+                        self.jobs.push(Job::Update(req));
+                    }
+                }
+                Some(Ev::MarkerRecordedEventAttributes(a)) => {
+                    if let Some((id, _)) = patch::marker_patch(a) {
+                        self.state.borrow_mut().patches_seen.insert(id);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn seq_of(&self, initiated_event_id: i64, event: &HistoryEvent) -> Result<u32, RunError> {
+        self.seq_by_event.get(&initiated_event_id).copied().ok_or_else(|| {
+            RunError::BadHistory(format!(
+                "event {} ({}) refers to event {initiated_event_id}, which is not an operation this run started",
+                event.event_id,
+                event.event_type().as_str_name()
+            ))
+        })
+    }
+
     fn collect_job(&mut self, event: &HistoryEvent) -> Result<(), RunError> {
         let Some(attrs) = &event.attributes else { return Ok(()) };
+        let payloads = |p: &Option<Payloads>| p.clone().map(|p| p.payloads).unwrap_or_default();
         let job = match attrs {
             Ev::WorkflowExecutionStartedEventAttributes(a) => {
                 self.init_info(event, a);
-                Job::Start { input: a.input.clone().map(|p| p.payloads).unwrap_or_default() }
+                Job::Start { input: payloads(&a.input) }
             }
-            Ev::WorkflowExecutionSignaledEventAttributes(a) => Job::Signal {
-                name: a.signal_name.clone(),
-                input: a.input.clone().map(|p| p.payloads).unwrap_or_default(),
-            },
+            Ev::WorkflowExecutionSignaledEventAttributes(a) => {
+                Job::Signal { name: a.signal_name.clone(), input: payloads(&a.input) }
+            }
+            Ev::WorkflowExecutionUpdateAdmittedEventAttributes(a) => {
+                match update::request_from_admitted(a, event.event_id) {
+                    Some(req) => Job::Update(req),
+                    None => return Ok(()),
+                }
+            }
             Ev::TimerFiredEventAttributes(a) => Job::FireTimer(parse_seq(&a.timer_id, event)?),
             Ev::ActivityTaskCompletedEventAttributes(a) => Job::ResolveActivity(
-                self.activity_seq(a.scheduled_event_id, event)?,
-                ActivityOutcome::Completed(a.result.clone().and_then(|p| p.payloads.into_iter().next())),
+                self.seq_of(a.scheduled_event_id, event)?,
+                ActivityOutcome::Completed(payloads(&a.result).into_iter().next()),
             ),
             Ev::ActivityTaskFailedEventAttributes(a) => {
-                let seq = self.activity_seq(a.scheduled_event_id, event)?;
+                let seq = self.seq_of(a.scheduled_event_id, event)?;
                 let cause = a.failure.clone().map(Failure::from_proto);
                 let f = self.activity_failure(
                     "Activity task failed",
                     seq,
-                    a.scheduled_event_id,
                     a.started_event_id,
                     &a.identity,
                     a.retry_state,
@@ -174,35 +240,100 @@ impl WorkflowRun {
                 Job::ResolveActivity(seq, ActivityOutcome::Failed(f))
             }
             Ev::ActivityTaskTimedOutEventAttributes(a) => {
-                let seq = self.activity_seq(a.scheduled_event_id, event)?;
+                let seq = self.seq_of(a.scheduled_event_id, event)?;
                 let cause = a.failure.clone().map(Failure::from_proto);
-                let f = self.activity_failure(
-                    "Activity task timed out",
-                    seq,
-                    a.scheduled_event_id,
-                    a.started_event_id,
-                    "",
-                    a.retry_state,
-                    cause,
-                );
+                let f =
+                    self.activity_failure("Activity task timed out", seq, a.started_event_id, "", a.retry_state, cause);
                 Job::ResolveActivity(seq, ActivityOutcome::Failed(f))
             }
             Ev::ActivityTaskCanceledEventAttributes(a) => {
-                let seq = self.activity_seq(a.scheduled_event_id, event)?;
-                let cause = Failure::new(
-                    "Activity cancelled",
-                    FailureKind::Cancelled { details: a.details.clone().map(|p| p.payloads).unwrap_or_default() },
-                );
+                let seq = self.seq_of(a.scheduled_event_id, event)?;
+                let cause =
+                    Failure::new("Activity cancelled", FailureKind::Cancelled { details: payloads(&a.details) });
+                let state = RetryState::CancelRequested as i32;
                 let f = self.activity_failure(
                     "Activity cancelled",
                     seq,
-                    a.scheduled_event_id,
                     a.started_event_id,
                     &a.identity,
-                    RetryState::CancelRequested as i32,
+                    state,
                     Some(cause),
                 );
                 Job::ResolveActivity(seq, ActivityOutcome::Failed(f))
+            }
+            Ev::ChildWorkflowExecutionStartedEventAttributes(a) => Job::ChildStarted(
+                self.seq_of(a.initiated_event_id, event)?,
+                a.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default(),
+            ),
+            Ev::StartChildWorkflowExecutionFailedEventAttributes(a) => {
+                let cause = a.cause().as_str_name().trim_start_matches("START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_");
+                let f = Failure::new(
+                    format!("Child workflow {:?} could not start: {cause}", a.workflow_id),
+                    FailureKind::Application {
+                        error_type: Some("ChildWorkflowStartFailed".into()),
+                        non_retryable: true,
+                        details: Vec::new(),
+                        next_retry_delay: None,
+                    },
+                );
+                Job::ChildStartFailed(self.seq_of(a.initiated_event_id, event)?, f)
+            }
+            Ev::ChildWorkflowExecutionCompletedEventAttributes(a) => Job::ChildResolved(
+                self.seq_of(a.initiated_event_id, event)?,
+                Ok(payloads(&a.result).into_iter().next()),
+            ),
+            Ev::ChildWorkflowExecutionFailedEventAttributes(a) => {
+                let cause = a
+                    .failure
+                    .clone()
+                    .map(Failure::from_proto)
+                    .unwrap_or_else(|| Failure::new("failed", FailureKind::Other(None)));
+                Job::ChildResolved(
+                    self.seq_of(a.initiated_event_id, event)?,
+                    Err(("Child workflow execution failed".into(), a.retry_state(), cause)),
+                )
+            }
+            Ev::ChildWorkflowExecutionCanceledEventAttributes(a) => {
+                let cause =
+                    Failure::new("Child workflow cancelled", FailureKind::Cancelled { details: payloads(&a.details) });
+                Job::ChildResolved(
+                    self.seq_of(a.initiated_event_id, event)?,
+                    Err(("Child workflow execution cancelled".into(), RetryState::CancelRequested, cause)),
+                )
+            }
+            Ev::ChildWorkflowExecutionTimedOutEventAttributes(a) => {
+                let cause = Failure::new(
+                    "Child workflow timed out",
+                    FailureKind::Timeout {
+                        timeout_type: TimeoutType::StartToClose,
+                        last_heartbeat_details: Vec::new(),
+                    },
+                );
+                Job::ChildResolved(
+                    self.seq_of(a.initiated_event_id, event)?,
+                    Err(("Child workflow execution timed out".into(), a.retry_state(), cause)),
+                )
+            }
+            Ev::ChildWorkflowExecutionTerminatedEventAttributes(a) => {
+                let cause = Failure::new("Child workflow terminated", FailureKind::Terminated);
+                Job::ChildResolved(
+                    self.seq_of(a.initiated_event_id, event)?,
+                    Err(("Child workflow execution terminated".into(), RetryState::NonRetryableFailure, cause)),
+                )
+            }
+            Ev::ExternalWorkflowExecutionSignaledEventAttributes(a) => {
+                Job::ExternalResolved(OpKind::SignalExternal, self.seq_of(a.initiated_event_id, event)?, Ok(()))
+            }
+            Ev::SignalExternalWorkflowExecutionFailedEventAttributes(a) => {
+                let f = external_failure("signal", &a.workflow_execution, a.cause().as_str_name());
+                Job::ExternalResolved(OpKind::SignalExternal, self.seq_of(a.initiated_event_id, event)?, Err(f))
+            }
+            Ev::ExternalWorkflowExecutionCancelRequestedEventAttributes(a) => {
+                Job::ExternalResolved(OpKind::CancelExternal, self.seq_of(a.initiated_event_id, event)?, Ok(()))
+            }
+            Ev::RequestCancelExternalWorkflowExecutionFailedEventAttributes(a) => {
+                let f = external_failure("cancellation request", &a.workflow_execution, a.cause().as_str_name());
+                Job::ExternalResolved(OpKind::CancelExternal, self.seq_of(a.initiated_event_id, event)?, Err(f))
             }
             Ev::WorkflowExecutionCancelRequestedEventAttributes(_) => Job::Cancel,
             _ => return Ok(()),
@@ -211,26 +342,24 @@ impl WorkflowRun {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn activity_failure(
         &self,
         message: &str,
         seq: u32,
-        scheduled_event_id: i64,
         started_event_id: i64,
         identity: &str,
         retry_state: i32,
         cause: Option<Failure>,
     ) -> Failure {
-        let (activity_type, activity_id) =
-            self.scheduled_activity(scheduled_event_id).unwrap_or_else(|| (String::new(), seq.to_string()));
+        let st = self.state.borrow();
+        let meta = st.activity_meta.get(&seq);
         let mut f = Failure::new(
             message,
             FailureKind::Activity {
-                activity_type,
-                activity_id,
+                activity_type: meta.map(|m| m.activity_type.clone()).unwrap_or_default(),
+                activity_id: meta.map(|m| m.activity_id.clone()).unwrap_or_else(|| seq.to_string()),
                 retry_state: RetryState::try_from(retry_state).unwrap_or(RetryState::Unspecified),
-                scheduled_event_id,
+                scheduled_event_id: meta.and_then(|m| m.scheduled_event_id).unwrap_or_default(),
                 started_event_id,
                 identity: identity.to_string(),
             },
@@ -240,25 +369,7 @@ impl WorkflowRun {
         f
     }
 
-    fn scheduled_activity(&self, scheduled_event_id: i64) -> Option<(String, String)> {
-        self.scheduled_activities.get(&scheduled_event_id).cloned()
-    }
-
-    fn activity_seq(&self, scheduled_event_id: i64, event: &HistoryEvent) -> Result<u32, RunError> {
-        self.activity_seq_by_event.get(&scheduled_event_id).copied().ok_or_else(|| {
-            RunError::BadHistory(format!(
-                "event {} ({}) refers to scheduled event {scheduled_event_id}, which is not an activity this run scheduled",
-                event.event_id,
-                event.event_type().as_str_name()
-            ))
-        })
-    }
-
-    fn init_info(
-        &mut self,
-        event: &HistoryEvent,
-        a: &crate::protos::temporal::api::history::v1::WorkflowExecutionStartedEventAttributes,
-    ) {
+    fn init_info(&mut self, event: &HistoryEvent, a: &WorkflowExecutionStartedEventAttributes) {
         let mut st = self.state.borrow_mut();
         let info = &mut st.info;
         if info.workflow_type.is_empty() {
@@ -278,13 +389,21 @@ impl WorkflowRun {
         info.retry_policy = a.retry_policy.as_ref().map(RetryPolicy::from_proto);
         info.parent = a.parent_workflow_execution.as_ref().map(|p| (p.workflow_id.clone(), p.run_id.clone()));
         info.start_time = event.event_time.as_ref().map(time_from_proto);
+        let seed_id = if a.original_execution_run_id.is_empty() {
+            info.run_id.clone()
+        } else {
+            a.original_execution_run_id.clone()
+        };
         if let Some(t) = info.start_time {
             st.now = t;
         }
+        st.search_attributes = a.search_attributes.clone().map(|s| s.indexed_fields).unwrap_or_default();
+        st.memo = a.memo.clone().map(|m| m.fields).unwrap_or_default();
+        crate::workflow::random::seed(&mut st, &seed_id);
     }
 
     /// Applies the collected jobs and runs the workflow until it stalls.
-    fn activate(&mut self, now: Option<SystemTime>, replaying: bool) -> Result<Vec<Command>, RunError> {
+    fn activate(&mut self, now: Option<SystemTime>, replaying: bool) -> Result<Activation, RunError> {
         if let Some(cmd) = self.unmatched.front() {
             return Err(RunError::Nondeterminism(format!(
                 "workflow code issued command {} but history has no event for it",
@@ -309,30 +428,36 @@ impl WorkflowRun {
         }
         let commands = self.finish_activation()?;
         self.unmatched.extend(commands.iter().cloned());
-        Ok(commands.into_iter().map(|c| c.command).collect())
+        let messages = std::mem::take(&mut self.state.borrow_mut().messages);
+        let commands = commands.into_iter().map(|c| c.command).collect();
+        // Messages of replayed tasks were delivered long ago: only the live task sends them.
+        Ok(Activation { commands, messages: if replaying { Vec::new() } else { messages } })
     }
 
     fn apply_job(&mut self, job: Job) -> Result<(), RunError> {
         match job {
             Job::Start { input } => {
-                let mut instance = self.factory.instantiate(&input).map_err(|e| {
-                    RunError::Task(format!("failed decoding the input of workflow {}: {e}", self.factory.name()))
-                })?;
+                let instance: Rc<dyn WorkflowInstance> = self
+                    .factory
+                    .instantiate(&input)
+                    .map_err(|e| {
+                        RunError::Task(format!("failed decoding the input of workflow {}: {e}", self.factory.name()))
+                    })?
+                    .into();
                 let run = {
                     let _enter = Enter::new(&self.state);
                     instance.run()
                 };
                 let state = Rc::clone(&self.state);
-                self.executor.spawn(Box::pin(async move {
+                let id = self.executor.spawn(Box::pin(async move {
                     let result = run.await;
                     state.borrow_mut().result = Some(result);
                 }));
+                self.state.borrow_mut().main_task = Some(id);
                 self.instance = Some(instance);
             }
             Job::Signal { name, input } => {
-                let Some(instance) = &self.instance else {
-                    return Err(RunError::BadHistory(format!("signal {name:?} arrived before the workflow started")));
-                };
+                let instance = self.started_instance(&name)?;
                 let _enter = Enter::new(&self.state);
                 match instance.signal(&name, &input) {
                     None => tracing::warn!(
@@ -345,19 +470,18 @@ impl WorkflowRun {
                         tracing::warn!(signal = %name, error = %e, "dropping signal whose input does not decode")
                     }
                     Some(Ok(HandlerOutcome::Done)) => {}
-                    Some(Ok(HandlerOutcome::Running(fut))) => {
-                        let state = Rc::clone(&self.state);
-                        self.executor.spawn(Box::pin(async move {
-                            if let Err(e) = fut.await {
-                                state.borrow_mut().handler_error.get_or_insert(e);
-                            }
-                        }));
-                    }
+                    Some(Ok(HandlerOutcome::Running(fut))) => self.spawn_handler(fut),
+                }
+            }
+            Job::Update(request) => {
+                let instance = self.started_instance(&request.name)?;
+                if let Some(fut) = update::start(&self.state, instance.as_ref(), request) {
+                    self.spawn_handler(fut);
                 }
             }
             Job::FireTimer(seq) => {
                 if let Some(slot) = self.state.borrow_mut().timers.get_mut(&seq) {
-                    slot.resolve(());
+                    slot.resolve(Ok(()));
                 }
             }
             Job::ResolveActivity(seq, outcome) => {
@@ -365,10 +489,79 @@ impl WorkflowRun {
                     slot.resolve(outcome);
                 }
             }
-            Job::Cancel => self.state.borrow_mut().cancel_requested = true,
+            Job::ChildStarted(seq, run_id) => {
+                if let Some(child) = self.state.borrow_mut().children.get_mut(&seq) {
+                    child.run_id = Some(run_id.clone());
+                    child.start.resolve(Ok(run_id));
+                }
+            }
+            Job::ChildStartFailed(seq, failure) => {
+                if let Some(child) = self.state.borrow_mut().children.get_mut(&seq) {
+                    child.start.resolve(Err(failure.clone()));
+                    child.result.resolve(Err(failure));
+                }
+            }
+            Job::ChildResolved(seq, outcome) => {
+                let mut st = self.state.borrow_mut();
+                if let Some(child) = st.children.get_mut(&seq) {
+                    let outcome = outcome
+                        .map_err(|(message, retry_state, cause)| child_failure(child, &message, retry_state, cause));
+                    child.result.resolve(outcome);
+                }
+            }
+            Job::ExternalResolved(kind, seq, outcome) => {
+                let mut st = self.state.borrow_mut();
+                if kind == OpKind::CancelExternal {
+                    // A child waiting only for its cancellation request to arrive resolves now.
+                    if let Some(child_seq) = st.child_cancel_requests.remove(&seq) {
+                        if let Some(child) = st.children.get_mut(&child_seq) {
+                            let cancelled = child_failure(
+                                child,
+                                "Child workflow cancelled",
+                                RetryState::CancelRequested,
+                                Failure::cancelled("Child workflow cancelled"),
+                            );
+                            child.result.resolve(Err(cancelled));
+                        }
+                    }
+                }
+                let map =
+                    if kind == OpKind::SignalExternal { &mut st.signals_external } else { &mut st.cancels_external };
+                if let Some(slot) = map.get_mut(&seq) {
+                    slot.resolve(outcome);
+                }
+            }
+            Job::Cancel => {
+                let mut st = self.state.borrow_mut();
+                if !st.cancel_requested {
+                    st.cancel_requested = true;
+                    if let Some(main) = st.main_task {
+                        cancel::cancel_task(&mut st, main);
+                    }
+                }
+            }
         }
         self.state.borrow_mut().generation += 1;
         Ok(())
+    }
+
+    fn started_instance(&self, handler: &str) -> Result<Rc<dyn WorkflowInstance>, RunError> {
+        self.instance
+            .clone()
+            .ok_or_else(|| RunError::BadHistory(format!("{handler:?} arrived before the workflow started")))
+    }
+
+    fn spawn_handler(&mut self, fut: futures::future::LocalBoxFuture<'static, crate::error::WorkflowResult<()>>) {
+        let state = Rc::clone(&self.state);
+        state.borrow_mut().running_handlers += 1;
+        self.executor.spawn(Box::pin(async move {
+            let result = fut.await;
+            let mut st = state.borrow_mut();
+            st.running_handlers -= 1;
+            if let Err(e) = result {
+                st.handler_error.get_or_insert(e);
+            }
+        }));
     }
 
     /// Takes the activation's commands, adding the closing command if the workflow ended.
@@ -383,28 +576,35 @@ impl WorkflowRun {
             None => st.result.take(),
         };
         let Some(outcome) = outcome else { return Ok(commands) };
+        if st.running_handlers > 0 && !st.replaying {
+            tracing::warn!(
+                workflow_id = %st.info.workflow_id,
+                handlers = st.running_handlers,
+                "[TMPRL1102] Workflow finished while update or signal handlers are still running"
+            );
+        }
         let closing: Command = match outcome {
-            Ok(payload) => {
-                Cmd::CompleteWorkflowExecutionCommandAttributes(CompleteWorkflowExecutionCommandAttributes {
-                    result: Some(Payloads { payloads: vec![payload] }),
-                })
-                .into()
-            }
+            Ok(payload) => to_command(Cmd::CompleteWorkflowExecutionCommandAttributes(
+                CompleteWorkflowExecutionCommandAttributes { result: Some(Payloads { payloads: vec![payload] }) },
+            )),
             Err(WorkflowError::Failure(f)) if f.is_cancelled() && st.cancel_requested => {
-                let details = match &f.kind {
+                let details = match &f.root_cause().kind {
                     FailureKind::Cancelled { details } if !details.is_empty() => {
                         Some(Payloads { payloads: details.clone() })
                     }
                     _ => None,
                 };
-                Cmd::CancelWorkflowExecutionCommandAttributes(CancelWorkflowExecutionCommandAttributes { details })
-                    .into()
+                to_command(Cmd::CancelWorkflowExecutionCommandAttributes(CancelWorkflowExecutionCommandAttributes {
+                    details,
+                }))
             }
             Err(WorkflowError::Failure(f)) => {
-                Cmd::FailWorkflowExecutionCommandAttributes(FailWorkflowExecutionCommandAttributes {
+                to_command(Cmd::FailWorkflowExecutionCommandAttributes(FailWorkflowExecutionCommandAttributes {
                     failure: Some(f.to_proto()),
-                })
-                .into()
+                }))
+            }
+            Err(WorkflowError::ContinueAsNew(c)) => {
+                to_command(Cmd::ContinueAsNewWorkflowExecutionCommandAttributes(c.attributes))
             }
             Err(WorkflowError::Task(e)) => return Err(RunError::Task(e.to_string())),
         };
@@ -414,6 +614,10 @@ impl WorkflowRun {
     }
 
     fn match_command(&mut self, event: &HistoryEvent) -> Result<(), RunError> {
+        // A deprecated patch's marker stays in old histories after the code stopped asking.
+        if patch::is_skippable_marker(event, self.unmatched.front().map(|c| &c.command)) {
+            return Ok(());
+        }
         let Some(cmd) = self.unmatched.pop_front() else {
             return Err(RunError::Nondeterminism(format!(
                 "history has {} but the workflow code issued no command for it",
@@ -433,11 +637,10 @@ impl WorkflowRun {
             ) => {
                 let same = c.activity_id == e.activity_id && c.activity_type == e.activity_type;
                 if same {
-                    self.activity_seq_by_event.insert(event.event_id, cmd.seq);
-                    self.scheduled_activities.insert(
-                        event.event_id,
-                        (e.activity_type.as_ref().map(|t| t.name.clone()).unwrap_or_default(), e.activity_id.clone()),
-                    );
+                    self.seq_by_event.insert(event.event_id, cmd.seq);
+                    if let Some(meta) = self.state.borrow_mut().activity_meta.get_mut(&cmd.seq) {
+                        meta.scheduled_event_id = Some(event.event_id);
+                    }
                 }
                 same
             }
@@ -445,10 +648,53 @@ impl WorkflowRun {
                 Some(Cmd::RequestCancelActivityTaskCommandAttributes(c)),
                 Some(Ev::ActivityTaskCancelRequestedEventAttributes(e)),
             ) => c.scheduled_event_id == e.scheduled_event_id,
-            (Some(Cmd::RecordMarkerCommandAttributes(c)), Some(Ev::MarkerRecordedEventAttributes(e))) => {
-                c.marker_name == e.marker_name
+            (
+                Some(Cmd::StartChildWorkflowExecutionCommandAttributes(c)),
+                Some(Ev::StartChildWorkflowExecutionInitiatedEventAttributes(e)),
+            ) => {
+                let same = c.workflow_id == e.workflow_id && c.workflow_type == e.workflow_type;
+                if same {
+                    self.seq_by_event.insert(event.event_id, cmd.seq);
+                    if let Some(child) = self.state.borrow_mut().children.get_mut(&cmd.seq) {
+                        child.initiated_event_id = Some(event.event_id);
+                    }
+                }
+                same
             }
             (
+                Some(Cmd::SignalExternalWorkflowExecutionCommandAttributes(c)),
+                Some(Ev::SignalExternalWorkflowExecutionInitiatedEventAttributes(e)),
+            ) => {
+                let same = c.signal_name == e.signal_name
+                    && c.execution.as_ref().map(|x| &x.workflow_id)
+                        == e.workflow_execution.as_ref().map(|x| &x.workflow_id);
+                if same {
+                    self.seq_by_event.insert(event.event_id, cmd.seq);
+                }
+                same
+            }
+            (
+                Some(Cmd::RequestCancelExternalWorkflowExecutionCommandAttributes(c)),
+                Some(Ev::RequestCancelExternalWorkflowExecutionInitiatedEventAttributes(e)),
+            ) => {
+                let same = e.workflow_execution.as_ref().is_some_and(|x| x.workflow_id == c.workflow_id);
+                if same {
+                    self.seq_by_event.insert(event.event_id, cmd.seq);
+                }
+                same
+            }
+            (Some(Cmd::RecordMarkerCommandAttributes(c)), Some(Ev::MarkerRecordedEventAttributes(e))) => {
+                c.marker_name == e.marker_name && patch::same_marker(c, e)
+            }
+            (
+                Some(Cmd::UpsertWorkflowSearchAttributesCommandAttributes(_)),
+                Some(Ev::UpsertWorkflowSearchAttributesEventAttributes(_)),
+            )
+            | (
+                Some(Cmd::ModifyWorkflowPropertiesCommandAttributes(_)),
+                Some(Ev::WorkflowPropertiesModifiedEventAttributes(_)),
+            )
+            | (
                 Some(Cmd::CompleteWorkflowExecutionCommandAttributes(_)),
                 Some(Ev::WorkflowExecutionCompletedEventAttributes(_)),
             )
@@ -464,6 +710,14 @@ impl WorkflowRun {
                 Some(Cmd::ContinueAsNewWorkflowExecutionCommandAttributes(_)),
                 Some(Ev::WorkflowExecutionContinuedAsNewEventAttributes(_)),
             ) => true,
+            (
+                Some(Cmd::ProtocolMessageCommandAttributes(c)),
+                Some(Ev::WorkflowExecutionUpdateAcceptedEventAttributes(e)),
+            ) => c.message_id == format!("{}/accept", e.protocol_instance_id),
+            (
+                Some(Cmd::ProtocolMessageCommandAttributes(c)),
+                Some(Ev::WorkflowExecutionUpdateCompletedEventAttributes(e)),
+            ) => e.meta.as_ref().is_some_and(|m| c.message_id == format!("{}/complete", m.update_id)),
             _ => false,
         };
         if same {
@@ -485,6 +739,7 @@ impl WorkflowRun {
         let _enter = Enter::new(&self.state);
         let before = self.state.borrow().commands.len();
         let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| instance.query(name, args)));
+        // Queries are read-only: anything they tried to schedule is dropped.
         self.state.borrow_mut().commands.truncate(before);
         match answer {
             Err(p) => Err(format!("query handler {name:?} panicked: {}", crate::error::panic_message(p.as_ref()))),
@@ -497,6 +752,23 @@ impl WorkflowRun {
             Ok(Some(Ok(p))) => Ok(p),
         }
     }
+}
+
+fn external_failure(
+    what: &str,
+    execution: &Option<crate::protos::temporal::api::common::v1::WorkflowExecution>,
+    cause: &str,
+) -> Failure {
+    let id = execution.as_ref().map(|e| e.workflow_id.as_str()).unwrap_or("");
+    Failure::new(
+        format!("{what} to workflow {id:?} failed: {}", cause.rsplit("_CAUSE_").next().unwrap_or(cause)),
+        FailureKind::Application {
+            error_type: Some("ExternalWorkflowError".into()),
+            non_retryable: true,
+            details: Vec::new(),
+            next_retry_delay: None,
+        },
+    )
 }
 
 fn parse_seq(id: &str, event: &HistoryEvent) -> Result<u32, RunError> {
@@ -515,8 +787,19 @@ pub(crate) fn describe_command(c: &Command) -> String {
             a.activity_type.as_ref().map(|t| t.name.as_str()).unwrap_or(""),
             a.activity_id
         ),
+        Some(Cmd::StartChildWorkflowExecutionCommandAttributes(a)) => format!(
+            "StartChildWorkflowExecution(workflow_type={:?}, workflow_id={:?})",
+            a.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or(""),
+            a.workflow_id
+        ),
+        Some(Cmd::SignalExternalWorkflowExecutionCommandAttributes(a)) => format!(
+            "SignalExternalWorkflowExecution(signal_name={:?}, workflow_id={:?})",
+            a.signal_name,
+            a.execution.as_ref().map(|e| e.workflow_id.as_str()).unwrap_or("")
+        ),
         Some(Cmd::RecordMarkerCommandAttributes(a)) => format!("RecordMarker(marker_name={:?})", a.marker_name),
-        Some(other) => format!("{:?}", command_kind(other)),
+        Some(Cmd::ProtocolMessageCommandAttributes(a)) => format!("ProtocolMessage(message_id={:?})", a.message_id),
+        Some(other) => command_kind(other).to_string(),
         None => "an empty command".to_string(),
     }
 }
@@ -528,12 +811,9 @@ fn command_kind(a: &Cmd) -> &'static str {
         Cmd::CancelWorkflowExecutionCommandAttributes(_) => "CancelWorkflowExecution",
         Cmd::ContinueAsNewWorkflowExecutionCommandAttributes(_) => "ContinueAsNewWorkflowExecution",
         Cmd::RequestCancelActivityTaskCommandAttributes(_) => "RequestCancelActivityTask",
-        Cmd::StartChildWorkflowExecutionCommandAttributes(_) => "StartChildWorkflowExecution",
-        Cmd::SignalExternalWorkflowExecutionCommandAttributes(_) => "SignalExternalWorkflowExecution",
         Cmd::RequestCancelExternalWorkflowExecutionCommandAttributes(_) => "RequestCancelExternalWorkflowExecution",
         Cmd::UpsertWorkflowSearchAttributesCommandAttributes(_) => "UpsertWorkflowSearchAttributes",
         Cmd::ModifyWorkflowPropertiesCommandAttributes(_) => "ModifyWorkflowProperties",
-        Cmd::ProtocolMessageCommandAttributes(_) => "ProtocolMessage",
         _ => "command",
     }
 }
@@ -547,6 +827,11 @@ pub(crate) fn describe_event(e: &HistoryEvent) -> String {
             "(activity_type={:?}, activity_id={:?})",
             a.activity_type.as_ref().map(|t| t.name.as_str()).unwrap_or(""),
             a.activity_id
+        ),
+        Some(Ev::StartChildWorkflowExecutionInitiatedEventAttributes(a)) => format!(
+            "(workflow_type={:?}, workflow_id={:?})",
+            a.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or(""),
+            a.workflow_id
         ),
         Some(Ev::MarkerRecordedEventAttributes(a)) => format!("(marker_name={:?})", a.marker_name),
         _ => String::new(),

@@ -131,8 +131,10 @@ impl Default for DevServerOptions {
 pub struct TimeSkippingServerOptions {
     /// A `temporal-test-server` executable to use instead of [`find_or_install`]'s.
     pub executable: Option<PathBuf>,
-    /// Further arguments after the port, e.g. `["--enable-time-skipping"]` to skip time from
-    /// the start instead of only while a client waits for a result.
+    /// Further arguments after the port. `--enable-time-skipping` (only recognised right
+    /// after the port) makes the server skip time on its own whenever it is idle; without it
+    /// time skips only while a client lifts the server's lock, as
+    /// [`WorkflowEnvironment`](super::WorkflowEnvironment) does while it waits for a result.
     pub extra_args: Vec<String>,
     /// How long to wait for the server to answer before giving up (60 s by default).
     pub startup_timeout: Duration,
@@ -537,7 +539,8 @@ fn spawn_reader(
 /// blocks reading its stdin: a pipe whose only write end the `TestServer` holds. The kernel
 /// closes that end when this process exits for any reason (including SIGKILL, and a
 /// `static` never dropped), or when the `TestServer` drops it; `read` then sees EOF and the
-/// script stops the server: SIGTERM, then SIGKILL after 5 s. The script itself exits with
+/// script kills the server (both servers keep their state in memory only, so there is nothing
+/// to save, and a graceful stop would take the dev server a second). The script exits with
 /// the server's status as soon as the server exits, so an early crash is visible as the
 /// script's exit. No `unsafe` `pre_exec`/`prctl` is needed.
 #[cfg(unix)]
@@ -548,13 +551,7 @@ server=$!
 trap 'kill -TERM "$server" 2>/dev/null' TERM HUP INT
 (
   while read -r _; do :; done
-  kill -TERM "$server" 2>/dev/null || exit 0
-  n=0
-  while kill -0 "$server" 2>/dev/null; do
-    n=$((n + 1))
-    if [ "$n" -gt 50 ]; then kill -KILL "$server" 2>/dev/null; exit 0; fi
-    sleep 0.1
-  done
+  kill -KILL "$server" 2>/dev/null
 ) <&3 &
 watcher=$!
 exec 3<&-
@@ -660,8 +657,8 @@ impl ServerProcess {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        // The guard gives the server 5 s after SIGTERM before SIGKILL; past that something
-        // is wrong with the guard itself, and killing it is the last resort.
+        // The guard kills the server at once; past this deadline something is wrong with the
+        // guard itself, and killing it is the last resort.
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             match child.try_wait() {

@@ -15,6 +15,7 @@
 //! ```
 
 mod activities;
+mod executor;
 mod options;
 mod pool;
 mod workflows;
@@ -26,6 +27,8 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
 
 pub use activities::blocking_activity;
+pub(crate) use activities::panic_failure;
+pub use executor::{ActivityExecutor, ActivityJob, ThreadPoolExecutor};
 pub use options::WorkerOptions;
 
 use crate::client::Client;
@@ -62,6 +65,16 @@ pub(crate) struct Shared {
     pub(crate) running: activities::Running,
     /// Set once shutdown begins: no new work is taken on.
     pub(crate) shutting_down: std::sync::atomic::AtomicBool,
+    /// Where blocking activities run.
+    pub(crate) activity_executor: Arc<dyn ActivityExecutor>,
+    /// Set once shutdown begins, for `activity::is_worker_shutdown`.
+    pub(crate) activity_shutdown: Arc<crate::activity::Signal>,
+    /// Set once the graceful shutdown timeout has run out and running activities are cancelled.
+    pub(crate) activities_cancelled: std::sync::atomic::AtomicBool,
+    /// This worker's own limit of activity tasks per second.
+    pub(crate) activity_rate: Option<activities::RateLimiter>,
+    /// The limit of activity tasks per second of the whole task queue, sent with polls.
+    pub(crate) task_queue_activities_per_second: Option<f64>,
 }
 
 struct Inner {
@@ -93,6 +106,11 @@ impl Worker {
         }
         let workflows = Arc::new(options.workflow_table().map_err(WorkerError::InvalidOptions)?);
         let activities = options.activity_table().map_err(WorkerError::InvalidOptions)?;
+        options.check_activity_rates().map_err(WorkerError::InvalidOptions)?;
+        let activity_executor = match &options.activity_executor {
+            Some(e) => Arc::clone(e),
+            None => Arc::new(ThreadPoolExecutor::new(options.max_concurrent_activities)),
+        };
         let instance_key = uuid::Uuid::new_v4().to_string();
         let sticky_queue = (options.max_cached_workflows > 0 && !workflows.is_empty()).then(|| {
             workflows::sticky_queue(
@@ -110,6 +128,11 @@ impl Worker {
             activity_permits: Arc::new(Semaphore::new(options.max_concurrent_activities)),
             running: Arc::default(),
             shutting_down: std::sync::atomic::AtomicBool::new(false),
+            activity_executor,
+            activity_shutdown: Arc::default(),
+            activities_cancelled: std::sync::atomic::AtomicBool::new(false),
+            activity_rate: options.max_activities_per_second.map(activities::RateLimiter::per_second),
+            task_queue_activities_per_second: options.max_task_queue_activities_per_second,
         });
         Ok(Worker {
             inner: Arc::new(Inner {
@@ -190,7 +213,7 @@ impl Worker {
         let act_permits = Arc::clone(&shared.activity_permits);
         let running = Arc::clone(&shared.running);
         if !shared.activities.is_empty() {
-            for _ in 0..opts.max_concurrent_activity_task_polls.max(1) {
+            for _ in 0..activities::poller_count(shared, opts.max_concurrent_activity_task_polls) {
                 tasks.spawn(activities::poll_loop(Arc::clone(shared), inner.shutdown.subscribe()));
             }
         }
@@ -198,6 +221,9 @@ impl Worker {
         let mut shutdown = inner.shutdown.subscribe();
         let _ = shutdown.wait_for(|s| *s).await;
         shared.shutting_down.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Running activities learn of the shutdown at once, so they can finish early or save
+        // their progress before the graceful timeout cancels them.
+        shared.activity_shutdown.set();
         while tasks.join_next().await.is_some() {}
         drop(eager_start);
 
@@ -224,9 +250,12 @@ impl Worker {
         let graceful =
             tokio::time::timeout(opts.graceful_shutdown_timeout, act_permits.acquire_many(all_activities)).await;
         if graceful.is_err() {
+            shared.activities_cancelled.store(true, std::sync::atomic::Ordering::SeqCst);
             for ctx in running.lock().unwrap_or_else(|e| e.into_inner()).values() {
-                ctx.cancel();
+                ctx.cancel(crate::activity::CancelReason::WorkerShutdown);
             }
+            // Cancellation is cooperative: an activity that ignores it keeps shutdown waiting,
+            // but every result that does come is still reported.
             let _ = act_permits.acquire_many(all_activities).await;
         }
         let _ = wft_permits.acquire_many(opts.max_concurrent_workflow_tasks as u32).await;

@@ -2,8 +2,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::BoxFuture;
+
 use super::activities::{ErasedActivity, erase};
-use crate::activity::ActivityImplementation;
+use super::executor::ActivityExecutor;
+use crate::activity::{ActivityImplementation, ActivityMethods, BoundActivity};
+use crate::error::ActivityError;
+use crate::protos::temporal::api::common::v1::Payload;
 use crate::runtime::instance::{Factory, WorkflowFactory};
 use crate::workflow::Workflow;
 
@@ -24,6 +29,7 @@ pub struct WorkerOptions {
     pub(crate) task_queue: String,
     pub(crate) workflows: Vec<Arc<dyn WorkflowFactory>>,
     pub(crate) activities: Vec<Arc<dyn ErasedActivity>>,
+    pub(crate) activity_executor: Option<Arc<dyn ActivityExecutor>>,
     /// Workflow tasks processed at once.
     pub max_concurrent_workflow_tasks: usize,
     /// Activities run at once.
@@ -41,6 +47,11 @@ pub struct WorkerOptions {
     /// How long a task waits on this worker's sticky queue before the server gives it to any
     /// worker.
     pub sticky_queue_schedule_to_start_timeout: Duration,
+    /// The most activity tasks this worker starts per second (unlimited when `None`).
+    pub max_activities_per_second: Option<f64>,
+    /// The most activity tasks per second the server hands out on this task queue, to all its
+    /// workers together (unlimited when `None`).
+    pub max_task_queue_activities_per_second: Option<f64>,
 }
 
 impl WorkerOptions {
@@ -50,6 +61,7 @@ impl WorkerOptions {
             task_queue: task_queue.into(),
             workflows: Vec::new(),
             activities: Vec::new(),
+            activity_executor: None,
             max_concurrent_workflow_tasks: 100,
             max_concurrent_activities: 100,
             max_cached_workflows: 1000,
@@ -58,6 +70,8 @@ impl WorkerOptions {
             workflow_threads: 2,
             graceful_shutdown_timeout: Duration::ZERO,
             sticky_queue_schedule_to_start_timeout: Duration::from_secs(10),
+            max_activities_per_second: None,
+            max_task_queue_activities_per_second: None,
         }
     }
 
@@ -70,6 +84,39 @@ impl WorkerOptions {
     /// Hosts an activity (a function marked `#[activity]`).
     pub fn activity<A: ActivityImplementation>(mut self, activity: A) -> Self {
         self.activities.push(erase(activity));
+        self
+    }
+
+    /// Hosts every `#[activity]` method of an `#[activities]` impl block, all running on the
+    /// one shared `activities` value (a connection pool, a client, configuration).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use temporal_sdk::prelude::*;
+    /// struct Inventory {
+    ///     warehouse: String,
+    /// }
+    ///
+    /// #[activities]
+    /// impl Inventory {
+    ///     #[activity]
+    ///     async fn reserve(&self, item: String) -> Result<String, ActivityError> {
+    ///         Ok(format!("{item} reserved in {}", self.warehouse))
+    ///     }
+    ///
+    ///     #[activity]
+    ///     fn count(&self) -> Result<u32, ActivityError> {
+    ///         Ok(3)
+    ///     }
+    /// }
+    ///
+    /// let options = WorkerOptions::new("queue").activities(Arc::new(Inventory { warehouse: "north".into() }));
+    /// # let _ = options;
+    /// ```
+    pub fn activities<S: ActivityMethods>(mut self, activities: Arc<S>) -> Self {
+        for method in S::activity_methods(&activities) {
+            self.activities.push(Arc::new(method));
+        }
         self
     }
 
@@ -97,10 +144,97 @@ impl WorkerOptions {
         self
     }
 
-    /// Sets how long shutdown waits for running activities before cancelling them.
+    /// Sets how long shutdown waits for running activities before cancelling them. Running
+    /// activities learn of the shutdown at once (`activity::is_worker_shutdown`); those still
+    /// running when the timeout passes are cancelled, and their attempts fail retryably so
+    /// that another worker takes them over. The default is zero: cancel at once.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use temporal_sdk::prelude::*;
+    /// # #[activity] async fn work() -> Result<(), ActivityError> { Ok(()) }
+    /// let options = WorkerOptions::new("queue").activity(work).graceful_shutdown_timeout(Duration::from_secs(30));
+    /// # let _ = options;
+    /// ```
     pub fn graceful_shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.graceful_shutdown_timeout = timeout;
         self
+    }
+
+    /// Sets how many long polls for activity tasks are open at once.
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// # #[activity] async fn work() -> Result<(), ActivityError> { Ok(()) }
+    /// let options = WorkerOptions::new("queue").activity(work).max_concurrent_activity_task_polls(10);
+    /// assert_eq!(options.max_concurrent_activity_task_polls, 10);
+    /// ```
+    pub fn max_concurrent_activity_task_polls(mut self, n: usize) -> Self {
+        self.max_concurrent_activity_task_polls = n.max(1);
+        self
+    }
+
+    /// Sets where blocking (non-async) activities run, the analog of Python's
+    /// `activity_executor`. The default is a
+    /// [`ThreadPoolExecutor`](super::ThreadPoolExecutor) with as many threads as
+    /// activities run at once.
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// use temporal_sdk::worker::ThreadPoolExecutor;
+    /// # #[activity] fn compress(data: Vec<u8>) -> Result<Vec<u8>, ActivityError> { Ok(data) }
+    /// let options = WorkerOptions::new("files").activity(compress).activity_executor(ThreadPoolExecutor::new(4));
+    /// # let _ = options;
+    /// ```
+    pub fn activity_executor(mut self, executor: impl ActivityExecutor) -> Self {
+        self.activity_executor = Some(Arc::new(executor));
+        self
+    }
+
+    /// Limits the activity tasks this worker starts per second. The worker then keeps one
+    /// activity poll open at a time and waits `1 / rate` seconds after each task before
+    /// polling again; activities scheduled by its own workflows are not dispatched eagerly
+    /// (they would bypass the limit).
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// # #[activity] async fn call_api() -> Result<(), ActivityError> { Ok(()) }
+    /// let options = WorkerOptions::new("api-calls").activity(call_api).max_activities_per_second(5.0);
+    /// # let _ = options;
+    /// ```
+    pub fn max_activities_per_second(mut self, rate: f64) -> Self {
+        self.max_activities_per_second = Some(rate);
+        self
+    }
+
+    /// Limits the activity tasks per second that the server hands out on this task queue, to
+    /// all its workers together (`task_queue_metadata.max_tasks_per_second` of the polls; the
+    /// last poller's value wins on the server). Activities are then not dispatched eagerly,
+    /// which would bypass the server's limit.
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// # #[activity] async fn call_api() -> Result<(), ActivityError> { Ok(()) }
+    /// let options = WorkerOptions::new("api-calls").activity(call_api).max_task_queue_activities_per_second(50.0);
+    /// # let _ = options;
+    /// ```
+    pub fn max_task_queue_activities_per_second(mut self, rate: f64) -> Self {
+        self.max_task_queue_activities_per_second = Some(rate);
+        self
+    }
+
+    pub(crate) fn check_activity_rates(&self) -> Result<(), String> {
+        for (name, rate) in [
+            ("max_activities_per_second", self.max_activities_per_second),
+            ("max_task_queue_activities_per_second", self.max_task_queue_activities_per_second),
+        ] {
+            if let Some(r) = rate
+                && !(r.is_finite() && r > 0.0)
+            {
+                return Err(format!("{name} must be a positive number, not {r}"));
+            }
+        }
+        Ok(())
     }
 
     /// The task queue.
@@ -126,5 +260,15 @@ impl WorkerOptions {
             }
         }
         Ok(table)
+    }
+}
+
+impl ErasedActivity for BoundActivity {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn execute(&self, args: Vec<Payload>) -> BoxFuture<'static, Result<Payload, ActivityError>> {
+        (self.run)(args)
     }
 }

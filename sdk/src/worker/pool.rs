@@ -25,8 +25,16 @@ use crate::workflow::WorkflowInfo;
 
 /// What became of a workflow task.
 pub(crate) enum TaskOutcome {
-    Completed { commands: Vec<Command>, query_results: HashMap<String, WorkflowQueryResult>, cached: bool },
-    Failed { cause: WorkflowTaskFailedCause, failure: ProtoFailure },
+    Completed {
+        commands: Vec<Command>,
+        messages: Vec<crate::protos::temporal::api::protocol::v1::Message>,
+        query_results: HashMap<String, WorkflowQueryResult>,
+        cached: bool,
+    },
+    Failed {
+        cause: WorkflowTaskFailedCause,
+        failure: ProtoFailure,
+    },
     QueryAnswer(Result<Payload, String>),
     NeedFullHistory,
 }
@@ -214,7 +222,7 @@ impl WorkflowThread {
             }
         };
 
-        let commands = match run.apply_events(&events) {
+        let activation = match run.apply_events(&events, &task.messages) {
             Ok(c) => c,
             Err(RunError::Gap { .. }) => return TaskOutcome::NeedFullHistory,
             Err(e) => {
@@ -272,6 +280,6 @@ impl WorkflowThread {
         }
 
         let cached = !run.is_finished() && self.cache.put(exec.run_id, run);
-        TaskOutcome::Completed { commands, query_results, cached }
+        TaskOutcome::Completed { commands: activation.commands, messages: activation.messages, query_results, cached }
     }
 }

@@ -139,7 +139,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
     let identity = shared.client.identity().to_string();
     let result =
         match outcome {
-            TaskOutcome::Completed { mut commands, query_results, cached } => {
+            TaskOutcome::Completed { mut commands, messages, query_results, cached } => {
                 let mut reserved = reserve_eager_activities(shared, &mut commands);
                 let sticky_attributes = (cached && shared.sticky_queue.is_some()).then(|| StickyExecutionAttributes {
                     worker_task_queue: shared.sticky_queue.clone(),
@@ -148,6 +148,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 let req = RespondWorkflowTaskCompletedRequest {
                     task_token: task.task_token.clone(),
                     commands,
+                    messages,
                     identity,
                     namespace,
                     sticky_attributes,
@@ -166,6 +167,11 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                     })
                     .await;
                 response.map(|resp| {
+                    if resp.reset_history_event_id != 0 {
+                        // The server discarded a speculative task (an update was rejected):
+                        // the cached run went past what history keeps, so replay it next time.
+                        pool.evict(&run_id);
+                    }
                     for activity in resp.activity_tasks {
                         match reserved.pop() {
                             Some(permit) => activities::spawn_activity(shared, activity, permit),
@@ -243,7 +249,9 @@ pub(crate) fn sticky_queue(shared_name: &str, sticky_name: String) -> TaskQueue 
 /// activity slots; returns the slots reserved for them.
 fn reserve_eager_activities(shared: &Shared, commands: &mut [Command]) -> Vec<OwnedSemaphorePermit> {
     let mut reserved = Vec::new();
-    if shared.shutting_down.load(Ordering::SeqCst) {
+    // Eagerly dispatched tasks bypass both the worker's and the server's rate limits.
+    let rate_limited = shared.activity_rate.is_some() || shared.task_queue_activities_per_second.is_some();
+    if shared.shutting_down.load(Ordering::SeqCst) || rate_limited {
         return reserved;
     }
     for command in commands {

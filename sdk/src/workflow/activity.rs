@@ -10,11 +10,13 @@ use serde::de::DeserializeOwned;
 use crate::activity::ActivityDefinition;
 use crate::common::{RetryPolicy, duration_to_proto};
 use crate::converter;
-use crate::error::{WorkflowError, WorkflowResult};
-use crate::protos::temporal::api::command::v1::{ScheduleActivityTaskCommandAttributes, command};
+use crate::error::{Failure, FailureKind, RetryState, WorkflowError, WorkflowResult};
+use crate::protos::temporal::api::command::v1::{
+    RequestCancelActivityTaskCommandAttributes, ScheduleActivityTaskCommandAttributes, command,
+};
 use crate::protos::temporal::api::common::v1::{ActivityType, Payloads};
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
-use crate::runtime::context::{self, ActivityOutcome, SharedState};
+use crate::runtime::context::{self, ActivityOutcome, OpKind, RunState, SharedState};
 
 /// What happens to an activity in flight when the workflow cancels it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -133,8 +135,18 @@ pub fn execute_activity<A: ActivityDefinition>(
     activity: A,
     input: A::Input,
     options: ActivityOptions,
-) -> ActivityFuture<A::Output> {
+) -> ActivityHandle<A::Output> {
     schedule(activity.name(), converter::encode_args(&input), options)
+}
+
+/// Schedules an activity and returns its handle without waiting: the same as
+/// [`execute_activity`], named for code that keeps the handle to cancel it or to await it later.
+pub fn start_activity<A: ActivityDefinition>(
+    activity: A,
+    input: A::Input,
+    options: ActivityOptions,
+) -> ActivityHandle<A::Output> {
+    execute_activity(activity, input, options)
 }
 
 /// Schedules an activity by type name, for activities written in other languages.
@@ -152,7 +164,7 @@ pub fn execute_activity_by_name<O: DeserializeOwned, I: Serialize + ?Sized>(
     activity_type: &str,
     input: &I,
     options: ActivityOptions,
-) -> ActivityFuture<O> {
+) -> ActivityHandle<O> {
     schedule(activity_type, converter::encode_args(input), options)
 }
 
@@ -160,8 +172,8 @@ fn schedule<O>(
     activity_type: &str,
     input: Result<Vec<crate::protos::temporal::api::common::v1::Payload>, converter::PayloadError>,
     options: ActivityOptions,
-) -> ActivityFuture<O> {
-    let failed = |e: WorkflowError| ActivityFuture { inner: Inner::Error(Some(e)), _out: PhantomData };
+) -> ActivityHandle<O> {
+    let failed = |e: WorkflowError| ActivityHandle { inner: Inner::Error(Some(e)), _out: PhantomData };
     let Some(state) = context::current() else {
         return failed(context::outside_workflow("workflow::execute_activity"));
     };
@@ -191,16 +203,85 @@ fn schedule<O>(
             retry_policy: options.retry_policy.as_ref().map(RetryPolicy::to_proto),
             ..Default::default()
         };
-        st.push_command(command::Attributes::ScheduleActivityTaskCommandAttributes(attrs).into(), seq);
+        let meta = ActivityMeta {
+            activity_type: activity_type.to_string(),
+            activity_id: attrs.activity_id.clone(),
+            cancellation_type: options.cancellation_type,
+            scheduled_event_id: None,
+        };
+        st.push_command(command::Attributes::ScheduleActivityTaskCommandAttributes(attrs), seq);
         st.activities.insert(seq, Default::default());
+        st.activity_meta.insert(seq, meta);
+        if st.register_op(OpKind::Activity, seq) {
+            cancel(&mut st, seq);
+        }
         seq
     };
-    ActivityFuture { inner: Inner::Pending { state, seq }, _out: PhantomData }
+    ActivityHandle { inner: Inner::Pending { state, seq }, _out: PhantomData }
 }
 
-/// The result of an activity scheduled from a workflow.
+/// What the runtime keeps about a scheduled activity to cancel it and describe its failures.
+#[derive(Debug, Clone)]
+pub(crate) struct ActivityMeta {
+    pub(crate) activity_type: String,
+    pub(crate) activity_id: String,
+    pub(crate) cancellation_type: ActivityCancellationType,
+    /// Known once history recorded the schedule command.
+    pub(crate) scheduled_event_id: Option<i64>,
+}
+
+/// The failure an activity resolves with when the workflow cancelled it.
+pub(crate) fn cancelled_failure(meta: &ActivityMeta) -> Failure {
+    let mut f = Failure::new(
+        "Activity cancelled",
+        FailureKind::Activity {
+            activity_type: meta.activity_type.clone(),
+            activity_id: meta.activity_id.clone(),
+            retry_state: RetryState::CancelRequested,
+            scheduled_event_id: meta.scheduled_event_id.unwrap_or_default(),
+            started_event_id: 0,
+            identity: String::new(),
+        },
+    )
+    .with_cause(Failure::cancelled("Activity cancelled"));
+    f.source = String::new();
+    f
+}
+
+/// Cancels an activity per its cancellation type.
+pub(crate) fn cancel(st: &mut RunState, seq: u32) {
+    let Some(meta) = st.activity_meta.get(&seq).cloned() else { return };
+    st.finish_op(OpKind::Activity, seq);
+    let unsent = st.remove_unsent(|c| {
+        c.seq == seq
+            && matches!(&c.command.attributes, Some(command::Attributes::ScheduleActivityTaskCommandAttributes(_)))
+    });
+    let resolve_now = unsent
+        || match meta.cancellation_type {
+            ActivityCancellationType::Abandon => true,
+            ActivityCancellationType::TryCancel | ActivityCancellationType::WaitCancellationCompleted => {
+                match meta.scheduled_event_id {
+                    Some(scheduled_event_id) => {
+                        let attrs = RequestCancelActivityTaskCommandAttributes { scheduled_event_id };
+                        st.push_command(command::Attributes::RequestCancelActivityTaskCommandAttributes(attrs), seq);
+                    }
+                    None => {
+                        tracing::warn!(activity_id = %meta.activity_id, "cannot request cancellation: the activity's schedule event is unknown")
+                    }
+                }
+                meta.cancellation_type == ActivityCancellationType::TryCancel
+            }
+        };
+    if resolve_now {
+        if let Some(slot) = st.activities.get_mut(&seq) {
+            slot.resolve(ActivityOutcome::Failed(cancelled_failure(&meta)));
+        }
+    }
+}
+
+/// An activity scheduled from a workflow: await it for the result, or cancel it.
 #[must_use = "an activity future does nothing unless awaited"]
-pub struct ActivityFuture<O> {
+pub struct ActivityHandle<O> {
     inner: Inner,
     _out: PhantomData<fn() -> O>,
 }
@@ -208,9 +289,10 @@ pub struct ActivityFuture<O> {
 enum Inner {
     Pending { state: SharedState, seq: u32 },
     Error(Option<WorkflowError>),
+    Done,
 }
 
-impl<O: DeserializeOwned> Future for ActivityFuture<O> {
+impl<O: DeserializeOwned> Future for ActivityHandle<O> {
     type Output = WorkflowResult<O>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -218,6 +300,7 @@ impl<O: DeserializeOwned> Future for ActivityFuture<O> {
             Inner::Error(e) => Poll::Ready(Err(e
                 .take()
                 .unwrap_or_else(|| WorkflowError::task("activity future polled after completion")))),
+            Inner::Done => Poll::Ready(Err(WorkflowError::task("activity polled after completion"))),
             Inner::Pending { state, seq } => {
                 let mut st = state.borrow_mut();
                 let Some(slot) = st.activities.get_mut(seq) else {
@@ -228,6 +311,11 @@ impl<O: DeserializeOwned> Future for ActivityFuture<O> {
                     return Poll::Pending;
                 };
                 st.activities.remove(seq);
+                st.activity_meta.remove(seq);
+                st.finish_op(OpKind::Activity, *seq);
+
+                drop(st);
+                self.inner = Inner::Done;
                 Poll::Ready(match outcome {
                     ActivityOutcome::Completed(payload) => {
                         let decoded = match &payload {
@@ -243,13 +331,31 @@ impl<O: DeserializeOwned> Future for ActivityFuture<O> {
     }
 }
 
-impl<O> Drop for ActivityFuture<O> {
-    fn drop(&mut self) {
-        // Cancellation of abandoned activities is the workflow's choice of cancellation type;
-        // a future dropped after it resolved needs nothing.
+impl<O> ActivityHandle<O> {
+    /// Asks for the activity to be cancelled, per its cancellation type; awaiting the handle
+    /// then gives the cancellation (or the result, if the activity finished first).
+    pub fn cancel(&self) {
         if let Inner::Pending { state, seq } = &self.inner {
             if let Ok(mut st) = state.try_borrow_mut() {
+                if st.activities.get(seq).is_some_and(|s| s.value.is_none()) {
+                    cancel(&mut st, *seq);
+                }
+            }
+        }
+    }
+}
+
+impl<O> Drop for ActivityHandle<O> {
+    /// An activity nobody waits for any more is cancelled (per its cancellation type).
+    fn drop(&mut self) {
+        if let Inner::Pending { state, seq } = &self.inner {
+            if let Ok(mut st) = state.try_borrow_mut() {
+                if st.activities.get(seq).is_some_and(|s| s.value.is_none()) {
+                    cancel(&mut st, *seq);
+                }
                 st.activities.remove(seq);
+                st.activity_meta.remove(seq);
+                st.finish_op(OpKind::Activity, *seq);
             }
         }
     }

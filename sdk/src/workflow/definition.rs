@@ -12,8 +12,8 @@ use futures::future::LocalBoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::converter::{self, PayloadError};
-use crate::error::WorkflowResult;
+use crate::converter::{self, PayloadError, RawValue};
+use crate::error::{WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::common::v1::Payload;
 
 /// A workflow type: implemented by `#[workflow]` on the `impl` block of a struct.
@@ -47,9 +47,44 @@ pub trait Workflow: Sized + 'static {
     /// The success value of the `#[run]` method.
     type Output: Serialize + DeserializeOwned + 'static;
 
+    /// Whether this is the dynamic workflow (`#[workflow(dynamic)]`): the one a worker runs for
+    /// workflow types that no other registered workflow has. Its input is `Vec<RawValue>`, one
+    /// per argument payload, and `NAME` only names it in messages.
+    ///
+    /// ```
+    /// use temporal_sdk::prelude::*;
+    ///
+    /// #[derive(Default)]
+    /// struct Fallback;
+    ///
+    /// #[workflow(dynamic)]
+    /// impl Fallback {
+    ///     #[run]
+    ///     async fn run(&self, args: Vec<RawValue>) -> WorkflowResult<usize> {
+    ///         Ok(args.len())
+    ///     }
+    /// }
+    ///
+    /// assert!(<Fallback as Workflow>::DYNAMIC);
+    /// ```
+    const DYNAMIC: bool = false;
+
     /// Describes the constructor, run method and handlers (generated).
     #[doc(hidden)]
     fn definition() -> WorkflowDefinition<Self>;
+
+    /// Decodes the workflow input from the argument payloads of the start event. The default
+    /// decodes one payload (or none, for `()`); the dynamic workflow keeps them all raw.
+    #[doc(hidden)]
+    fn decode_input(payloads: &[Payload]) -> Result<Self::Input, PayloadError> {
+        converter::decode_args(payloads)
+    }
+}
+
+/// Used by the code `#[workflow(dynamic)]` generates for [`Workflow::decode_input`].
+#[doc(hidden)]
+pub fn raw_input(payloads: &[Payload]) -> Result<Vec<RawValue>, PayloadError> {
+    Ok(RawValue::from_payloads(payloads))
 }
 
 type InitFn<W> = fn(<W as Workflow>::Input) -> W;
@@ -59,6 +94,15 @@ type RunFn<W> = fn(Rc<W>, <W as Workflow>::Input) -> LocalBoxFuture<'static, Wor
 /// concrete types erased so that the runtime can hold many workflow types in one table.
 pub(crate) type SignalFn<W> = Box<dyn Fn(&Rc<W>, &[Payload]) -> Result<HandlerOutcome, PayloadError> + Send + Sync>;
 pub(crate) type QueryFn<W> = Box<dyn Fn(&W, &[Payload]) -> Result<Payload, PayloadError> + Send + Sync>;
+pub(crate) type UpdateFn<W> = Box<
+    dyn Fn(&Rc<W>, &[Payload]) -> Result<LocalBoxFuture<'static, WorkflowResult<Payload>>, PayloadError> + Send + Sync,
+>;
+pub(crate) type ValidatorFn<W> = Box<dyn Fn(&W, &[Payload]) -> Result<WorkflowResult<()>, PayloadError> + Send + Sync>;
+pub(crate) type DynSignalFn<W> = Box<dyn Fn(&Rc<W>, &str, &[Payload]) -> HandlerOutcome + Send + Sync>;
+pub(crate) type DynQueryFn<W> = Box<dyn Fn(&W, &str, &[Payload]) -> Result<Payload, PayloadError> + Send + Sync>;
+pub(crate) type DynUpdateFn<W> =
+    Box<dyn Fn(&Rc<W>, &str, &[Payload]) -> LocalBoxFuture<'static, WorkflowResult<Payload>> + Send + Sync>;
+pub(crate) type DynValidatorFn<W> = Box<dyn Fn(&W, &str, &[Payload]) -> WorkflowResult<()> + Send + Sync>;
 
 /// What a signal handler left behind: nothing, or a future the executor must drive.
 pub(crate) enum HandlerOutcome {
@@ -94,16 +138,33 @@ pub struct WorkflowDefinition<W: Workflow> {
     pub(crate) run: RunFn<W>,
     pub(crate) signals: HashMap<&'static str, SignalFn<W>>,
     pub(crate) queries: HashMap<&'static str, QueryFn<W>>,
+    pub(crate) updates: HashMap<&'static str, UpdateFn<W>>,
+    pub(crate) validators: HashMap<&'static str, ValidatorFn<W>>,
+    pub(crate) dynamic_signal: Option<DynSignalFn<W>>,
+    pub(crate) dynamic_query: Option<DynQueryFn<W>>,
+    pub(crate) dynamic_update: Option<DynUpdateFn<W>>,
+    pub(crate) dynamic_validator: Option<DynValidatorFn<W>>,
 }
 
 impl<W: Workflow> WorkflowDefinition<W> {
     /// A definition from the constructor and the `#[run]` method.
     pub fn new(init: InitFn<W>, run: RunFn<W>) -> Self {
-        Self { init, run, signals: HashMap::new(), queries: HashMap::new() }
+        Self {
+            init,
+            run,
+            signals: HashMap::new(),
+            queries: HashMap::new(),
+            updates: HashMap::new(),
+            validators: HashMap::new(),
+            dynamic_signal: None,
+            dynamic_query: None,
+            dynamic_update: None,
+            dynamic_validator: None,
+        }
     }
 
     /// Adds a synchronous signal handler.
-    pub fn signal<I: DeserializeOwned + 'static>(mut self, name: &'static str, handler: fn(&W, I)) -> Self {
+    pub fn signal<I: SignalInput>(mut self, name: &'static str, handler: fn(&W, I)) -> Self {
         self.signals.insert(
             name,
             Box::new(move |this, args| {
@@ -115,7 +176,7 @@ impl<W: Workflow> WorkflowDefinition<W> {
     }
 
     /// Adds an `async` signal handler: it runs as its own task beside the run method.
-    pub fn async_signal<I: DeserializeOwned + 'static>(
+    pub fn async_signal<I: SignalInput>(
         mut self,
         name: &'static str,
         handler: fn(Rc<W>, I) -> LocalBoxFuture<'static, WorkflowResult<()>>,
@@ -131,11 +192,7 @@ impl<W: Workflow> WorkflowDefinition<W> {
     }
 
     /// Adds a query handler: it reads the workflow state and returns a value.
-    pub fn query<I: DeserializeOwned + 'static, O: Serialize + 'static>(
-        mut self,
-        name: &'static str,
-        handler: fn(&W, I) -> O,
-    ) -> Self {
+    pub fn query<I: QueryInput, O: QueryOutput>(mut self, name: &'static str, handler: fn(&W, I) -> O) -> Self {
         self.queries.insert(
             name,
             Box::new(move |this, args| {
@@ -144,6 +201,139 @@ impl<W: Workflow> WorkflowDefinition<W> {
             }),
         );
         self
+    }
+}
+
+impl<W: Workflow> WorkflowDefinition<W> {
+    /// Adds an update handler: it may change state, await activities and timers, and returns
+    /// a value (or an error that fails the update, not the workflow).
+    pub fn update<I: UpdateInput, O: UpdateOutput>(
+        mut self,
+        name: &'static str,
+        handler: fn(Rc<W>, I) -> LocalBoxFuture<'static, WorkflowResult<O>>,
+    ) -> Self {
+        self.updates.insert(
+            name,
+            Box::new(move |this, args| {
+                let input = converter::decode_args::<I>(args)?;
+                let fut = handler(Rc::clone(this), input);
+                Ok(Box::pin(async move {
+                    let out = fut.await?;
+                    converter::encode(&out).map_err(|e| WorkflowError::Task(Box::new(e)))
+                }))
+            }),
+        );
+        self
+    }
+
+    /// Adds the validator of update `name`: it runs before the update is accepted, must not
+    /// change state, and rejects the update by returning an error.
+    pub fn update_validator<I: UpdateInput>(
+        mut self,
+        name: &'static str,
+        validator: fn(&W, &I) -> WorkflowResult<()>,
+    ) -> Self {
+        self.validators.insert(
+            name,
+            Box::new(move |this, args| {
+                let input = converter::decode_args::<I>(args)?;
+                Ok(validator(this, &input))
+            }),
+        );
+        self
+    }
+}
+
+/// The dynamic handlers: each receives the name it was called with and the arguments as raw
+/// payloads, for every signal, query or update that has no handler of its own.
+impl<W: Workflow> WorkflowDefinition<W> {
+    /// Sets the dynamic signal handler (`#[signal(dynamic)]`).
+    ///
+    /// ```
+    /// # use std::cell::RefCell;
+    /// # use temporal_sdk::prelude::*;
+    /// #[derive(Default)]
+    /// struct Inbox {
+    ///     received: RefCell<Vec<String>>,
+    /// }
+    ///
+    /// #[workflow]
+    /// impl Inbox {
+    ///     #[run]
+    ///     async fn run(&self) -> WorkflowResult<()> {
+    ///         Ok(())
+    ///     }
+    ///
+    ///     #[signal(dynamic)]
+    ///     fn any_signal(&self, name: String, args: Vec<RawValue>) {
+    ///         self.received.borrow_mut().push(format!("{name}/{}", args.len()));
+    ///     }
+    /// }
+    /// ```
+    pub fn dynamic_signal(mut self, handler: fn(&W, String, Vec<RawValue>)) -> Self {
+        self.dynamic_signal = Some(Box::new(move |this, name, args| {
+            handler(this, name.to_string(), RawValue::from_payloads(args));
+            HandlerOutcome::Done
+        }));
+        self
+    }
+
+    /// Sets an `async` dynamic signal handler: it runs as its own task beside the run method.
+    pub fn dynamic_async_signal(
+        mut self,
+        handler: fn(Rc<W>, String, Vec<RawValue>) -> LocalBoxFuture<'static, WorkflowResult<()>>,
+    ) -> Self {
+        self.dynamic_signal = Some(Box::new(move |this, name, args| {
+            HandlerOutcome::Running(handler(Rc::clone(this), name.to_string(), RawValue::from_payloads(args)))
+        }));
+        self
+    }
+
+    /// Sets the dynamic query handler (`#[query(dynamic)]`).
+    pub fn dynamic_query<O: QueryOutput>(mut self, handler: fn(&W, String, Vec<RawValue>) -> O) -> Self {
+        self.dynamic_query = Some(Box::new(move |this, name, args| {
+            converter::encode(&handler(this, name.to_string(), RawValue::from_payloads(args)))
+        }));
+        self
+    }
+
+    /// Sets the dynamic update handler (`#[update(dynamic)]`).
+    pub fn dynamic_update<O: UpdateOutput>(
+        mut self,
+        handler: fn(Rc<W>, String, Vec<RawValue>) -> LocalBoxFuture<'static, WorkflowResult<O>>,
+    ) -> Self {
+        self.dynamic_update = Some(Box::new(move |this, name, args| {
+            let fut = handler(Rc::clone(this), name.to_string(), RawValue::from_payloads(args));
+            Box::pin(async move {
+                let out = fut.await?;
+                converter::encode(&out).map_err(|e| WorkflowError::Task(Box::new(e)))
+            })
+        }));
+        self
+    }
+
+    /// Sets the validator of the dynamic update handler.
+    pub fn dynamic_update_validator(mut self, validator: fn(&W, &str, &[RawValue]) -> WorkflowResult<()>) -> Self {
+        self.dynamic_validator =
+            Some(Box::new(move |this, name, args| validator(this, name, &RawValue::from_payloads(args))));
+        self
+    }
+}
+
+/// Marker for an `#[update]` handler taking `I` and returning `O`: `Cart::add_item`.
+pub struct UpdateMethod<W, I, O> {
+    name: &'static str,
+    _types: PhantomData<fn(W, I) -> O>,
+}
+
+impl<W, I, O> UpdateMethod<W, I, O> {
+    /// Used by the generated code.
+    pub const fn new(name: &'static str) -> Self {
+        Self { name, _types: PhantomData }
+    }
+    /// The update name sent to the server.
+    pub const fn name(&self) -> &'static str {
+        self.name
     }
 }
 
@@ -210,6 +400,7 @@ macro_rules! copy_marker {
 copy_marker!(RunMethod<W>);
 copy_marker!(SignalMethod<W, I>);
 copy_marker!(QueryMethod<W, I, O>);
+copy_marker!(UpdateMethod<W, I, O>);
 
 impl<W> Default for RunMethod<W> {
     fn default() -> Self {
@@ -217,16 +408,68 @@ impl<W> Default for RunMethod<W> {
     }
 }
 
-/// Extracts the success type of a workflow method's `Result` return type.
+/// Extracts the success type of a workflow method's `Result` return type (`#[run]` and
+/// `#[update]` methods).
 #[diagnostic::on_unimplemented(
-    message = "a workflow `#[run]` method must return `WorkflowResult<T>` (or `Result<T, E>`), not `{Self}`",
+    message = "a workflow's `#[run]` and `#[update]` methods return `WorkflowResult<T>` (or `Result<T, E>`), not `{Self}`",
+    label = "not a `Result`",
     note = "any `E` convertible into `WorkflowError` works, e.g. `ApplicationError` or `anyhow::Error`"
 )]
 pub trait WorkflowReturn {
     /// The success type.
     type Ok;
+    /// The result with its error converted.
+    fn into_result(self) -> Result<Self::Ok, crate::error::WorkflowError>;
 }
 
 impl<T, E: Into<crate::error::WorkflowError>> WorkflowReturn for Result<T, E> {
     type Ok = T;
+    fn into_result(self) -> Result<T, crate::error::WorkflowError> {
+        self.map_err(Into::into)
+    }
 }
+
+/// Declares a trait that names one role of a payload type, so that a type without serde
+/// derives is reported as "`T` cannot be a signal argument" rather than as a bare missing
+/// `Deserialize<'de>` bound. `do_not_recommend` keeps the compiler from looking through the
+/// blanket impl to the serde traits.
+macro_rules! payload_role {
+    ($(#[$doc:meta])* $name:ident: $($bound:ident)+, $message:literal) => {
+        $(#[$doc])*
+        #[diagnostic::on_unimplemented(
+            message = $message,
+            label = "not a payload type",
+            note = "arguments and results cross the wire as payloads: derive serde's `Serialize` and `Deserialize` for the type (and the types inside it)"
+        )]
+        pub trait $name: $($bound +)+ 'static {}
+
+        #[diagnostic::do_not_recommend]
+        impl<T: $($bound +)+ 'static> $name for T {}
+    };
+}
+
+payload_role!(
+    /// A type that can be the argument of a signal handler: any owned serde type.
+    SignalInput: Serialize DeserializeOwned,
+    "`{Self}` cannot be the argument of a `#[signal]` handler"
+);
+payload_role!(
+    /// A type that can be the argument of a query handler: any owned serde type.
+    QueryInput: Serialize DeserializeOwned,
+    "`{Self}` cannot be the argument of a `#[query]` handler"
+);
+payload_role!(
+    /// A type that can be the result of a query handler: any owned serde type.
+    QueryOutput: Serialize DeserializeOwned,
+    "`{Self}` cannot be the result of a `#[query]` handler"
+);
+payload_role!(
+    /// A type that can be the argument of an update handler: any owned serde type.
+    UpdateInput: Serialize DeserializeOwned,
+    "`{Self}` cannot be the argument of an `#[update]` handler"
+);
+payload_role!(
+    /// A type that can be the result of an update handler: any owned serde type.
+    UpdateOutput: Serialize DeserializeOwned,
+    "`{Self}` cannot be the result of an `#[update]` handler"
+);

@@ -26,16 +26,51 @@
 //! ```
 
 mod activity;
+pub(crate) mod cancel;
+mod child;
 mod condition;
+mod continue_as_new;
 pub(crate) mod definition;
+mod external;
 mod info;
-mod timer;
+mod logger;
+pub(crate) mod patch;
+mod properties;
+pub(crate) mod random;
+pub(crate) mod timer;
 
+pub(crate) use activity::ActivityMeta;
 pub use activity::{
-    ActivityCancellationType, ActivityFuture, ActivityOptions, execute_activity, execute_activity_by_name,
+    ActivityCancellationType, ActivityHandle, ActivityOptions, execute_activity, execute_activity_by_name,
+    start_activity,
 };
-pub use condition::{WaitCondition, wait_condition};
-pub use definition::{QueryMethod, RunMethod, SignalMethod, Workflow, WorkflowDefinition, WorkflowReturn};
+pub use cancel::{Shield, shield};
+pub use child::{
+    ChildResult, ChildWorkflowCancellationType, ChildWorkflowHandle, ChildWorkflowOptions, ChildWorkflowStart,
+    ParentClosePolicy, WorkflowIdReusePolicy, execute_child_workflow, start_child_workflow,
+    start_child_workflow_by_name,
+};
+pub(crate) use child::{ChildState, child_failure};
+pub use continue_as_new::{ContinueAsNew, ContinueAsNewOptions, continue_as_new, continue_as_new_with_options};
+pub use external::{
+    ExternalWorkflowHandle, SignalFuture, get_external_workflow_handle, get_external_workflow_handle_untyped,
+};
+pub use logger::{Logger, logger};
+pub use patch::{deprecate_patch, patched};
+pub use properties::{
+    SearchAttributeValue, all_handlers_finished, memo_value, search_attributes, upsert_memo, upsert_search_attributes,
+};
+pub use random::{random, random_f64, random_range, uuid4};
+
+pub use crate::client::Untyped;
+pub use condition::{WaitCondition, wait_condition, wait_condition_timeout};
+pub use definition::{
+    QueryMethod, RunMethod, SignalMethod, UpdateMethod, Workflow, WorkflowDefinition, WorkflowReturn,
+};
+/// Deterministic combinators for workflow code. `select!` is `futures::select_biased!`: when
+/// several branches are ready, the first listed wins, so replays take the same branch.
+pub use futures::future::{Either, join_all, select, select_all};
+pub use futures::{join, select_biased as select};
 pub use info::WorkflowInfo;
 pub use timer::{Timer, sleep};
 

@@ -3,17 +3,17 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use super::cancel::cancelled_error;
 use crate::common::duration_to_proto;
 use crate::error::{Failure, WorkflowError, WorkflowResult};
-use crate::protos::temporal::api::command::v1::{
-    CancelTimerCommandAttributes, Command, StartTimerCommandAttributes, command,
-};
-use crate::runtime::context::{self, SharedState};
+use crate::protos::temporal::api::command::v1::{CancelTimerCommandAttributes, StartTimerCommandAttributes, command};
+use crate::runtime::context::{self, OpKind, RunState, SharedState};
 
 /// Sleeps for `duration` of workflow time: a durable timer recorded in history, which
 /// survives worker restarts and is skipped over by the time-skipping test server.
 ///
-/// Dropping the future before it fires cancels the timer.
+/// Dropping the future before it fires cancels the timer; a workflow cancellation request
+/// makes it return a cancellation error.
 ///
 /// ```
 /// # use std::time::Duration;
@@ -37,11 +37,31 @@ pub fn sleep(duration: Duration) -> Timer {
             timer_id: seq.to_string(),
             start_to_fire_timeout: Some(duration_to_proto(duration)),
         };
-        st.push_command(command::Attributes::StartTimerCommandAttributes(attrs).into(), seq);
+        st.push_command(command::Attributes::StartTimerCommandAttributes(attrs), seq);
         st.timers.insert(seq, Default::default());
+        if st.register_op(OpKind::Timer, seq) {
+            cancel(&mut st, seq);
+        }
         seq
     };
     Timer { inner: TimerState::Pending { state, seq } }
+}
+
+/// Cancels a pending timer: forgets it if its start never left the worker, else sends a
+/// cancel command; either way the timer resolves as cancelled.
+pub(crate) fn cancel(st: &mut RunState, seq: u32) {
+    let id = seq.to_string();
+    let unsent = st.remove_unsent(|c| {
+        matches!(&c.command.attributes, Some(command::Attributes::StartTimerCommandAttributes(a)) if a.timer_id == id)
+    });
+    if !unsent {
+        let cancel = command::Attributes::CancelTimerCommandAttributes(CancelTimerCommandAttributes { timer_id: id });
+        st.push_command(cancel, seq);
+    }
+    st.finish_op(OpKind::Timer, seq);
+    if let Some(slot) = st.timers.get_mut(&seq) {
+        slot.resolve(Err(Failure::cancelled("Timer cancelled")));
+    }
 }
 
 /// A durable timer started by [`sleep`].
@@ -60,27 +80,29 @@ impl Future for Timer {
     type Output = WorkflowResult<()>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.inner {
+        let out = match &mut self.inner {
             TimerState::Pending { state, seq } => {
                 let mut st = state.borrow_mut();
                 let Some(slot) = st.timers.get_mut(seq) else {
-                    return Poll::Ready(Err(WorkflowError::Failure(Failure::cancelled("Timer cancelled"))));
+                    return Poll::Ready(Err(cancelled_error("Timer")));
                 };
-                if slot.value.is_some() {
-                    st.timers.remove(seq);
-                    drop(st);
-                    self.inner = TimerState::Done;
-                    Poll::Ready(Ok(()))
-                } else {
+                let Some(value) = slot.value.take() else {
                     slot.waker = Some(cx.waker().clone());
-                    Poll::Pending
-                }
+                    return Poll::Pending;
+                };
+                st.timers.remove(seq);
+                st.finish_op(OpKind::Timer, *seq);
+                value.map_err(WorkflowError::Failure)
             }
             TimerState::Error(e) => {
-                Poll::Ready(Err(e.take().unwrap_or_else(|| WorkflowError::task("timer polled after completion"))))
+                return Poll::Ready(Err(e
+                    .take()
+                    .unwrap_or_else(|| WorkflowError::task("timer polled after completion"))));
             }
-            TimerState::Done => Poll::Ready(Ok(())),
-        }
+            TimerState::Done => return Poll::Ready(Ok(())),
+        };
+        self.inner = TimerState::Done;
+        Poll::Ready(out)
     }
 }
 
@@ -88,25 +110,11 @@ impl Drop for Timer {
     fn drop(&mut self) {
         let TimerState::Pending { state, seq } = &self.inner else { return };
         let Ok(mut st) = state.try_borrow_mut() else { return };
-        match st.timers.remove(seq) {
-            Some(slot) if slot.value.is_none() => {}
-            _ => return, // already fired or already cancelled
+        let pending = st.timers.get(seq).is_some_and(|slot| slot.value.is_none());
+        if pending {
+            cancel(&mut st, *seq);
         }
-        let id = seq.to_string();
-        // A timer started in this same activation never reached the server: just forget it.
-        let unsent = st.commands.iter().position(|c| {
-            matches!(&c.command.attributes, Some(command::Attributes::StartTimerCommandAttributes(a)) if a.timer_id == id)
-        });
-        match unsent {
-            Some(i) => {
-                st.commands.remove(i);
-            }
-            None => {
-                let cancel: Command =
-                    command::Attributes::CancelTimerCommandAttributes(CancelTimerCommandAttributes { timer_id: id })
-                        .into();
-                st.push_command(cancel, *seq);
-            }
-        }
+        st.timers.remove(seq);
+        st.finish_op(OpKind::Timer, *seq);
     }
 }

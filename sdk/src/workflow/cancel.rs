@@ -1,0 +1,79 @@
+//! Cancellation inside workflows: a workflow cancellation request cancels what the run method
+//! is waiting on, once; `shield` protects a block from it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::error::{Failure, WorkflowError};
+use crate::runtime::context::{self, OpKind, RunState};
+
+/// The error an SDK call returns when it was cancelled.
+pub(crate) fn cancelled_error(what: &str) -> WorkflowError {
+    WorkflowError::Failure(Failure::cancelled(format!("{what} cancelled")))
+}
+
+/// Cancels the operations `task` waits on (or keeps the cancellation for its next one).
+pub(crate) fn cancel_task(st: &mut RunState, task: u64) {
+    for (kind, seq) in st.take_cancellable_ops(task) {
+        cancel_op(st, kind, seq);
+    }
+}
+
+/// Cancels one operation the way its kind and options say.
+pub(crate) fn cancel_op(st: &mut RunState, kind: OpKind, seq: u32) {
+    match kind {
+        OpKind::Timer => super::timer::cancel(st, seq),
+        OpKind::Activity => super::activity::cancel(st, seq),
+        OpKind::Condition => {
+            if let Some(slot) = st.conditions.get_mut(&seq) {
+                slot.resolve(());
+            }
+        }
+        OpKind::Child => super::child::cancel(st, seq),
+        OpKind::SignalExternal | OpKind::CancelExternal => super::external::cancel(st, kind, seq),
+    }
+}
+
+/// Runs `future` protected from workflow cancellation: operations started inside it are not
+/// cancelled when the workflow is asked to cancel; the request reaches the next unprotected
+/// operation instead. Create the operations inside the shielded block.
+///
+/// ```
+/// # use std::time::Duration;
+/// # use temporal_sdk::prelude::*;
+/// # #[activity] async fn release_hold(order: String) -> Result<(), ActivityError> { Ok(()) }
+/// # async fn wf(order: String) -> WorkflowResult<()> {
+/// let cleanup = workflow::shield(async {
+///     workflow::execute_activity(release_hold, order, ActivityOptions::start_to_close(Duration::from_secs(30))).await
+/// });
+/// cleanup.await?;
+/// # Ok(()) }
+/// ```
+pub fn shield<F: Future>(future: F) -> Shield<F> {
+    Shield { future: Box::pin(future) }
+}
+
+/// The future of [`shield`].
+#[must_use = "a shielded future does nothing unless awaited"]
+pub struct Shield<F> {
+    // Boxed so that polling needs no pin projection (the crate forbids `unsafe`).
+    future: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for Shield<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let state = context::current();
+        if let Some(s) = &state {
+            s.borrow_mut().shield_depth += 1;
+        }
+        let out = self.future.as_mut().poll(cx);
+        if let Some(s) = &state {
+            let mut st = s.borrow_mut();
+            st.shield_depth = st.shield_depth.saturating_sub(1);
+        }
+        out
+    }
+}
