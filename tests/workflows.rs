@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use temporal_sdk::prelude::*;
+use temporal_sdk::workflow::{ActivityCancellationType, ChildWorkflowOptions, SearchAttributeValue};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GreetingInfo {
@@ -224,5 +225,189 @@ impl GivesUp {
     pub async fn run(&self, reason: String) -> WorkflowResult<()> {
         workflow::sleep(Duration::from_millis(200)).await?;
         Err(ApplicationError::new(reason).with_type("GaveUp").non_retryable().into())
+    }
+}
+
+/// Heartbeats until cancelled, then reports the cancellation.
+#[activity]
+pub async fn wait_for_cancel() -> Result<String, ActivityError> {
+    for _ in 0..400 {
+        activity::heartbeat(&());
+        if activity::is_cancelled() {
+            return Err(ActivityError::cancelled());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok("never cancelled".into())
+}
+
+/// Stands in for undoing work after a cancellation.
+#[activity]
+pub async fn cleanup(what: String) -> Result<String, ActivityError> {
+    Ok(format!("cleaned up {what}"))
+}
+
+/// Waits on a heartbeating activity with the cancellation type its input names (`"try"`,
+/// `"wait"`, anything else abandons), so that cancelling the workflow cancels the activity.
+#[derive(Default)]
+pub struct CancellableActivity;
+
+#[workflow]
+impl CancellableActivity {
+    #[run]
+    pub async fn run(&self, cancellation_type: String) -> WorkflowResult<String> {
+        let kind = match cancellation_type.as_str() {
+            "try" => ActivityCancellationType::TryCancel,
+            "wait" => ActivityCancellationType::WaitCancellationCompleted,
+            _ => ActivityCancellationType::Abandon,
+        };
+        let opts = ActivityOptions::start_to_close(Duration::from_secs(30))
+            .heartbeat_timeout(Duration::from_secs(2))
+            .retry_policy(RetryPolicy::default().maximum_attempts(1))
+            .cancellation_type(kind);
+        workflow::execute_activity(wait_for_cancel, (), opts).await
+    }
+}
+
+/// Sleeps an hour; cancelled, it cancels the timer and runs a cleanup activity instead.
+#[derive(Default)]
+pub struct CleansUp;
+
+#[workflow]
+impl CleansUp {
+    #[run]
+    pub async fn run(&self) -> WorkflowResult<String> {
+        match workflow::sleep(Duration::from_secs(3600)).await {
+            Ok(()) => Ok("slept".into()),
+            Err(e) if e.is_cancelled() => {
+                // The request was delivered once: what runs after catching it is not cancelled.
+                let opts = ActivityOptions::start_to_close(Duration::from_secs(10));
+                workflow::execute_activity(cleanup, "the order".to_string(), opts).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The child of `Parent`: its input says whether it succeeds, fails or waits for `nudge`.
+#[derive(Default)]
+pub struct Child {
+    nudged: Cell<bool>,
+}
+
+#[workflow]
+impl Child {
+    #[run]
+    pub async fn run(&self, mode: String) -> WorkflowResult<String> {
+        match mode.as_str() {
+            "fail" => Err(ApplicationError::new("child refused").with_type("ChildError").non_retryable().into()),
+            "wait" => {
+                workflow::wait_condition(|| self.nudged.get()).await?;
+                Ok("nudged".into())
+            }
+            _ => Ok(format!("child did {mode}")),
+        }
+    }
+
+    #[signal]
+    pub fn nudge(&self) {
+        self.nudged.set(true);
+    }
+}
+
+/// Starts one `Child` with id `<own id>-child`; its input picks the scenario: `"signal"`,
+/// `"cancel"`, `"external"` (signals through an external handle), or else passes the input
+/// on to the child (`"fail"` makes it fail).
+#[derive(Default)]
+pub struct Parent;
+
+#[workflow]
+impl Parent {
+    #[run]
+    pub async fn run(&self, mode: String) -> WorkflowResult<String> {
+        let id = format!("{}-child", workflow::info().map(|i| i.workflow_id).unwrap_or_default());
+        match mode.as_str() {
+            "signal" => {
+                let child =
+                    workflow::start_child_workflow(Child::run, "wait".into(), ChildWorkflowOptions::new(id)).await?;
+                child.signal(Child::nudge, ()).await?;
+                child.result().await
+            }
+            "cancel" => {
+                let child =
+                    workflow::start_child_workflow(Child::run, "wait".into(), ChildWorkflowOptions::new(id)).await?;
+                child.cancel();
+                match child.result().await {
+                    Err(WorkflowError::Failure(f)) => Ok(format!("child ended: {f}; cancelled={}", f.is_cancelled())),
+                    other => Ok(format!("unexpected: {other:?}")),
+                }
+            }
+            "external" => {
+                let child =
+                    workflow::start_child_workflow(Child::run, "wait".into(), ChildWorkflowOptions::new(&id)).await?;
+                workflow::get_external_workflow_handle::<Child>(id, None).signal(Child::nudge, ()).await?;
+                child.result().await
+            }
+            _ => workflow::execute_child_workflow(Child::run, mode, ChildWorkflowOptions::new(id)).await,
+        }
+    }
+}
+
+/// Continues as new until its input reaches 3, so one execution has three runs.
+#[derive(Default)]
+pub struct Chain;
+
+#[workflow]
+impl Chain {
+    #[run]
+    pub async fn run(&self, n: u32) -> WorkflowResult<String> {
+        if n < 3 {
+            workflow::sleep(Duration::from_millis(10)).await?;
+            return workflow::continue_as_new(Self::run, n + 1);
+        }
+        let info = workflow::info().expect("info");
+        Ok(format!("run {n} continued from {}", info.continued_run_id.is_some()))
+    }
+}
+
+/// Waits for `go` twice with a timeout: the first wait times out, the second is met.
+#[derive(Default)]
+pub struct Waits {
+    go: Cell<bool>,
+}
+
+#[workflow]
+impl Waits {
+    #[run]
+    pub async fn run(&self) -> WorkflowResult<(bool, bool)> {
+        let timed_out = !workflow::wait_condition_timeout(|| self.go.get(), Duration::from_millis(500)).await?;
+        let met = workflow::wait_condition_timeout(|| self.go.get(), Duration::from_secs(3600)).await?;
+        Ok((timed_out, met))
+    }
+
+    #[signal]
+    pub fn go(&self) {
+        self.go.set(true);
+    }
+}
+
+/// Deterministic randomness, then upserts search attributes and memo from it.
+#[derive(Default)]
+pub struct Dice;
+
+#[workflow]
+impl Dice {
+    #[run]
+    pub async fn run(&self) -> WorkflowResult<(u64, String, u64)> {
+        let roll = workflow::random_range(1, 7);
+        let id = workflow::uuid4().to_string();
+        workflow::sleep(Duration::from_millis(10)).await?;
+        let later = workflow::random();
+        workflow::upsert_search_attributes([
+            ("CustomKeywordField", SearchAttributeValue::Keyword(id.clone())),
+            ("CustomIntField", SearchAttributeValue::Int(roll as i64)),
+        ])?;
+        workflow::upsert_memo([("roll", roll)])?;
+        Ok((roll, id, later))
     }
 }

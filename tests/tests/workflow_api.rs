@@ -1,188 +1,17 @@
 //! The workflow API against a real dev server: cancellation, child workflows, external
 //! handles, continue-as-new, patching, conditions, randomness, search attributes and memo.
 
-use std::cell::Cell;
 use std::time::Duration;
 
+use integration_tests::workflows::{
+    CancellableActivity, Chain, Child, CleansUp, Dice, Parent, Waits, cleanup, wait_for_cancel,
+};
 use integration_tests::{RunningWorker, client, event_types, unique};
 use temporal_sdk::error::FailureKind;
 use temporal_sdk::prelude::*;
 use temporal_sdk::protos::temporal::api::enums::v1::PendingActivityState;
+use temporal_sdk::protos::temporal::api::history::v1::history_event::Attributes;
 use temporal_sdk::replay::Replayer;
-use temporal_sdk::workflow::{ActivityCancellationType, ChildWorkflowOptions, SearchAttributeValue};
-
-/// Heartbeats until cancelled, then reports the cancellation.
-#[activity]
-async fn wait_for_cancel() -> Result<String, ActivityError> {
-    for _ in 0..400 {
-        activity::heartbeat(&());
-        if activity::is_cancelled() {
-            return Err(ActivityError::cancelled());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Ok("never cancelled".into())
-}
-
-#[activity]
-async fn cleanup(what: String) -> Result<String, ActivityError> {
-    Ok(format!("cleaned up {what}"))
-}
-
-#[derive(Default)]
-struct CancellableActivity;
-
-#[workflow]
-impl CancellableActivity {
-    #[run]
-    async fn run(&self, cancellation_type: String) -> WorkflowResult<String> {
-        let kind = match cancellation_type.as_str() {
-            "try" => ActivityCancellationType::TryCancel,
-            "wait" => ActivityCancellationType::WaitCancellationCompleted,
-            _ => ActivityCancellationType::Abandon,
-        };
-        let opts = ActivityOptions::start_to_close(Duration::from_secs(30))
-            .heartbeat_timeout(Duration::from_secs(2))
-            .retry_policy(RetryPolicy::default().maximum_attempts(1))
-            .cancellation_type(kind);
-        workflow::execute_activity(wait_for_cancel, (), opts).await
-    }
-}
-
-#[derive(Default)]
-struct CleansUp;
-
-#[workflow]
-impl CleansUp {
-    #[run]
-    async fn run(&self) -> WorkflowResult<String> {
-        match workflow::sleep(Duration::from_secs(3600)).await {
-            Ok(()) => Ok("slept".into()),
-            Err(e) if e.is_cancelled() => {
-                // The request was delivered once: what runs after catching it is not cancelled.
-                let opts = ActivityOptions::start_to_close(Duration::from_secs(10));
-                workflow::execute_activity(cleanup, "the order".to_string(), opts).await
-            }
-            Err(e) => Err(e),
-        }
-    }
-}
-
-#[derive(Default)]
-struct Child {
-    nudged: Cell<bool>,
-}
-
-#[workflow]
-impl Child {
-    #[run]
-    async fn run(&self, mode: String) -> WorkflowResult<String> {
-        match mode.as_str() {
-            "fail" => Err(ApplicationError::new("child refused").with_type("ChildError").non_retryable().into()),
-            "wait" => {
-                workflow::wait_condition(|| self.nudged.get()).await?;
-                Ok("nudged".into())
-            }
-            _ => Ok(format!("child did {mode}")),
-        }
-    }
-
-    #[signal]
-    fn nudge(&self) {
-        self.nudged.set(true);
-    }
-}
-
-#[derive(Default)]
-struct Parent;
-
-#[workflow]
-impl Parent {
-    #[run]
-    async fn run(&self, mode: String) -> WorkflowResult<String> {
-        let id = format!("{}-child", workflow::info().map(|i| i.workflow_id).unwrap_or_default());
-        match mode.as_str() {
-            "signal" => {
-                let child =
-                    workflow::start_child_workflow(Child::run, "wait".into(), ChildWorkflowOptions::new(id)).await?;
-                child.signal(Child::nudge, ()).await?;
-                child.result().await
-            }
-            "cancel" => {
-                let child =
-                    workflow::start_child_workflow(Child::run, "wait".into(), ChildWorkflowOptions::new(id)).await?;
-                child.cancel();
-                match child.result().await {
-                    Err(WorkflowError::Failure(f)) => Ok(format!("child ended: {f}; cancelled={}", f.is_cancelled())),
-                    other => Ok(format!("unexpected: {other:?}")),
-                }
-            }
-            "external" => {
-                let child =
-                    workflow::start_child_workflow(Child::run, "wait".into(), ChildWorkflowOptions::new(&id)).await?;
-                workflow::get_external_workflow_handle::<Child>(id, None).signal(Child::nudge, ()).await?;
-                child.result().await
-            }
-            _ => workflow::execute_child_workflow(Child::run, mode, ChildWorkflowOptions::new(id)).await,
-        }
-    }
-}
-
-#[derive(Default)]
-struct Chain;
-
-#[workflow]
-impl Chain {
-    #[run]
-    async fn run(&self, n: u32) -> WorkflowResult<String> {
-        if n < 3 {
-            workflow::sleep(Duration::from_millis(10)).await?;
-            return workflow::continue_as_new(Self::run, n + 1);
-        }
-        let info = workflow::info().expect("info");
-        Ok(format!("run {n} continued from {}", info.continued_run_id.is_some()))
-    }
-}
-
-#[derive(Default)]
-struct Waits {
-    go: Cell<bool>,
-}
-
-#[workflow]
-impl Waits {
-    #[run]
-    async fn run(&self) -> WorkflowResult<(bool, bool)> {
-        let timed_out = !workflow::wait_condition_timeout(|| self.go.get(), Duration::from_millis(500)).await?;
-        let met = workflow::wait_condition_timeout(|| self.go.get(), Duration::from_secs(3600)).await?;
-        Ok((timed_out, met))
-    }
-
-    #[signal]
-    fn go(&self) {
-        self.go.set(true);
-    }
-}
-
-#[derive(Default)]
-struct Dice;
-
-#[workflow]
-impl Dice {
-    #[run]
-    async fn run(&self) -> WorkflowResult<(u64, String, u64)> {
-        let roll = workflow::random_range(1, 7);
-        let id = workflow::uuid4().to_string();
-        workflow::sleep(Duration::from_millis(10)).await?;
-        let later = workflow::random();
-        workflow::upsert_search_attributes([
-            ("CustomKeywordField", SearchAttributeValue::Keyword(id.clone())),
-            ("CustomIntField", SearchAttributeValue::Int(roll as i64)),
-        ])?;
-        workflow::upsert_memo([("roll", roll)])?;
-        Ok((roll, id, later))
-    }
-}
 
 async fn history_of<W>(handle: &WorkflowHandle<W>) -> temporal_sdk::replay::WorkflowHistory {
     handle.fetch_history().await.expect("history")
@@ -200,6 +29,10 @@ async fn wait_until_activity_started<W>(handle: &WorkflowHandle<W>) {
 }
 
 async fn cancel_while_activity_runs(kind: &str) -> (ClientError, Vec<String>) {
+    cancel_while_activity_runs_as(kind, &unique("cancel")).await
+}
+
+async fn cancel_while_activity_runs_as(kind: &str, id: &str) -> (ClientError, Vec<String>) {
     let client = client().await;
     let queue = unique("cancel-activity");
     let worker = RunningWorker::start(
@@ -207,7 +40,7 @@ async fn cancel_while_activity_runs(kind: &str) -> (ClientError, Vec<String>) {
         WorkerOptions::new(&queue).workflow::<CancellableActivity>().activity(wait_for_cancel),
     );
     let handle = client
-        .start_workflow(CancellableActivity::run, kind.to_string(), WorkflowOptions::new(unique("cancel"), &queue))
+        .start_workflow(CancellableActivity::run, kind.to_string(), WorkflowOptions::new(id, &queue))
         .await
         .expect("start");
     wait_until_activity_started(&handle).await;
@@ -252,11 +85,14 @@ async fn cancelling_a_workflow_abandons_its_activity() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_workflow_can_clean_up() {
+    cancel_while_sleeping_as(&unique("cleanup")).await;
+}
+
+async fn cancel_while_sleeping_as(id: &str) {
     let client = client().await;
     let queue = unique("cleanup");
     let worker = RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<CleansUp>().activity(cleanup));
-    let handle =
-        client.start_workflow(CleansUp::run, (), WorkflowOptions::new(unique("cleanup"), &queue)).await.expect("start");
+    let handle = client.start_workflow(CleansUp::run, (), WorkflowOptions::new(id, &queue)).await.expect("start");
     for _ in 0..100 {
         if event_types(&history_of(&handle).await).iter().any(|e| e == "TIMER_STARTED") {
             break;
@@ -276,13 +112,19 @@ fn child_worker(client: &Client, queue: &str) -> RunningWorker {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn child_workflows_run_signal_and_fail_with_typed_causes() {
+    run_child_scenarios(|_| unique("parent")).await;
+}
+
+/// Runs `Parent` in each of its modes; `id_of` gives the workflow id of the run of a mode.
+async fn run_child_scenarios(id_of: fn(&str) -> String) {
     let client = client().await;
     let queue = unique("children");
     let worker = child_worker(&client, &queue);
     let run = |mode: &str| {
         let client = client.clone();
         let (mode, queue) = (mode.to_string(), queue.clone());
-        async move { client.execute_workflow(Parent::run, mode, WorkflowOptions::new(unique("parent"), queue)).await }
+        let id = id_of(&mode);
+        async move { client.execute_workflow(Parent::run, mode, WorkflowOptions::new(id, queue)).await }
     };
     assert_eq!(run("laundry").await.expect("result"), "child did laundry");
     assert_eq!(run("signal").await.expect("result"), "nudged");
@@ -304,11 +146,15 @@ async fn child_workflows_run_signal_and_fail_with_typed_causes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn continue_as_new_chains_three_runs() {
+    chain_as(&unique("chain")).await;
+}
+
+/// Runs `Chain` as workflow `id` and returns the run ids of its three runs, in order.
+async fn chain_as(id: &str) -> Vec<String> {
     let client = client().await;
     let queue = unique("chain");
     let worker = RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<Chain>());
-    let handle =
-        client.start_workflow(Chain::run, 1, WorkflowOptions::new(unique("chain"), &queue)).await.expect("start");
+    let handle = client.start_workflow(Chain::run, 1, WorkflowOptions::new(id, &queue)).await.expect("start");
     assert_eq!(handle.result().await.expect("result"), "run 3 continued from true");
     // Runs 1 and 2 ended by continuing as new.
     let first = history_of(&handle).await;
@@ -316,15 +162,30 @@ async fn continue_as_new_chains_three_runs() {
     let latest = client.get_workflow_handle::<Chain>(handle.id(), None).describe().await.expect("describe");
     assert_ne!(Some(latest.run_id.as_str()), handle.run_id());
     worker.stop().await;
+
+    let mut runs = vec![handle.run_id().expect("the first run's id").to_string()];
+    while runs.len() < 3 {
+        let run = client.get_workflow_handle::<Chain>(id, runs.last().cloned());
+        let continued = history_of(&run).await.history.events.into_iter().find_map(|e| match e.attributes {
+            Some(Attributes::WorkflowExecutionContinuedAsNewEventAttributes(a)) => Some(a.new_execution_run_id),
+            _ => None,
+        });
+        runs.push(continued.expect("runs 1 and 2 continued as new"));
+    }
+    assert_eq!(runs.last(), Some(&latest.run_id));
+    runs
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_condition_with_timeout() {
+    waits_as(&unique("waits")).await;
+}
+
+async fn waits_as(id: &str) {
     let client = client().await;
     let queue = unique("waits");
     let worker = RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<Waits>());
-    let handle =
-        client.start_workflow(Waits::run, (), WorkflowOptions::new(unique("waits"), &queue)).await.expect("start");
+    let handle = client.start_workflow(Waits::run, (), WorkflowOptions::new(id, &queue)).await.expect("start");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     handle.signal(Waits::go, ()).await.expect("signal");
     assert_eq!(handle.result().await.expect("result"), (true, true));
@@ -337,12 +198,15 @@ async fn wait_condition_with_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn randomness_is_deterministic_and_attributes_are_recorded() {
+    dice_as(&unique("dice")).await;
+}
+
+async fn dice_as(workflow_id: &str) {
     let client = client().await;
     let queue = unique("dice");
     // No cache: every task replays the run from the start, so the values must repeat.
     let worker = RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<Dice>().max_cached_workflows(0));
-    let handle =
-        client.start_workflow(Dice::run, (), WorkflowOptions::new(unique("dice"), &queue)).await.expect("start");
+    let handle = client.start_workflow(Dice::run, (), WorkflowOptions::new(workflow_id, &queue)).await.expect("start");
     let (roll, id, _later) = handle.result().await.expect("result");
     assert!((1..7).contains(&roll));
     assert_eq!(id.len(), 36);
@@ -355,4 +219,58 @@ async fn randomness_is_deterministic_and_attributes_are_recorded() {
     let memo = info.memo.expect("memo").fields;
     assert_eq!(memo["roll"].data, roll.to_string().into_bytes());
     worker.stop().await;
+}
+
+/// Runs the scenarios above once more, with fixed workflow ids, to record the histories under
+/// `tests/histories/` that `tests/replay.rs` replays against these same workflows. Each id is
+/// the name of its history file: `Parent` derives its child's id from its own, so a replay
+/// has to be given the id the execution had. By hand, against a fresh dev server:
+///
+/// ```text
+/// temporal server start-dev --ip 127.0.0.1 --port 7555 --headless \
+///     --search-attribute CustomKeywordField=Keyword --search-attribute CustomIntField=Int &
+/// TEMPORAL_TEST_ADDRESS=127.0.0.1:7555 cargo test -p integration-tests --test workflow_api -- --ignored record_histories --nocapture
+/// ```
+///
+/// then run each `temporal workflow show` line it prints, and stop the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by hand to record histories (see its doc comment)"]
+async fn record_histories() {
+    let address = integration_tests::target();
+    let show = |name: &str, id: &str, run: Option<&str>| {
+        let run = run.map(|r| format!(" -r {r}")).unwrap_or_default();
+        println!("temporal workflow show --address {address} -w {id}{run} -o json > tests/histories/{name}.json");
+    };
+    for (kind, name) in
+        [("try", "cancel_activity_try"), ("wait", "cancel_activity_wait"), ("abandon", "cancel_activity_abandon")]
+    {
+        cancel_while_activity_runs_as(kind, name).await;
+        show(name, name, None);
+    }
+    cancel_while_sleeping_as("cancel_timer_cleanup").await;
+    show("cancel_timer_cleanup", "cancel_timer_cleanup", None);
+
+    fn child_history(mode: &str) -> String {
+        match mode {
+            "signal" => "child_signal",
+            "external" => "child_external_signal",
+            "fail" => "child_failure",
+            "cancel" => "child_cancel",
+            _ => "child_success",
+        }
+        .to_string()
+    }
+    run_child_scenarios(child_history).await;
+    for mode in ["laundry", "signal", "external", "fail", "cancel"] {
+        show(&child_history(mode), &child_history(mode), None);
+    }
+
+    let runs = chain_as("continue_as_new").await;
+    for (i, run) in runs.iter().enumerate() {
+        show(&format!("continue_as_new_run{}", i + 1), "continue_as_new", Some(run));
+    }
+    waits_as("wait_condition_timeout").await;
+    show("wait_condition_timeout", "wait_condition_timeout", None);
+    dice_as("random_search_attributes_memo").await;
+    show("random_search_attributes_memo", "random_search_attributes_memo", None);
 }

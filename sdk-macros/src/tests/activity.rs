@@ -67,7 +67,7 @@ fn async_activity_shape() {
     assert_has(
         &out,
         "::std::boxed::Box::pin(async move {
-             ActivityResult::<<Result<String, ActivityError> as ::temporal_sdk::__private::ActivityReturn>::Ok>::into_activity_result(Self::call(input).await)
+             ::temporal_sdk::__private::ActivityReturn::into_result(Self::call(input).await)
          })",
     );
 }
@@ -84,7 +84,7 @@ fn blocking_activity_without_input() {
     assert_has(
         &out,
         "::temporal_sdk::__private::blocking_activity(move ||
-             ActivityResult::<<Result<u32, std::io::Error> as ::temporal_sdk::__private::ActivityReturn>::Ok>::into_activity_result(Self::call())
+             ::temporal_sdk::__private::ActivityReturn::into_result(Self::call())
          )",
     );
 }
@@ -99,7 +99,9 @@ fn cfg_applies_to_every_item() {
 fn errors() {
     assert_errors(
         &expand_err(quote!(), quote! { async fn a(&self) -> Result<(), E> { Ok(()) } }),
-        &["an activity is a free function and takes no `self`: move it out of the `impl` block"],
+        &[
+            "an `#[activity]` function takes no `self`: for activities that share state (a connection pool, a client), put `#[activities]` on the `impl` block",
+        ],
     );
     assert_errors(
         &expand_err(quote!(), quote! { async fn a(x: u32, y: u32) -> Result<(), E> { Ok(()) } }),

@@ -393,7 +393,7 @@ fn handler_names() {
         &[
             "`name` cannot be empty",
             "`name` is given twice: keep one",
-            "unknown argument `color` of `#[signal]`: the only argument is `name = \"...\"`",
+            "unknown argument `color` of `#[signal]`: the arguments are `name = \"...\"` and `dynamic`",
             "the query name `__stack_trace` is reserved",
             "write `#[signal]` or `#[signal(name = \"...\")]`",
             // reported after the per-method checks
@@ -514,7 +514,7 @@ fn one_marker_per_method_and_only_on_methods() {
     assert_errors(
         &errors,
         &[
-            "a method is one of `#[run]`, `#[init]`, `#[signal]` or `#[query]`; `both` is already `#[signal]`",
+            "a method is one of `#[run]`, `#[init]`, `#[signal]`, `#[query]`, `#[update]` or `#[update_validator]`; `both` is already `#[signal]`",
             "a `#[signal]` handler returns nothing",
             "`#[query]` goes on a method of the `#[workflow]` impl block",
         ],

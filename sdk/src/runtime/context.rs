@@ -54,6 +54,7 @@ pub(crate) enum OpKind {
     Child,
     SignalExternal,
     CancelExternal,
+    LocalActivity,
 }
 
 /// Which task an operation belongs to, and whether a shield protects it.
@@ -87,6 +88,7 @@ pub(crate) struct Sequences {
     pub(crate) child: u32,
     pub(crate) signal_external: u32,
     pub(crate) cancel_external: u32,
+    pub(crate) local_activity: u32,
 }
 
 /// Everything mutable about one run that SDK futures touch.
@@ -121,6 +123,12 @@ pub(crate) struct RunState {
     /// Search attributes and memo as the workflow last saw or set them.
     pub(crate) search_attributes: HashMap<String, crate::protos::temporal::api::common::v1::Payload>,
     pub(crate) memo: HashMap<String, crate::protos::temporal::api::common::v1::Payload>,
+    /// Local activities by sequence number, their type and id, requests not yet handed to
+    /// the worker, and results recorded in history (replay).
+    pub(crate) local_activities: HashMap<u32, Slot<ActivityOutcome>>,
+    pub(crate) local_activity_meta: HashMap<u32, (String, String)>,
+    pub(crate) local_activity_requests: Vec<crate::workflow::LocalActivityRequest>,
+    pub(crate) local_activity_markers: HashMap<u32, crate::workflow::LocalActivityResult>,
     /// The deterministic random generator's state (seeded from the first run id).
     pub(crate) rng: u64,
     /// Pending `wait_condition`s, resolved when cancelled.
@@ -163,6 +171,10 @@ impl RunState {
             cancels_external: HashMap::new(),
             child_cancel_requests: HashMap::new(),
             messages: Vec::new(),
+            local_activities: HashMap::new(),
+            local_activity_meta: HashMap::new(),
+            local_activity_requests: Vec::new(),
+            local_activity_markers: HashMap::new(),
             search_attributes: HashMap::new(),
             memo: HashMap::new(),
             running_handlers: 0,

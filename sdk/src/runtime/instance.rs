@@ -157,3 +157,71 @@ pub(crate) const DYNAMIC_HANDLER: &str = "(dynamic handler)";
 fn with_dynamic(names: impl Iterator<Item = &'static str>, dynamic: bool) -> BTreeSet<&'static str> {
     names.chain(dynamic.then_some(DYNAMIC_HANDLER)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use futures::FutureExt;
+
+    use super::*;
+    use crate::converter::{RawValue, encode, encode_args};
+
+    #[derive(Default)]
+    struct Inbox {
+        seen: RefCell<Vec<String>>,
+    }
+
+    impl Workflow for Inbox {
+        const NAME: &'static str = "Inbox";
+        type Input = ();
+        type Output = ();
+
+        fn definition() -> WorkflowDefinition<Self> {
+            WorkflowDefinition::new(|()| Inbox::default(), |_, ()| Box::pin(async { Ok(()) }))
+                .signal("known", |this: &Inbox, s: String| this.seen.borrow_mut().push(format!("known {s}")))
+                .dynamic_signal(|this: &Inbox, name: String, args: Vec<RawValue>| {
+                    this.seen.borrow_mut().push(format!("{name} {}", args.len()));
+                })
+                .query("count", |this: &Inbox, (): ()| this.seen.borrow().len())
+                .dynamic_query(|_: &Inbox, name: String, _: Vec<RawValue>| name)
+                .update("known_update", |_, n: u32| Box::pin(async move { Ok(n + 1) }))
+                .dynamic_update(|_, name: String, args: Vec<RawValue>| {
+                    Box::pin(async move { Ok(format!("{name}:{}", args[0].decode::<String>().unwrap_or_default())) })
+                })
+                .dynamic_update_validator(
+                    |_: &Inbox, name: &str, _: &[RawValue]| {
+                        if name == "forbidden" { Err(WorkflowError::task("no")) } else { Ok(()) }
+                    },
+                )
+        }
+    }
+
+    fn args<T: serde::Serialize>(value: &T) -> Vec<Payload> {
+        encode_args(value).unwrap()
+    }
+
+    #[test]
+    fn unknown_names_fall_back_to_the_dynamic_handlers() {
+        let instance = Factory::<Inbox>::new().instantiate(&[]).unwrap();
+        assert!(matches!(instance.signal("known", &args(&"a")), Some(Ok(HandlerOutcome::Done))));
+        assert!(matches!(instance.signal("other", &args(&(1, 2))), Some(Ok(HandlerOutcome::Done))));
+        let count = instance.query("count", &[]).unwrap().unwrap();
+        assert_eq!(count, encode(&2).unwrap());
+        assert_eq!(instance.query("mystery", &[]).unwrap().unwrap(), encode(&"mystery").unwrap());
+
+        let known = instance.update("known_update", &args(&1u32)).unwrap().unwrap().now_or_never().unwrap();
+        assert_eq!(known.unwrap(), encode(&2).unwrap());
+        let dynamic = instance.update("rename", &args(&"x")).unwrap().unwrap().now_or_never().unwrap();
+        assert_eq!(dynamic.unwrap(), encode(&"rename:x").unwrap());
+
+        // The static update has no validator; the dynamic validator sees only other names.
+        assert!(instance.validate_update("known_update", &args(&1u32)).is_none());
+        assert!(matches!(instance.validate_update("forbidden", &[]), Some(Ok(Err(_)))));
+        assert!(matches!(instance.validate_update("allowed", &[]), Some(Ok(Ok(())))));
+
+        assert!(instance.signal_names().contains(DYNAMIC_HANDLER));
+        assert!(instance.query_names().contains("count"));
+        assert!(instance.update_names().contains(DYNAMIC_HANDLER));
+    }
+}

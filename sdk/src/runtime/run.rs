@@ -30,7 +30,9 @@ use crate::protos::temporal::api::history::v1::{
 };
 use crate::protos::temporal::api::protocol::v1::Message;
 use crate::workflow::definition::HandlerOutcome;
-use crate::workflow::{WorkflowInfo, cancel, child_failure, patch};
+use crate::workflow::{
+    LocalActivityRequest, LocalActivityResult, WorkflowInfo, cancel, child_failure, local_activity, patch,
+};
 
 /// Why a run cannot go on with the history it was given.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +59,9 @@ pub(crate) enum RunError {
 pub(crate) struct Activation {
     pub(crate) commands: Vec<Command>,
     pub(crate) messages: Vec<Message>,
+    /// Local activities to run before the task can complete; when not empty, the task is
+    /// suspended and `resume_local_activities` continues it.
+    pub(crate) local_activities: Vec<LocalActivityRequest>,
 }
 
 enum Job {
@@ -187,6 +192,9 @@ impl WorkflowRun {
                 Some(Ev::MarkerRecordedEventAttributes(a)) => {
                     if let Some((id, _)) = patch::marker_patch(a) {
                         self.state.borrow_mut().patches_seen.insert(id);
+                    }
+                    if let Some(result) = local_activity::marker_result(a) {
+                        self.state.borrow_mut().local_activity_markers.insert(result.seq, result);
                     }
                 }
                 _ => {}
@@ -423,15 +431,67 @@ impl WorkflowRun {
         for job in jobs {
             self.apply_job(job)?;
         }
-        if !self.finished {
-            self.executor.run_until_stalled(&self.state).map_err(|p| RunError::Panic(p.0))?;
+        self.drive(replaying)
+    }
+
+    /// Runs the workflow until it stalls. Replaying, local activities resolve from their
+    /// markers as they would have live (after the code that requested them stalled); live,
+    /// requested local activities suspend the task until the worker ran them.
+    fn drive(&mut self, replaying: bool) -> Result<Activation, RunError> {
+        loop {
+            if !self.finished {
+                self.executor.run_until_stalled(&self.state).map_err(|p| RunError::Panic(p.0))?;
+            }
+            if !replaying {
+                break;
+            }
+            let mut st = self.state.borrow_mut();
+            let requests = std::mem::take(&mut st.local_activity_requests);
+            let mut resolved = false;
+            for request in requests {
+                match st.local_activity_markers.remove(&request.seq) {
+                    Some(result) => {
+                        local_activity::resolve(&mut st, result);
+                        resolved = true;
+                    }
+                    None => st.local_activity_requests.push(request),
+                }
+            }
+            if !resolved {
+                break;
+            }
+        }
+        if !replaying && !self.finished {
+            let pending = std::mem::take(&mut self.state.borrow_mut().local_activity_requests);
+            if !pending.is_empty() {
+                return Ok(Activation { local_activities: pending, ..Activation::default() });
+            }
         }
         let commands = self.finish_activation()?;
         self.unmatched.extend(commands.iter().cloned());
         let messages = std::mem::take(&mut self.state.borrow_mut().messages);
         let commands = commands.into_iter().map(|c| c.command).collect();
         // Messages of replayed tasks were delivered long ago: only the live task sends them.
-        Ok(Activation { commands, messages: if replaying { Vec::new() } else { messages } })
+        Ok(Activation {
+            commands,
+            messages: if replaying { Vec::new() } else { messages },
+            local_activities: Vec::new(),
+        })
+    }
+
+    /// Continues a live task suspended on local activities with their results.
+    pub(crate) fn resume_local_activities(
+        &mut self,
+        results: Vec<LocalActivityResult>,
+    ) -> Result<Activation, RunError> {
+        {
+            let mut st = self.state.borrow_mut();
+            for result in results {
+                local_activity::resolve(&mut st, result);
+            }
+            st.generation += 1;
+        }
+        self.drive(false)
     }
 
     fn apply_job(&mut self, job: Job) -> Result<(), RunError> {
@@ -684,7 +744,8 @@ impl WorkflowRun {
                 same
             }
             (Some(Cmd::RecordMarkerCommandAttributes(c)), Some(Ev::MarkerRecordedEventAttributes(e))) => {
-                c.marker_name == e.marker_name && patch::same_marker(c, e)
+                c.marker_name == e.marker_name
+                    && local_activity::same_marker(c, e).unwrap_or_else(|| patch::same_marker(c, e))
             }
             (
                 Some(Cmd::UpsertWorkflowSearchAttributesCommandAttributes(_)),

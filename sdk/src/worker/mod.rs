@@ -16,6 +16,7 @@
 
 mod activities;
 mod executor;
+mod local_activities;
 mod options;
 mod pool;
 mod workflows;

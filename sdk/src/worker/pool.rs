@@ -17,11 +17,13 @@ use crate::protos::temporal::api::command::v1::Command;
 use crate::protos::temporal::api::common::v1::{Payload, Payloads};
 use crate::protos::temporal::api::enums::v1::{EventType, QueryResultType, WorkflowTaskFailedCause};
 use crate::protos::temporal::api::failure::v1::Failure as ProtoFailure;
+use crate::protos::temporal::api::query::v1::WorkflowQuery;
 use crate::protos::temporal::api::query::v1::WorkflowQueryResult;
 use crate::protos::temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse;
 use crate::runtime::instance::WorkflowFactory;
-use crate::runtime::run::{RunError, WorkflowRun};
+use crate::runtime::run::{Activation, RunError, WorkflowRun};
 use crate::workflow::WorkflowInfo;
+use crate::workflow::{LocalActivityRequest, LocalActivityResult};
 
 /// What became of a workflow task.
 pub(crate) enum TaskOutcome {
@@ -37,10 +39,13 @@ pub(crate) enum TaskOutcome {
     },
     QueryAnswer(Result<Payload, String>),
     NeedFullHistory,
+    /// The task waits for these local activities; resume it with their results.
+    LocalActivities(Vec<LocalActivityRequest>),
 }
 
 enum Message {
     Task(Box<PollWorkflowTaskQueueResponse>, oneshot::Sender<TaskOutcome>),
+    Resume(String, Vec<LocalActivityResult>, HashMap<String, WorkflowQuery>, oneshot::Sender<TaskOutcome>),
     Evict(String),
 }
 
@@ -100,6 +105,30 @@ impl Pool {
         })
     }
 
+    /// Continues a task suspended on local activities, on the run's thread.
+    pub(crate) async fn resume(
+        &self,
+        run_id: &str,
+        results: Vec<LocalActivityResult>,
+        queries: HashMap<String, WorkflowQuery>,
+    ) -> TaskOutcome {
+        let (tx, rx) = oneshot::channel();
+        if self.sender(run_id).send(Message::Resume(run_id.to_string(), results, queries, tx)).is_err() {
+            return failed(
+                WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
+                "the workflow thread has stopped".into(),
+                "InternalError",
+            );
+        }
+        rx.await.unwrap_or_else(|_| {
+            failed(
+                WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
+                "the workflow thread dropped the task".into(),
+                "InternalError",
+            )
+        })
+    }
+
     /// Drops a run from its thread's cache.
     pub(crate) fn evict(&self, run_id: &str) {
         let _ = self.sender(run_id).send(Message::Evict(run_id.to_string()));
@@ -124,6 +153,12 @@ struct Cache {
 impl Cache {
     fn new(capacity: usize) -> Self {
         Self { runs: HashMap::new(), capacity, clock: 0 }
+    }
+
+    /// Keeps a run regardless of the capacity (a task in flight needs it back).
+    fn keep(&mut self, run_id: String, run: WorkflowRun) {
+        self.clock += 1;
+        self.runs.insert(run_id, (run, self.clock));
     }
 
     fn take(&mut self, run_id: &str) -> Option<WorkflowRun> {
@@ -171,6 +206,21 @@ impl WorkflowThread {
             match msg {
                 Message::Evict(run_id) => {
                     self.cache.take(&run_id);
+                }
+                Message::Resume(run_id, results, queries, reply) => {
+                    let outcome = catch_unwind(AssertUnwindSafe(|| self.resume(run_id.clone(), results, &queries)))
+                        .unwrap_or_else(|p| {
+                            self.cache.take(&run_id);
+                            failed(
+                                WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
+                                format!(
+                                    "internal error while resuming the workflow task: {}",
+                                    panic_message(p.as_ref())
+                                ),
+                                "InternalError",
+                            )
+                        });
+                    let _ = reply.send(outcome);
                 }
                 Message::Task(task, reply) => {
                     let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
@@ -222,8 +272,51 @@ impl WorkflowThread {
             }
         };
 
-        let activation = match run.apply_events(&events, &task.messages) {
-            Ok(c) => c,
+        let applied = run.apply_events(&events, &task.messages);
+        if let Some(q) = &task.query {
+            return match applied {
+                Ok(_) => {
+                    let args = q.query_args.clone().map(|p| p.payloads).unwrap_or_default();
+                    let answer = run.query(&q.query_type, &args);
+                    self.cache.put(exec.run_id, run);
+                    TaskOutcome::QueryAnswer(answer)
+                }
+                Err(RunError::Gap { .. }) => TaskOutcome::NeedFullHistory,
+                // A legacy query task is answered, never failed as a workflow task.
+                Err(e) => TaskOutcome::QueryAnswer(Err(e.to_string())),
+            };
+        }
+        self.finish(exec.run_id, run, applied, &task.queries)
+    }
+
+    /// Continues a task suspended on local activities.
+    fn resume(
+        &mut self,
+        run_id: String,
+        results: Vec<LocalActivityResult>,
+        queries: &HashMap<String, WorkflowQuery>,
+    ) -> TaskOutcome {
+        let Some(mut run) = self.cache.take(&run_id) else {
+            return failed(
+                WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
+                "the run was evicted while its local activities ran".into(),
+                "InternalError",
+            );
+        };
+        let applied = run.resume_local_activities(results);
+        self.finish(run_id, run, applied, queries)
+    }
+
+    /// Turns what the live task produced into the task's outcome.
+    fn finish(
+        &mut self,
+        run_id: String,
+        run: WorkflowRun,
+        applied: Result<Activation, RunError>,
+        queries: &HashMap<String, WorkflowQuery>,
+    ) -> TaskOutcome {
+        let activation = match applied {
+            Ok(a) => a,
             Err(RunError::Gap { .. }) => return TaskOutcome::NeedFullHistory,
             Err(e) => {
                 let (cause, error_type) = match &e {
@@ -233,24 +326,17 @@ impl WorkflowThread {
                     RunError::Panic(_) => (WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, "Panic"),
                     _ => (WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, "WorkflowTaskError"),
                 };
-                tracing::warn!(workflow_id = %exec.workflow_id, run_id = %exec.run_id, error = %e, "failing workflow task");
-                if task.query.is_some() {
-                    // A legacy query task is answered, never failed as a workflow task.
-                    return TaskOutcome::QueryAnswer(Err(e.to_string()));
-                }
+                tracing::warn!(run_id = %run_id, error = %e, "failing workflow task");
                 return failed(cause, e.to_string(), error_type);
             }
         };
-
-        if let Some(q) = &task.query {
-            let args = q.query_args.clone().map(|p| p.payloads).unwrap_or_default();
-            let answer = run.query(&q.query_type, &args);
-            self.cache.put(exec.run_id, run);
-            return TaskOutcome::QueryAnswer(answer);
+        if !activation.local_activities.is_empty() {
+            // Kept (even with caching off) until the local activities come back.
+            self.cache.keep(run_id, run);
+            return TaskOutcome::LocalActivities(activation.local_activities);
         }
-
         let mut query_results = HashMap::new();
-        for (id, q) in &task.queries {
+        for (id, q) in queries {
             let args = q.query_args.clone().map(|p| p.payloads).unwrap_or_default();
             let result = match run.query(&q.query_type, &args) {
                 Ok(p) => WorkflowQueryResult {
@@ -278,8 +364,7 @@ impl WorkflowThread {
             };
             query_results.insert(id.clone(), result);
         }
-
-        let cached = !run.is_finished() && self.cache.put(exec.run_id, run);
+        let cached = !run.is_finished() && self.cache.put(run_id, run);
         TaskOutcome::Completed { commands: activation.commands, messages: activation.messages, query_results, cached }
     }
 }

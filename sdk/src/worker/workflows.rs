@@ -10,7 +10,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use crate::protos::temporal::api::command::v1::{Command, command::Attributes as Cmd};
 
 use super::pool::{Pool, TaskOutcome};
-use super::{Shared, activities};
+use super::{Shared, activities, local_activities};
 use crate::client::{ClientError, LONG_POLL_TIMEOUT, RetryConfig};
 use crate::common::duration_to_proto;
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowExecution};
@@ -93,6 +93,18 @@ pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: Pol
             }
             Err(e) => return fail_for_history(shared, pool, &task, e).await,
         }
+    }
+    while let TaskOutcome::LocalActivities(requests) = outcome {
+        let workflow = crate::activity::ActivityInfo {
+            workflow_namespace: shared.client.namespace().to_string(),
+            workflow_id: execution.workflow_id.clone(),
+            workflow_run_id: execution.run_id.clone(),
+            workflow_type: task.workflow_type.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
+            task_queue: shared.task_queue.clone(),
+            ..Default::default()
+        };
+        let results = local_activities::run_all(shared, &workflow, requests).await;
+        outcome = pool.resume(&execution.run_id, results, task.queries.clone()).await;
     }
     report(shared, pool, &task, outcome).await;
 }
@@ -227,7 +239,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                     .await
                     .map(drop)
             }
-            TaskOutcome::NeedFullHistory => {
+            TaskOutcome::LocalActivities(_) | TaskOutcome::NeedFullHistory => {
                 pool.evict(&run_id);
                 Ok(())
             }

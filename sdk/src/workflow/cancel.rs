@@ -32,6 +32,8 @@ pub(crate) fn cancel_op(st: &mut RunState, kind: OpKind, seq: u32) {
         }
         OpKind::Child => super::child::cancel(st, seq),
         OpKind::SignalExternal | OpKind::CancelExternal => super::external::cancel(st, kind, seq),
+        // A local activity runs inside this very workflow task: it finishes (briefly) first.
+        OpKind::LocalActivity => {}
     }
 }
 

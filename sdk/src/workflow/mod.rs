@@ -33,6 +33,7 @@ mod continue_as_new;
 pub(crate) mod definition;
 mod external;
 mod info;
+pub(crate) mod local_activity;
 mod logger;
 pub(crate) mod patch;
 mod properties;
@@ -55,6 +56,8 @@ pub use continue_as_new::{ContinueAsNew, ContinueAsNewOptions, continue_as_new, 
 pub use external::{
     ExternalWorkflowHandle, SignalFuture, get_external_workflow_handle, get_external_workflow_handle_untyped,
 };
+pub use local_activity::{LocalActivityHandle, LocalActivityOptions, execute_local_activity};
+pub(crate) use local_activity::{LocalActivityRequest, LocalActivityResult};
 pub use logger::{Logger, logger};
 pub use patch::{deprecate_patch, patched};
 pub use properties::{

@@ -1,0 +1,150 @@
+//! Running local activities inside the worker, with retries, for a suspended workflow task.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use futures::FutureExt;
+
+use super::Shared;
+use super::activities::panic_failure;
+use crate::activity::{ActivityContext, ActivityInfo, CONTEXT, Cancellation, HeartbeatSink};
+use crate::common::RetryPolicy;
+use crate::error::{ActivityError, Failure, FailureKind, TimeoutType, panic_message};
+use crate::workflow::{LocalActivityRequest, LocalActivityResult};
+
+/// Runs the requested local activities concurrently and returns their results in order.
+pub(crate) async fn run_all(
+    shared: &Arc<Shared>,
+    workflow: &ActivityInfo,
+    requests: Vec<LocalActivityRequest>,
+) -> Vec<LocalActivityResult> {
+    futures::future::join_all(requests.into_iter().map(|r| run_one(shared, workflow, r))).await
+}
+
+/// One local activity: attempts until success, a non-retryable failure, the retry policy's
+/// last attempt, or the schedule-to-close deadline.
+async fn run_one(shared: &Arc<Shared>, workflow: &ActivityInfo, request: LocalActivityRequest) -> LocalActivityResult {
+    let policy = request.options.retry_policy.clone().unwrap_or_default();
+    let started = Instant::now();
+    let deadline = request.options.schedule_to_close_timeout.map(|d| started + d);
+    let mut attempt: u32 = 1;
+    loop {
+        let outcome = attempt_once(shared, workflow, &request, attempt, deadline).await;
+        let failure = match outcome {
+            Ok(payload) => return done(&request, attempt, Ok(Some(payload))),
+            Err(ActivityError::Failure(f)) => f,
+            Err(ActivityError::Cancelled { .. }) => Failure::cancelled("Local activity cancelled"),
+            Err(other) => Failure::new(other.to_string(), FailureKind::Other(None)),
+        };
+        let backoff = retry_backoff(&policy, attempt, &failure);
+        let out_of_time = match (backoff, deadline) {
+            (Some(b), Some(d)) => Instant::now() + b >= d,
+            _ => false,
+        };
+        match backoff {
+            Some(b) if !out_of_time => {
+                tokio::time::sleep(b).await;
+                attempt += 1;
+            }
+            _ => return done(&request, attempt, Err(failure)),
+        }
+    }
+}
+
+fn done(
+    request: &LocalActivityRequest,
+    attempt: u32,
+    outcome: Result<Option<crate::protos::temporal::api::common::v1::Payload>, Failure>,
+) -> LocalActivityResult {
+    LocalActivityResult { seq: request.seq, attempt, outcome, complete_time: SystemTime::now() }
+}
+
+/// The backoff before the next attempt, or `None` when the failure is final.
+fn retry_backoff(policy: &RetryPolicy, attempt: u32, failure: &Failure) -> Option<Duration> {
+    if let FailureKind::Application { non_retryable: true, .. } = failure.kind {
+        return None;
+    }
+    if failure.application_type().is_some_and(|t| policy.non_retryable_error_types.iter().any(|n| n == t)) {
+        return None;
+    }
+    if policy.maximum_attempts > 0 && attempt >= policy.maximum_attempts as u32 {
+        return None;
+    }
+    if let FailureKind::Application { next_retry_delay: Some(d), .. } = failure.kind {
+        return Some(d);
+    }
+    // The server's defaults: 1 s, doubling, at most 100 s.
+    let initial = policy.initial_interval.unwrap_or(Duration::from_secs(1));
+    let coefficient = policy.backoff_coefficient.unwrap_or(2.0);
+    let max = policy.maximum_interval.unwrap_or(initial * 100);
+    Some(initial.mul_f64(coefficient.powi(attempt.saturating_sub(1) as i32)).min(max))
+}
+
+async fn attempt_once(
+    shared: &Arc<Shared>,
+    workflow: &ActivityInfo,
+    request: &LocalActivityRequest,
+    attempt: u32,
+    deadline: Option<Instant>,
+) -> Result<crate::protos::temporal::api::common::v1::Payload, ActivityError> {
+    let Some(activity) = shared.activities.get(request.activity_type.as_str()).cloned() else {
+        let mut known: Vec<&str> = shared.activities.keys().copied().collect();
+        known.sort_unstable();
+        return Err(ActivityError::Failure(Failure::new(
+            format!(
+                "Local activity type {:?} is not registered on this worker; registered activities: {known:?}",
+                request.activity_type
+            ),
+            FailureKind::Application {
+                error_type: Some("NotFoundError".into()),
+                non_retryable: true,
+                details: Vec::new(),
+                next_retry_delay: None,
+            },
+        )));
+    };
+    let info = ActivityInfo {
+        activity_id: request.activity_id.clone(),
+        activity_type: request.activity_type.clone(),
+        attempt: attempt as i32,
+        is_local: true,
+        start_to_close_timeout: request.options.start_to_close_timeout,
+        schedule_to_close_timeout: request.options.schedule_to_close_timeout,
+        scheduled_time: Some(request.scheduled),
+        started_time: Some(SystemTime::now()),
+        ..workflow.clone()
+    };
+    let ctx = ActivityContext::new(
+        info,
+        HeartbeatSink::Ignore,
+        Arc::new(Cancellation::default()),
+        Arc::clone(&shared.activity_shutdown),
+        Some(Arc::clone(&shared.activity_executor)),
+    );
+    let limit = match (request.options.start_to_close_timeout, deadline) {
+        (Some(s), Some(d)) => Some(s.min(d.saturating_duration_since(Instant::now()))),
+        (Some(s), None) => Some(s),
+        (None, Some(d)) => Some(d.saturating_duration_since(Instant::now())),
+        (None, None) => None,
+    };
+    let args = request.input.clone();
+    let run =
+        CONTEXT.scope(Arc::clone(&ctx), AssertUnwindSafe(async move { activity.execute(args).await }).catch_unwind());
+    let outcome = match limit {
+        Some(limit) => match tokio::time::timeout(limit, run).await {
+            Ok(r) => r,
+            Err(_) => {
+                return Err(ActivityError::Failure(Failure::new(
+                    "Local activity timed out",
+                    FailureKind::Timeout {
+                        timeout_type: TimeoutType::StartToClose,
+                        last_heartbeat_details: Vec::new(),
+                    },
+                )));
+            }
+        },
+        None => run.await,
+    };
+    outcome.unwrap_or_else(|panic| Err(panic_failure(panic_message(panic.as_ref()))))
+}
