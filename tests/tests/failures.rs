@@ -261,3 +261,73 @@ async fn an_unknown_workflow_type_fails_the_task_naming_the_registered_ones() {
     handle.terminate("done").await.expect("terminate");
     worker.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chosen_error_types_fail_the_workflow() {
+    let client = client().await;
+    let queue = unique("fail-on");
+    let worker = RunningWorker::start(
+        &client,
+        WorkerOptions::new(&queue).workflow::<TaskError>().fail_workflow_on::<std::num::ParseIntError>(),
+    );
+    let err =
+        client.execute_workflow(TaskError::run, (), WorkflowOptions::new(unique("fail-on"), &queue)).await.unwrap_err();
+    let ClientError::WorkflowFailed { cause } = err else { panic!("unexpected: {err}") };
+    assert_eq!(cause.application_type(), Some("core::num::error::ParseIntError"));
+    assert!(cause.message.contains("invalid digit"), "{}", cause.message);
+    worker.stop().await;
+}
+
+/// Sleeps, then finishes: the first version of a workflow.
+#[derive(Default)]
+struct Evolving;
+
+#[workflow]
+impl Evolving {
+    #[run]
+    async fn run(&self) -> WorkflowResult<String> {
+        workflow::sleep(Duration::from_secs(2)).await?;
+        Ok("v1".into())
+    }
+}
+
+/// The same workflow type after an incompatible change.
+#[derive(Default)]
+struct EvolvedIncompatibly;
+
+#[workflow(name = "Evolving")]
+impl EvolvedIncompatibly {
+    #[run]
+    async fn run(&self) -> WorkflowResult<String> {
+        workflow::execute_activity(refuse, 1, ActivityOptions::start_to_close(Duration::from_secs(5))).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nondeterminism_can_fail_the_workflow() {
+    let client = client().await;
+    let queue = unique("nde");
+    let v1 = RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<Evolving>());
+    let handle =
+        client.start_workflow(Evolving::run, (), WorkflowOptions::new(unique("nde"), &queue)).await.expect("start");
+    for _ in 0..100 {
+        let events = handle.fetch_history().await.expect("history").history.events;
+        if events.iter().any(|e| e.event_type().as_str_name() == "EVENT_TYPE_TIMER_STARTED") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    v1.stop().await;
+    let v2 = RunningWorker::start(
+        &client,
+        WorkerOptions::new(&queue)
+            .workflow::<EvolvedIncompatibly>()
+            .activity(refuse)
+            .nondeterminism_fails_workflow(true),
+    );
+    let err = handle.result().await.unwrap_err();
+    let ClientError::WorkflowFailed { cause } = err else { panic!("unexpected: {err}") };
+    assert_eq!(cause.application_type(), Some("NondeterminismError"));
+    assert!(cause.message.contains("TimerStarted"), "{}", cause.message);
+    v2.stop().await;
+}

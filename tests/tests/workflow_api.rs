@@ -264,6 +264,8 @@ async fn record_histories() {
     for mode in ["laundry", "signal", "external", "fail", "cancel"] {
         show(&child_history(mode), &child_history(mode), None);
     }
+    // The child's side of a cancellation, too.
+    show("child_cancel_child", "child_cancel-child", None);
 
     let runs = chain_as("continue_as_new").await;
     for (i, run) in runs.iter().enumerate() {

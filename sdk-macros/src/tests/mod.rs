@@ -1,6 +1,7 @@
 //! Unit tests: run the expansion functions on token input and check the errors and the shape of
 //! the output. `cargo test -p temporal-sdk-macros -- --nocapture print` shows expansions.
 
+mod activities;
 mod activity;
 mod workflow;
 

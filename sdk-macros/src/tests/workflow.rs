@@ -570,3 +570,398 @@ fn errors_keep_valid_handlers_expanded() {
     assert_has(&out, "fn bad(&mut self) {}");
     assert!(!out.contains("\"bad\""), "{out}");
 }
+
+fn cart() -> TokenStream {
+    quote! {
+        impl Cart {
+            #[run]
+            pub async fn run(&self) -> WorkflowResult<usize> { Ok(0) }
+
+            /// Adds an item.
+            #[update]
+            pub async fn add_item(&self, item: String) -> WorkflowResult<u32> { Ok(1) }
+
+            #[update_validator(add_item)]
+            fn validate_add_item(&self, item: &String) -> Result<(), ApplicationError> { Ok(()) }
+
+            #[update(name = "clear")]
+            pub fn clear_all(&self) -> Result<(), ApplicationError> { Ok(()) }
+
+            #[update_validator(clear_all)]
+            fn validate_clear(&self) -> WorkflowResult<()> { Ok(()) }
+        }
+    }
+}
+
+#[test]
+fn print_cart_expansion() {
+    println!("{}", expand_ok(quote!(), cart()));
+}
+
+#[test]
+fn updates_and_validators() {
+    let out = expand_ok(quote!(), cart());
+    assert_has(
+        &out,
+        "/// Adds an item.
+         #[allow(non_upper_case_globals, dead_code)]
+         pub const add_item: ::temporal_sdk::__private::UpdateMethod<
+             Self, String, <WorkflowResult<u32> as ::temporal_sdk::__private::WorkflowReturn>::Ok,
+         > = ::temporal_sdk::__private::UpdateMethod::new(\"add_item\");",
+    );
+    assert_has(&out, "async fn __temporal_update_add_item(&self, item: String) -> WorkflowResult<u32>");
+    assert_has(
+        &out,
+        "definition.update::<String, <WorkflowResult<u32> as ::temporal_sdk::__private::WorkflowReturn>::Ok>(\"add_item\"",
+    );
+    assert_has(
+        &out,
+        "::temporal_sdk::__private::WorkflowReturn::into_result(Self::__temporal_update_add_item(&this, input).await)",
+    );
+    // a synchronous update runs inside the future, once polled
+    assert_has(
+        &out,
+        "::std::boxed::Box::pin(async move {
+             ::temporal_sdk::__private::WorkflowReturn::into_result(Self::__temporal_update_clear_all(&this))
+         })",
+    );
+    assert_has(&out, "::temporal_sdk::__private::UpdateMethod::new(\"clear\")");
+    // validators keep their names and are registered under their update's name
+    assert_has(&out, "fn validate_add_item(&self, item: &String) -> Result<(), ApplicationError> { Ok(()) }");
+    assert_has(&out, "definition.update_validator::<String>(\"add_item\", |this: &Self, input: &String|");
+    assert_has(&out, "Self::validate_add_item(this, ValidatorInput::<&String>::validator_input(input))");
+    assert_has(&out, "definition.update_validator::<()>(\"clear\", |this: &Self, _input: &()|");
+    assert_has(&out, "Self::validate_clear(this)");
+    assert_has(&out, "trait ValidatorInput<T>");
+}
+
+#[test]
+fn update_checks() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+            #[update] async fn no_result(&self, n: u32) {}
+            #[update] fn mutates(&mut self) -> WorkflowResult<()> { Ok(()) }
+            #[update] fn two(&self, a: u32, b: u32) -> WorkflowResult<()> { Ok(()) }
+            #[update(name = "__temporal_x")] fn reserved(&self) -> WorkflowResult<()> { Ok(()) }
+            #[update(name = "same")] fn a(&self) -> WorkflowResult<()> { Ok(()) }
+            #[update(name = "same")] fn b(&self) -> WorkflowResult<()> { Ok(()) }
+        }
+    });
+    assert_errors(
+        &errors,
+        &[
+            "an `#[update]` handler returns its result, or an error that fails the update",
+            "an `#[update]` handler takes `&self`, not `&mut self`",
+            "an `#[update]` handler takes at most one argument",
+            "the name `__temporal_x` is reserved",
+            "the update name `same` is already used by `a`",
+        ],
+    );
+}
+
+#[test]
+fn validator_checks() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+            #[update] async fn set(&self, n: u32) -> WorkflowResult<()> { Ok(()) }
+            #[signal] fn poke(&self) {}
+            #[update_validator(set)] async fn is_async(&self, n: &u32) -> WorkflowResult<()> { Ok(()) }
+            #[update_validator(set)] fn by_value(&self, n: u32) -> WorkflowResult<()> { Ok(()) }
+            #[update_validator(set)] fn by_mut(&self, n: &mut u32) -> WorkflowResult<()> { Ok(()) }
+            #[update_validator(set)] fn no_result(&self, n: &u32) {}
+            #[update_validator(sett)] fn typo(&self, n: &u32) -> WorkflowResult<()> { Ok(()) }
+            #[update_validator(poke)] fn of_signal(&self) -> WorkflowResult<()> { Ok(()) }
+            #[update_validator] fn of_nothing(&self) -> WorkflowResult<()> { Ok(()) }
+            #[update_validator(set)] fn first(&self, n: &u32) -> WorkflowResult<()> { Ok(()) }
+            #[update_validator(set)] fn second(&self) -> WorkflowResult<()> { Ok(()) }
+            #[update_validator(set)] fn dynamic_shape(&self, name: &str, args: &[RawValue]) -> WorkflowResult<()> { Ok(()) }
+        }
+    });
+    assert_errors(
+        &errors,
+        &[
+            "an `#[update_validator]` cannot be `async`",
+            "an `#[update_validator]` receives the update's input by reference: write `input: &u32`",
+            "take `&T`, not `&mut T`",
+            "an `#[update_validator]` accepts the update with `Ok(())` and rejects it with an error",
+            "`#[update_validator]` names the `#[update]` method it validates",
+            // reported once all handlers are known
+            "no `#[update]` method `sett` in this `#[workflow]` impl block",
+            "`poke` is a `#[signal]` handler, not an `#[update]`: only updates have validators",
+            "the update `set` already has a validator, `first`",
+            "the update `set` already has a validator, `first`",
+        ],
+    );
+    assert!(errors[5].contains("its `#[update]` methods are `set`"), "{errors:#?}");
+}
+
+#[test]
+fn dynamic_handlers() {
+    let out = expand_ok(
+        quote!(),
+        quote! {
+            impl Router {
+                #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+                #[signal(dynamic)] fn any_signal(&self, name: String, args: Vec<RawValue>) {}
+                #[query(dynamic)] fn any_query(&self, name: String, args: Vec<RawValue>) -> usize { 0 }
+                #[update(dynamic)] async fn any_update(&self, name: String, args: Vec<RawValue>) -> WorkflowResult<u8> { Ok(0) }
+                #[update_validator(any_update)] fn check(&self, name: &str, args: &[RawValue]) -> WorkflowResult<()> { Ok(()) }
+            }
+        },
+    );
+    // dynamic handlers keep their names and get no marker
+    assert_has(&out, "fn any_signal(&self, name: String, args: Vec<RawValue>) {}");
+    assert!(!out.contains("const any_signal"), "{out}");
+    assert_has(
+        &out,
+        "definition.dynamic_signal(|this: &Self, name: ::std::string::String, args: ::std::vec::Vec<::temporal_sdk::__private::RawValue>|
+             Self::any_signal(this, DynamicParam::<String>::dynamic_param(name), DynamicParam::<Vec<RawValue>>::dynamic_param(args)))",
+    );
+    assert_has(&out, "definition.dynamic_query::<usize>(");
+    assert_has(
+        &out,
+        "definition.dynamic_update::<<WorkflowResult<u8> as ::temporal_sdk::__private::WorkflowReturn>::Ok>(",
+    );
+    assert_has(
+        &out,
+        "definition.dynamic_update_validator(|this: &Self, name: &str, args: &[::temporal_sdk::__private::RawValue]|",
+    );
+    assert_has(&out, "DynamicParam::<&[RawValue]>::dynamic_param(args)");
+    assert_has(&out, "trait DynamicParam<T>");
+    // and no typed handle method
+    assert!(!out.contains("HandleMethods"), "{out}");
+}
+
+#[test]
+fn dynamic_handler_checks() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+            #[signal(dynamic)] fn one_argument(&self, args: Vec<RawValue>) {}
+            #[signal(dynamic, name = "x")] fn named(&self, name: String, args: Vec<RawValue>) {}
+            #[query(dynamic)] async fn is_async(&self, name: String, args: Vec<RawValue>) -> u8 { 0 }
+            #[update(dynamic)] async fn no_result(&self, name: String, args: Vec<RawValue>) {}
+            #[query(dynamic)] fn first(&self, name: String, args: Vec<RawValue>) -> u8 { 0 }
+            #[query(dynamic)] fn second(&self, name: String, args: Vec<RawValue>) -> u8 { 0 }
+            #[update] fn typed(&self) -> WorkflowResult<()> { Ok(()) }
+            #[update_validator(typed)] fn dynamic_shape(&self, name: &str, args: &[RawValue]) -> WorkflowResult<()> { Ok(()) }
+        }
+    });
+    assert_errors(
+        &errors,
+        &[
+            "a dynamic `#[signal]` handler takes the name it was called with and the raw arguments: write `fn one_argument(&self, name: String, args: Vec<RawValue>)`",
+            "a dynamic `#[signal]` handler has no name of its own",
+            "a `#[query]` handler cannot be `async`",
+            "an `#[update]` handler returns its result",
+            "a workflow has one dynamic `#[query]` handler, and `first` is already it",
+            "an `#[update_validator]` takes `&self` and a reference to the update's input",
+        ],
+    );
+}
+
+#[test]
+fn dynamic_workflow() {
+    let out = expand_ok(
+        quote!(dynamic),
+        quote! {
+            impl Fallback {
+                #[run] async fn run(&self, args: Vec<RawValue>) -> WorkflowResult<usize> { Ok(args.len()) }
+            }
+        },
+    );
+    assert_has(&out, "type Input = ::std::vec::Vec<::temporal_sdk::__private::RawValue>;");
+    assert_has(&out, "const DYNAMIC: bool = true;");
+    assert_has(&out, "::temporal_sdk::__private::raw_input(payloads)");
+    // no run marker: a dynamic workflow is started by the type name it stands in for
+    assert!(!out.contains("RunMethod"), "{out}");
+    assert_has(&out, "Self::run(&this, DynamicParam::<Vec<RawValue>>::dynamic_param(input)).await");
+
+    let item = quote! { impl F { #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) } } };
+    assert_errors(
+        &expand_err_with(quote!(dynamic), item.clone()),
+        &["the `#[run]` method of a dynamic workflow receives the workflow's arguments as raw values"],
+    );
+    assert_errors(
+        &expand_err_with(
+            quote!(dynamic, name = "F"),
+            quote! { impl F { #[run] async fn run(&self, a: Vec<RawValue>) -> WorkflowResult<()> { Ok(()) } } },
+        ),
+        &["a dynamic workflow runs every workflow type that no registered workflow has, so it has no name"],
+    );
+    assert_errors(
+        &expand_err_with(quote!(dynamic = true), item),
+        &["`dynamic` takes no value: write `#[workflow(dynamic)]`"],
+    );
+}
+
+#[test]
+fn typed_handle_methods() {
+    let out = expand_ok(quote!(), greeting());
+    assert_has(&out, "const _: () = {");
+    assert_has(&out, "pub trait GreetingHandle {");
+    assert_has(
+        &out,
+        "fn update_salutation(&self, input: String) -> ::temporal_sdk::__private::BoxFuture<'_, ::core::result::Result<(), ::temporal_sdk::__private::ClientError>>;",
+    );
+    assert_has(
+        &out,
+        "::std::boxed::Box::pin(::temporal_sdk::__private::WorkflowHandle::signal(self, <Greeting>::update_salutation, input))",
+    );
+    assert_has(&out, "::temporal_sdk::__private::WorkflowHandle::signal(self, <Greeting>::complete, ())");
+    assert_has(&out, "::temporal_sdk::__private::WorkflowHandle::query(self, <Greeting>::current_salutation, ())");
+    assert_has(&out, "impl GreetingHandle for ::temporal_sdk::__private::WorkflowHandle<Greeting>");
+    assert_has(&out, "impl ::temporal_sdk::__private::HandleMethods for Greeting { type Methods = dyn GreetingHandle;");
+    let out = expand_ok(quote!(), cart());
+    assert_has(
+        &out,
+        "fn add_item(&self, input: String) -> ::temporal_sdk::__private::BoxFuture<'_, ::core::result::Result<<WorkflowResult<u32> as ::temporal_sdk::__private::WorkflowReturn>::Ok, ::temporal_sdk::__private::ClientError>>",
+    );
+    assert_has(&out, "::temporal_sdk::__private::WorkflowHandle::execute_update(self, <Cart>::add_item, input)");
+    // handlers named like the handle's own methods are left to their markers
+    let out = expand_ok(
+        quote!(),
+        quote! { impl W { #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) } #[signal] fn cancel(&self) {} } },
+    );
+    assert!(!out.contains("HandleMethods"), "{out}");
+}
+
+#[test]
+fn determinism_errors_name_the_alternative() {
+    let errors = expand_err(quote! {
+        impl W {
+            #[run] async fn run(&self) -> WorkflowResult<()> {
+                let a = std::time::SystemTime::now();
+                let b = Instant::now();
+                tokio::time::sleep(d).await;
+                tokio::spawn(async {});
+                let r: u64 = rand::random();
+                let id = Uuid::new_v4();
+                let f = fs::read("x");
+                let e = std::env::var("X");
+                tokio::select! { _ = a => {} }
+                println!("{:?}", SystemTime::now());
+                Ok(())
+            }
+            fn helper(&self) { std::thread::sleep(d); }
+        }
+    });
+    assert_errors(
+        &errors,
+        &[
+            "`std::time::SystemTime::now` in workflow code reads the machine's clock, which gives another value when the workflow replays: use `workflow::now()`",
+            "`Instant::now` in workflow code reads the machine's clock",
+            "`tokio::time::sleep` in workflow code is a tokio timer",
+            "`tokio::spawn` in workflow code runs code outside the workflow's deterministic executor",
+            "`rand::random` in workflow code gives another value when the workflow replays: use `workflow::random()`",
+            "`Uuid::new_v4` in workflow code gives another id when the workflow replays: use `workflow::uuid4()`",
+            "`fs::read` in workflow code does file I/O",
+            "`std::env::var` in workflow code reads the worker's environment",
+            "`tokio::select!` in workflow code picks a random branch",
+            "`SystemTime::now` in workflow code reads the machine's clock",
+            "`std::thread::sleep` in workflow code blocks the workflow thread",
+        ],
+    );
+    assert!(
+        errors[0].ends_with("for code you vouch for, put `#[allow_nondeterministic]` on the statement or the method")
+    );
+}
+
+#[test]
+fn determinism_escape_hatches() {
+    let item = quote! {
+        impl W {
+            #[run] async fn run(&self) -> WorkflowResult<()> {
+                #[allow_nondeterministic]
+                let a = SystemTime::now();
+                #[allow_nondeterministic]
+                { std::thread::sleep(d); }
+                #[allow_nondeterministic]
+                println!("{:?}", SystemTime::now());
+                let ok = workflow::now();
+                workflow::sleep(d).await?;
+                let pick = workflow::select! { a = x => 1, b = y => 2 };
+                let epoch = std::time::SystemTime::UNIX_EPOCH;
+                Ok(())
+            }
+            #[allow_nondeterministic]
+            #[query] fn stamp(&self) -> u64 { SystemTime::now(); 0 }
+        }
+    };
+    let out = expand_ok(quote!(), item.clone());
+    // the attribute never reaches the compiler
+    assert!(!out.contains("allow_nondeterministic"), "{out}");
+    let out = expand_ok(
+        quote!(unrestricted),
+        quote! {
+            impl W { #[run] async fn run(&self) -> WorkflowResult<()> { let t = SystemTime::now(); Ok(()) } }
+        },
+    );
+    assert_has(&out, "let t = SystemTime::now();");
+}
+
+#[test]
+fn determinism_classifier() {
+    use crate::workflow::determinism_classify as classify;
+    let bad = |path: &str, is_macro: bool| {
+        let segments: Vec<&str> = path.split("::").collect();
+        classify(&segments, is_macro).is_some()
+    };
+    for path in [
+        "SystemTime::now",
+        "std::time::Instant::now",
+        "chrono::Utc::now",
+        "chrono::Local::now",
+        "std::thread::spawn",
+        "thread::sleep",
+        "tokio::spawn",
+        "tokio::task::spawn_blocking",
+        "task::spawn_local",
+        "tokio::time::sleep",
+        "time::timeout",
+        "rand::random",
+        "thread_rng",
+        "rand::thread_rng",
+        "rand::rng",
+        "OsRng",
+        "uuid::Uuid::new_v4",
+        "std::fs::read_to_string",
+        "fs::write",
+        "tokio::fs::read",
+        "File::open",
+        "std::net::TcpStream::connect",
+        "TcpStream::connect",
+        "std::env::var",
+        "env::args",
+        "std::process::Command::new",
+    ] {
+        assert!(bad(path, false), "{path} should be rejected");
+    }
+    for path in [
+        "workflow::now",
+        "workflow::sleep",
+        "workflow::random",
+        "workflow::uuid4",
+        "std::time::Duration::from_secs",
+        "SystemTime::UNIX_EPOCH",
+        "Instant",
+        "sleep",
+        "random",
+        "spawn",
+        "std::fs",
+        "my::fs_helper::read",
+        "std::time::sleep",
+        "Uuid::parse_str",
+        "env",
+        "HashMap::new",
+    ] {
+        assert!(!bad(path, false), "{path} should pass");
+    }
+    assert!(bad("tokio::select", true));
+    assert!(bad("futures::select", true));
+    assert!(!bad("workflow::select", true));
+    assert!(!bad("select", true));
+    assert!(!bad("tokio::join", true));
+}

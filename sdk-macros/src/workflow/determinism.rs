@@ -194,7 +194,7 @@ fn expr_attrs(expr: &mut Expr) -> Option<&mut Vec<Attribute>> {
 
 /// Why a path (its segments, outermost first) is not deterministic and what to use instead;
 /// `None` for paths that are fine.
-pub(super) fn classify(segments: &[&str], is_macro: bool) -> Option<&'static str> {
+pub(crate) fn classify(segments: &[&str], is_macro: bool) -> Option<&'static str> {
     let ends = |suffix: &[&str]| segments.ends_with(suffix);
     let last = *segments.last()?;
     let first = segments[0];

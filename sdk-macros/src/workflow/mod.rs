@@ -18,6 +18,9 @@ mod determinism;
 mod generate;
 mod handler;
 
+#[cfg(test)]
+pub(crate) use determinism::classify as determinism_classify;
+
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::ext::IdentExt;

@@ -54,6 +54,14 @@ pub(crate) enum RunError {
     BadHistory(String),
 }
 
+/// Which errors fail the workflow rather than the workflow task.
+#[derive(Clone, Default)]
+pub(crate) struct FailurePolicy {
+    /// Error types (by name, and a test of a boxed error) that fail the workflow.
+    pub(crate) failure_errors: Vec<(&'static str, fn(&(dyn std::error::Error + 'static)) -> bool)>,
+    pub(crate) nondeterminism_fails_workflow: bool,
+}
+
 /// What the live workflow task produced: commands, and protocol messages (update responses).
 #[derive(Debug, Default)]
 pub(crate) struct Activation {
@@ -102,6 +110,7 @@ pub(crate) struct WorkflowRun {
     last_event_id: i64,
     jobs: Vec<Job>,
     finished: bool,
+    policy: FailurePolicy,
 }
 
 impl WorkflowRun {
@@ -116,7 +125,33 @@ impl WorkflowRun {
             last_event_id: 0,
             jobs: Vec::new(),
             finished: false,
+            policy: FailurePolicy::default(),
         }
+    }
+
+    /// Sets which errors fail the workflow rather than the task.
+    pub(crate) fn with_policy(mut self, policy: FailurePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The closing command that fails the workflow with a non-determinism error, for workers
+    /// that chose that over failing the task.
+    pub(crate) fn nondeterminism_command(&self, message: &str) -> Option<Command> {
+        self.policy.nondeterminism_fails_workflow.then(|| {
+            let failure = Failure::new(
+                message,
+                FailureKind::Application {
+                    error_type: Some("NondeterminismError".into()),
+                    non_retryable: true,
+                    details: Vec::new(),
+                    next_retry_delay: None,
+                },
+            );
+            to_command(Cmd::FailWorkflowExecutionCommandAttributes(FailWorkflowExecutionCommandAttributes {
+                failure: Some(failure.to_proto()),
+            }))
+        })
     }
 
     /// The id of the last event applied.
@@ -666,7 +701,23 @@ impl WorkflowRun {
             Err(WorkflowError::ContinueAsNew(c)) => {
                 to_command(Cmd::ContinueAsNewWorkflowExecutionCommandAttributes(c.attributes))
             }
-            Err(WorkflowError::Task(e)) => return Err(RunError::Task(e.to_string())),
+            Err(WorkflowError::Task(e)) => match self.policy.failure_errors.iter().find(|(_, is)| is(e.as_ref())) {
+                Some((type_name, _)) => {
+                    let failure = Failure::new(
+                        e.to_string(),
+                        FailureKind::Application {
+                            error_type: Some((*type_name).to_string()),
+                            non_retryable: false,
+                            details: Vec::new(),
+                            next_retry_delay: None,
+                        },
+                    );
+                    to_command(Cmd::FailWorkflowExecutionCommandAttributes(FailWorkflowExecutionCommandAttributes {
+                        failure: Some(failure.to_proto()),
+                    }))
+                }
+                None => return Err(RunError::Task(e.to_string())),
+            },
         };
         self.finished = true;
         commands.push(EmittedCommand { command: closing, seq: 0 });

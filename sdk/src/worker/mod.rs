@@ -183,6 +183,7 @@ impl Worker {
                 opts.max_cached_workflows,
                 Arc::clone(&inner.workflows),
                 shared.client.namespace().to_string(),
+                opts.failure_policy.clone(),
             )?);
             let normal = TaskQueue { name: shared.task_queue.clone(), ..Default::default() };
             let polls = opts.max_concurrent_workflow_task_polls.max(2);

@@ -28,6 +28,7 @@ use crate::workflow::Workflow;
 pub struct WorkerOptions {
     pub(crate) task_queue: String,
     pub(crate) workflows: Vec<Arc<dyn WorkflowFactory>>,
+    pub(crate) failure_policy: crate::runtime::run::FailurePolicy,
     pub(crate) activities: Vec<Arc<dyn ErasedActivity>>,
     pub(crate) activity_executor: Option<Arc<dyn ActivityExecutor>>,
     /// Workflow tasks processed at once.
@@ -60,6 +61,7 @@ impl WorkerOptions {
         Self {
             task_queue: task_queue.into(),
             workflows: Vec::new(),
+            failure_policy: Default::default(),
             activities: Vec::new(),
             activity_executor: None,
             max_concurrent_workflow_tasks: 100,
@@ -135,6 +137,26 @@ impl WorkerOptions {
     /// Sets how many workflow runs stay cached (0 turns sticky execution off).
     pub fn max_cached_workflows(mut self, n: usize) -> Self {
         self.max_cached_workflows = n;
+        self
+    }
+
+    /// Makes errors of type `E` returned (with `?`) by workflow code fail the *workflow*
+    /// instead of the workflow task, like Python's `workflow_failure_exception_types`.
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// let options = WorkerOptions::new("queue").fail_workflow_on::<std::num::ParseIntError>();
+    /// # let _ = options;
+    /// ```
+    pub fn fail_workflow_on<E: std::error::Error + 'static>(mut self) -> Self {
+        self.failure_policy.failure_errors.push((std::any::type_name::<E>(), |e| e.is::<E>()));
+        self
+    }
+
+    /// Makes a non-determinism error fail the workflow instead of the workflow task (which
+    /// otherwise waits for a fixed deployment).
+    pub fn nondeterminism_fails_workflow(mut self, fails: bool) -> Self {
+        self.failure_policy.nondeterminism_fails_workflow = fails;
         self
     }
 

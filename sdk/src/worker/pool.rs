@@ -21,7 +21,7 @@ use crate::protos::temporal::api::query::v1::WorkflowQuery;
 use crate::protos::temporal::api::query::v1::WorkflowQueryResult;
 use crate::protos::temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse;
 use crate::runtime::instance::WorkflowFactory;
-use crate::runtime::run::{Activation, RunError, WorkflowRun};
+use crate::runtime::run::{Activation, FailurePolicy, RunError, WorkflowRun};
 use crate::workflow::WorkflowInfo;
 use crate::workflow::{LocalActivityRequest, LocalActivityResult};
 
@@ -63,16 +63,17 @@ impl Pool {
         cache_capacity: usize,
         workflows: WorkflowTable,
         namespace: String,
+        policy: FailurePolicy,
     ) -> std::io::Result<Self> {
         let per_thread = cache_capacity.div_ceil(threads.max(1));
         let mut senders = Vec::new();
         let mut handles = Vec::new();
         for i in 0..threads.max(1) {
             let (tx, rx) = mpsc::channel();
-            let (workflows, namespace) = (Arc::clone(&workflows), namespace.clone());
-            let handle = std::thread::Builder::new()
-                .name(format!("temporal-workflow-{i}"))
-                .spawn(move || WorkflowThread { cache: Cache::new(per_thread), workflows, namespace }.serve(rx))?;
+            let (workflows, namespace, policy) = (Arc::clone(&workflows), namespace.clone(), policy.clone());
+            let handle = std::thread::Builder::new().name(format!("temporal-workflow-{i}")).spawn(move || {
+                WorkflowThread { cache: Cache::new(per_thread), workflows, namespace, policy }.serve(rx)
+            })?;
             senders.push(tx);
             handles.push(handle);
         }
@@ -185,6 +186,7 @@ struct WorkflowThread {
     cache: Cache,
     workflows: WorkflowTable,
     namespace: String,
+    policy: FailurePolicy,
 }
 
 fn failed(cause: WorkflowTaskFailedCause, message: String, error_type: &str) -> TaskOutcome {
@@ -264,7 +266,7 @@ impl WorkflowThread {
                 attempt: 1,
                 ..WorkflowInfo::default()
             };
-            WorkflowRun::new(Arc::clone(factory), info)
+            WorkflowRun::new(Arc::clone(factory), info).with_policy(self.policy.clone())
         } else {
             match self.cache.take(&exec.run_id) {
                 Some(run) if events.first().is_none_or(|e| e.event_id <= run.last_event_id() + 1) => run,
@@ -318,6 +320,16 @@ impl WorkflowThread {
         let activation = match applied {
             Ok(a) => a,
             Err(RunError::Gap { .. }) => return TaskOutcome::NeedFullHistory,
+            Err(RunError::Nondeterminism(m)) if run.nondeterminism_command(&m).is_some() => {
+                let commands =
+                    run.nondeterminism_command(&format!("[TMPRL1100] Nondeterminism error: {m}")).into_iter().collect();
+                return TaskOutcome::Completed {
+                    commands,
+                    messages: Vec::new(),
+                    query_results: HashMap::new(),
+                    cached: false,
+                };
+            }
             Err(e) => {
                 let (cause, error_type) = match &e {
                     RunError::Nondeterminism(_) => {

@@ -17,6 +17,11 @@ impl W {
     fn status(&self) -> u32 {
         0
     }
+
+    #[update(name = "")]
+    fn reset(&self) -> WorkflowResult<()> {
+        Ok(())
+    }
 }
 
 fn main() {}

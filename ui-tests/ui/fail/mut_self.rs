@@ -12,6 +12,11 @@ impl W {
 
     #[signal]
     fn poke(&mut self) {}
+
+    #[query]
+    fn peek(&mut self) -> u32 {
+        0
+    }
 }
 
 fn main() {}
