@@ -125,12 +125,19 @@ fn expand_impl(mut item_impl: ItemImpl, errors: &mut Errors) -> TokenStream {
 
     let ItemImpl { attrs, impl_token, self_ty, .. } = &item_impl;
     let p = quote!(::temporal_sdk::__private);
-    let bindings = methods.iter().map(|method| {
+    let entries = methods.iter().map(|method| {
         let ident = &method.method.sig.ident;
         let cfgs: Vec<_> = method.method.attrs.iter().filter(|a| attrs::is_cfg(a)).collect();
+        // At the return type, like the marker: an error about the marker's type is reported once.
+        let span = method.output.span();
+        let ps = crate::private(span);
+        let ident = crate::signature::respan(ident, span);
+        let entry = quote_spanned! {span=>
+            methods.push(#ps::UnboundActivity::new(Self::#ident.name(), |this, args| Self::#ident.call_erased(this, args)));
+        };
         quote! {
             #(#cfgs)*
-            methods.push(#p::BoundActivity::new(this, Self::#ident));
+            #entry
         }
     });
     quote! {
@@ -140,9 +147,9 @@ fn expand_impl(mut item_impl: ItemImpl, errors: &mut Errors) -> TokenStream {
         }
 
         impl #p::ActivityMethods for #self_ty {
-            fn activity_methods(this: &#p::Arc<Self>) -> ::std::vec::Vec<#p::BoundActivity> {
+            fn activity_methods() -> ::std::vec::Vec<#p::UnboundActivity<Self>> {
                 let mut methods = ::std::vec::Vec::new();
-                #(#bindings)*
+                #(#entries)*
                 methods
             }
         }
@@ -280,22 +287,24 @@ fn method_items(checked: &Method) -> TokenStream {
         let pi = crate::private(ident.span());
         quote!(#pi::blocking_activity(move || #call))
     };
-    // Spanned so that an argument or result that is not a payload type is reported at the
-    // user's type.
-    let input_span = input.as_ref().map_or_else(Span::call_site, |ty| ty.span());
-    let pn = crate::private(input_span);
-    let marker_ty = quote_spanned!(input_span=> #pn::ActivityMethod<Self, #input_ty, #output_ty>);
-    let new_marker = quote_spanned!(input_span=> #pn::ActivityMethod::<Self, #input_ty, #output_ty>::new);
-    let p = quote!(::temporal_sdk::__private);
+    // The marker's type holds `<R as ActivityReturn>::Ok`, reported at the return type `R` if
+    // it fails: every token of the item carries that span, so that the report appears once.
+    // Argument and result types that are not payload types are reported at their own tokens,
+    // the generic arguments of `activity_method`.
+    let span = output.span();
+    let marker = quote_spanned! {span=>
+        #vis const #ident: #po::ActivityMethod<Self, #input_ty, #output_ty> =
+            #po::activity_method::<Self, #input_ty, #output_ty>(
+                #name,
+                |this: #po::Arc<Self>, #param| -> #future { #body },
+            );
+    };
     quote! {
         #(#docs)*
         #default_doc
         #(#cfgs)*
         #[allow(non_upper_case_globals)]
-        #vis const #ident: #marker_ty = #new_marker(
-            #name,
-            |this: #p::Arc<Self>, #param| -> #future { #body },
-        );
+        #marker
 
         #[doc(hidden)]
         #(#others)*

@@ -71,8 +71,8 @@ fn check(args: &NameArgs, item_fn: &ItemFn, errors: &mut Errors) -> Option<Activ
     signature::check_no_self(
         sig,
         "an `#[activity]` function takes no `self`: for activities that share state (a connection pool, a \
-         client), put `#[activities]` on the `impl` block, whose `#[activity]` methods take `&self`; otherwise \
-         move the function out of the `impl` block",
+         client), put `#[activities]` on the `impl` block, and its `#[activity]` methods take `&self`; an \
+         activity without shared state is a function without `self`",
         errors,
     );
     let input = signature::single_input(sig, "an activity", errors).map(|arg| (*arg.ty).clone());

@@ -94,7 +94,13 @@ impl NameArgs {
             if !meta.path().is_ident("name") {
                 let path = meta.path().to_token_stream().to_string().replace(' ', "");
                 let message = match flags.iter().find(|flag| meta.path().is_ident(flag)) {
-                    Some(flag) => format!("`{flag}` takes no value: write `#[{kw}({flag})]`"),
+                    Some(flag) => {
+                        // Taken as given, so that the item is checked as the author meant it.
+                        if !args.has(flag) {
+                            args.flags.push((flag.to_string(), meta.path().span()));
+                        }
+                        format!("`{flag}` takes no value: write `#[{kw}({flag})]`")
+                    }
                     None if flags.is_empty() => {
                         format!("unknown argument `{path}` of `#[{kw}]`: the only argument is `name = \"...\"`")
                     }

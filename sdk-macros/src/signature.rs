@@ -162,3 +162,10 @@ pub(crate) fn tokens(item: impl ToTokens) -> String {
         .replace(" <", "<")
         .replace(" >", ">")
 }
+
+/// `ident` with another span (raw if it was).
+pub(crate) fn respan(ident: &syn::Ident, span: proc_macro2::Span) -> syn::Ident {
+    use syn::ext::IdentExt;
+    let name = ident.unraw().to_string();
+    if ident.to_string().starts_with("r#") { syn::Ident::new_raw(&name, span) } else { syn::Ident::new(&name, span) }
+}

@@ -69,7 +69,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::activity::{
-        ActivityDefinition, ActivityImplementation, ActivityMethod, ActivityMethods, ActivityReturn, BoundActivity,
+        ActivityDefinition, ActivityImplementation, ActivityMethod, ActivityMethods, ActivityReturn, UnboundActivity,
+        activity_method,
     };
     pub use crate::client::{ClientError, HandleMethods, WorkflowHandle};
     pub use crate::converter::{PayloadError, RawValue};
@@ -81,6 +82,8 @@ pub mod __private {
         QueryMethod, RunMethod, SignalMethod, UpdateMethod, Workflow, WorkflowDefinition, WorkflowReturn,
     };
     pub use futures::future::{BoxFuture, LocalBoxFuture};
+    pub use serde::Serialize;
+    pub use serde::de::DeserializeOwned;
     pub use std::rc::Rc;
     pub use std::sync::Arc;
 }

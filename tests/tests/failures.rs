@@ -331,3 +331,31 @@ async fn nondeterminism_can_fail_the_workflow() {
     assert!(cause.message.contains("TimerStarted"), "{}", cause.message);
     v2.stop().await;
 }
+
+#[derive(Default)]
+struct AwaitsForeignFuture;
+
+#[workflow]
+impl AwaitsForeignFuture {
+    #[run]
+    async fn run(&self) -> WorkflowResult<()> {
+        let (_keep, never) = tokio::sync::oneshot::channel::<()>();
+        let _ = never.await;
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn awaiting_a_future_the_sdk_did_not_create_fails_the_task() {
+    let client = client().await;
+    let queue = unique("foreign");
+    let worker = RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<AwaitsForeignFuture>());
+    let handle = client
+        .start_workflow(AwaitsForeignFuture::run, (), WorkflowOptions::new(unique("foreign"), &queue))
+        .await
+        .expect("start");
+    let messages = wait_for_failed_task(&handle).await;
+    assert!(messages[0].contains("did not create"), "{messages:?}");
+    handle.terminate("done").await.expect("terminate");
+    worker.stop().await;
+}

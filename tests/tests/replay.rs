@@ -8,8 +8,9 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use integration_tests::workflows::{
-    GivesUp, GreetingWorkflow, Patient, SayHello, SignalWorkflow, Troubled, WaitADayWorkflow, double, fails_twice,
-    never_in_time, refuse_charge, say_hello,
+    CancellableActivity, Chain, Child, CleansUp, Dice, GivesUp, GreetingWorkflow, Parent, Patient, SayHello,
+    SignalWorkflow, Troubled, WaitADayWorkflow, Waits, double, fails_twice, never_in_time, refuse_charge, say_hello,
+    wait_for_cancel,
 };
 use integration_tests::{RunningWorker, client, unique};
 use temporal_sdk::prelude::*;
@@ -19,9 +20,14 @@ use temporal_sdk::protos::temporal::api::history::v1::History;
 use temporal_sdk::protos::temporal::api::history::v1::history_event::Attributes;
 use temporal_sdk::replay::{ReplayError, Replayer, WorkflowHistory};
 use temporal_sdk::testing::WorkflowEnvironment;
+use temporal_sdk::workflow::{
+    ActivityCancellationType, ChildWorkflowCancellationType, ChildWorkflowOptions, SearchAttributeValue,
+};
 
 /// Every history under `tests/histories/`, recorded from real executions of the workflows in
-/// `tests/workflows.rs` (see `record_on_the_dev_server` for how).
+/// `tests/workflows.rs` (see `record_on_the_dev_server` here and `record_histories` in
+/// `tests/workflow_api.rs` for how). `Parent` derives its child's id from its own, so its
+/// executions ran with their file name as workflow id, which `recorded` gives the replay.
 const RECORDED: &[&str] = &[
     "say_hello",
     "greeting_workflow",
@@ -31,6 +37,21 @@ const RECORDED: &[&str] = &[
     "signal_workflow_timeout",
     "troubled",
     "gives_up",
+    "cancel_activity_try",
+    "cancel_activity_wait",
+    "cancel_activity_abandon",
+    "cancel_timer_cleanup",
+    "child_success",
+    "child_failure",
+    "child_signal",
+    "child_external_signal",
+    "child_cancel",
+    "child_cancel_child",
+    "continue_as_new_run1",
+    "continue_as_new_run2",
+    "continue_as_new_run3",
+    "wait_condition_timeout",
+    "random_search_attributes_memo",
 ];
 
 fn recorded_json(name: &str) -> String {
@@ -52,6 +73,13 @@ fn replayer() -> Replayer {
         .workflow::<SignalWorkflow>()
         .workflow::<Troubled>()
         .workflow::<GivesUp>()
+        .workflow::<CancellableActivity>()
+        .workflow::<CleansUp>()
+        .workflow::<Parent>()
+        .workflow::<Child>()
+        .workflow::<Chain>()
+        .workflow::<Waits>()
+        .workflow::<Dice>()
 }
 
 #[activity]
@@ -284,6 +312,303 @@ fn a_removed_timer_is_nondeterminism_naming_the_timer_event() {
         let ReplayError::Nondeterminism(message) = &err else { panic!("{name}: unexpected: {err}") };
         assert!(message.contains("TimerStarted"), "{name}: {message}");
     }
+}
+
+fn event_position(history: &WorkflowHistory, wanted: EventType) -> Option<usize> {
+    history.history.events.iter().position(|e| e.event_type() == wanted)
+}
+
+/// The histories recorded from `tests/workflow_api.rs` between them hold every command the
+/// workflow API issues besides timers and activities, with the events that resolve each.
+#[test]
+fn recorded_histories_cover_cancellation_children_external_workflows_and_properties() {
+    let events: Vec<_> = RECORDED.iter().flat_map(|name| recorded(name).history.events).collect();
+    for wanted in [
+        EventType::WorkflowExecutionCancelRequested,
+        EventType::WorkflowExecutionCanceled,
+        EventType::ActivityTaskCancelRequested,
+        EventType::ActivityTaskCanceled,
+        EventType::StartChildWorkflowExecutionInitiated,
+        EventType::ChildWorkflowExecutionStarted,
+        EventType::ChildWorkflowExecutionCompleted,
+        EventType::ChildWorkflowExecutionFailed,
+        EventType::ChildWorkflowExecutionCanceled,
+        EventType::SignalExternalWorkflowExecutionInitiated,
+        EventType::ExternalWorkflowExecutionSignaled,
+        EventType::RequestCancelExternalWorkflowExecutionInitiated,
+        EventType::ExternalWorkflowExecutionCancelRequested,
+        EventType::WorkflowExecutionContinuedAsNew,
+        EventType::UpsertWorkflowSearchAttributes,
+        EventType::WorkflowPropertiesModified,
+    ] {
+        assert!(events.iter().any(|e| e.event_type() == wanted), "no recorded history has {wanted:?}");
+    }
+}
+
+/// Each activity cancellation history shows what its cancellation type promises, so that a
+/// careless re-recording cannot silently drop a case.
+#[test]
+fn activity_cancellation_histories_differ_by_cancellation_type() {
+    let (try_cancel, wait, abandon) =
+        (recorded("cancel_activity_try"), recorded("cancel_activity_wait"), recorded("cancel_activity_abandon"));
+    for history in [&try_cancel, &wait, &abandon] {
+        let requested = event_position(history, EventType::WorkflowExecutionCancelRequested).expect("cancel request");
+        let closed = event_position(history, EventType::WorkflowExecutionCanceled).expect("cancelled");
+        assert!(event_position(history, EventType::ActivityTaskScheduled) < Some(requested));
+        assert_eq!(closed, history.history.events.len() - 1);
+    }
+    // Try-cancel asks the server and closes without waiting for the activity.
+    assert!(event_position(&try_cancel, EventType::ActivityTaskCancelRequested).is_some());
+    assert!(event_position(&try_cancel, EventType::ActivityTaskCanceled).is_none());
+    // Wait-cancellation-completed closes only after the activity acknowledged.
+    let acknowledged = event_position(&wait, EventType::ActivityTaskCanceled).expect("acknowledged");
+    assert!(Some(acknowledged) < event_position(&wait, EventType::WorkflowExecutionCanceled));
+    // Abandon does not even ask.
+    assert!(event_position(&abandon, EventType::ActivityTaskCancelRequested).is_none());
+}
+
+/// The three runs of one continue-as-new chain each replay on their own, and they are one
+/// chain: each run names the next, and the next names it.
+#[test]
+fn continue_as_new_runs_replay_each_and_form_one_chain() {
+    let runs: Vec<_> = (1..=3).map(|i| recorded(&format!("continue_as_new_run{i}"))).collect();
+    let replayer = Replayer::new().workflow::<Chain>();
+    for (i, run) in runs.iter().enumerate() {
+        replayer.replay_workflow(run).unwrap_or_else(|e| panic!("run {}: {e}", i + 1));
+    }
+    for pair in runs.windows(2) {
+        let next = match pair[0].history.events.last().and_then(|e| e.attributes.as_ref()) {
+            Some(Attributes::WorkflowExecutionContinuedAsNewEventAttributes(a)) => a.new_execution_run_id.as_str(),
+            other => panic!("a run before the last did not continue as new: {other:?}"),
+        };
+        assert_eq!(Some(next), pair[1].run_id());
+        let previous = match pair[1].history.events.first().and_then(|e| e.attributes.as_ref()) {
+            Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => a.continued_execution_run_id.as_str(),
+            other => panic!("no start event: {other:?}"),
+        };
+        assert_eq!(Some(previous), pair[0].run_id());
+    }
+}
+
+/// What `DiceWitness` computed in its last replay.
+static WITNESSED: std::sync::Mutex<Option<(u64, String, u64)>> = std::sync::Mutex::new(None);
+
+/// The code of `Dice`, keeping what it computes: replay has to reproduce the values the
+/// execution recorded, which nothing in the commands would show.
+#[derive(Default)]
+struct DiceWitness;
+
+#[workflow(name = "Dice")]
+impl DiceWitness {
+    #[run]
+    async fn run(&self) -> WorkflowResult<(u64, String, u64)> {
+        let roll = workflow::random_range(1, 7);
+        let id = workflow::uuid4().to_string();
+        workflow::sleep(Duration::from_millis(10)).await?;
+        let later = workflow::random();
+        workflow::upsert_search_attributes([
+            ("CustomKeywordField", SearchAttributeValue::Keyword(id.clone())),
+            ("CustomIntField", SearchAttributeValue::Int(roll as i64)),
+        ])?;
+        workflow::upsert_memo([("roll", roll)])?;
+        *WITNESSED.lock().expect("not poisoned") = Some((roll, id.clone(), later));
+        Ok((roll, id, later))
+    }
+}
+
+#[test]
+fn replayed_randomness_and_uuids_are_the_recorded_ones() {
+    let history = recorded("random_search_attributes_memo");
+    Replayer::new().workflow::<DiceWitness>().replay_workflow(&history).expect("replays");
+    let replayed = WITNESSED.lock().expect("not poisoned").clone().expect("the run method ran");
+
+    let mut recorded_result = None;
+    let mut recorded_keyword = None;
+    let mut recorded_memo = None;
+    for event in &history.history.events {
+        match &event.attributes {
+            Some(Attributes::WorkflowExecutionCompletedEventAttributes(a)) => {
+                let payload = a.result.as_ref().and_then(|p| p.payloads.first()).expect("a result");
+                recorded_result = Some(serde_json::from_slice::<(u64, String, u64)>(&payload.data).expect("json"));
+            }
+            Some(Attributes::UpsertWorkflowSearchAttributesEventAttributes(a)) => {
+                let fields = &a.search_attributes.as_ref().expect("attributes").indexed_fields;
+                recorded_keyword =
+                    Some(serde_json::from_slice::<String>(&fields["CustomKeywordField"].data).expect("json"));
+            }
+            Some(Attributes::WorkflowPropertiesModifiedEventAttributes(a)) => {
+                let fields = &a.upserted_memo.as_ref().expect("memo").fields;
+                recorded_memo = Some(serde_json::from_slice::<u64>(&fields["roll"].data).expect("json"));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(recorded_result.as_ref(), Some(&replayed));
+    assert_eq!(recorded_keyword.as_ref(), Some(&replayed.1));
+    assert_eq!(recorded_memo, Some(replayed.0));
+}
+
+/// `Parent` after incompatible changes: its child gets another id, it sends another signal,
+/// and it abandons the child it cancels instead of waiting for the child to end.
+#[derive(Default)]
+struct ParentChanged;
+
+#[workflow(name = "Parent")]
+impl ParentChanged {
+    #[run]
+    async fn run(&self, mode: String) -> WorkflowResult<String> {
+        let own_id = workflow::info().map(|i| i.workflow_id).unwrap_or_default();
+        let options = ChildWorkflowOptions::new(format!("{own_id}-child"));
+        match mode.as_str() {
+            "signal" => {
+                let child = workflow::start_child_workflow(Child::run, "wait".into(), options).await?;
+                child.signal_by_name("poke", &()).await?;
+                child.result().await
+            }
+            "cancel" => {
+                let options = options.cancellation_type(ChildWorkflowCancellationType::Abandon);
+                let child = workflow::start_child_workflow(Child::run, "wait".into(), options).await?;
+                child.cancel();
+                Ok(format!("child ended: {:?}", child.result().await))
+            }
+            _ => {
+                let options = ChildWorkflowOptions::new(format!("{own_id}-kid"));
+                workflow::execute_child_workflow(Child::run, mode, options).await
+            }
+        }
+    }
+}
+
+#[test]
+fn changed_child_workflow_code_is_nondeterminism_naming_command_and_event() {
+    let replayer = Replayer::new().workflow::<ParentChanged>();
+    let initiated = |name: &str| {
+        (
+            format!("command StartChildWorkflowExecution(workflow_type=\"Child\", workflow_id=\"{name}-kid\")"),
+            format!(
+                "event 5 StartChildWorkflowExecutionInitiated(workflow_type=\"Child\", workflow_id=\"{name}-child\")"
+            ),
+        )
+    };
+    let cases = [
+        ("child_success", initiated("child_success")),
+        ("child_failure", initiated("child_failure")),
+        ("child_external_signal", initiated("child_external_signal")),
+        (
+            "child_signal",
+            (
+                "command SignalExternalWorkflowExecution(signal_name=\"poke\", workflow_id=\"child_signal-child\")"
+                    .to_string(),
+                "event 10 SignalExternalWorkflowExecutionInitiated".to_string(),
+            ),
+        ),
+        (
+            "child_cancel",
+            (
+                "command CompleteWorkflowExecution".to_string(),
+                "event 10 RequestCancelExternalWorkflowExecutionInitiated".to_string(),
+            ),
+        ),
+    ];
+    for (name, (command, event)) in cases {
+        let err = replayer.replay_workflow(&recorded(name)).unwrap_err();
+        let ReplayError::Nondeterminism(message) = &err else { panic!("{name}: unexpected: {err}") };
+        assert!(message.contains(&command), "{name}: expected {command:?} in: {message}");
+        assert!(message.contains(&event), "{name}: expected {event:?} in: {message}");
+    }
+}
+
+/// `CancellableActivity` after someone swapped two of its cancellation types.
+#[derive(Default)]
+struct CancellableActivitySwapped;
+
+#[workflow(name = "CancellableActivity")]
+impl CancellableActivitySwapped {
+    #[run]
+    async fn run(&self, cancellation_type: String) -> WorkflowResult<String> {
+        let kind = match cancellation_type.as_str() {
+            "try" => ActivityCancellationType::Abandon,
+            "wait" => ActivityCancellationType::WaitCancellationCompleted,
+            _ => ActivityCancellationType::TryCancel,
+        };
+        let opts = ActivityOptions::start_to_close(Duration::from_secs(30))
+            .heartbeat_timeout(Duration::from_secs(2))
+            .retry_policy(RetryPolicy::default().maximum_attempts(1))
+            .cancellation_type(kind);
+        workflow::execute_activity(wait_for_cancel, (), opts).await
+    }
+}
+
+/// `CleansUp` after someone dropped the cleanup: the cancellation ends the workflow.
+#[derive(Default)]
+struct CleansUpNoMore;
+
+#[workflow(name = "CleansUp")]
+impl CleansUpNoMore {
+    #[run]
+    async fn run(&self) -> WorkflowResult<String> {
+        workflow::sleep(Duration::from_secs(3600)).await?;
+        Ok("slept".into())
+    }
+}
+
+#[test]
+fn changed_cancellation_code_is_nondeterminism_naming_command_and_event() {
+    let swapped = Replayer::new().workflow::<CancellableActivitySwapped>();
+    let no_cleanup = Replayer::new().workflow::<CleansUpNoMore>();
+    let cases = [
+        (&swapped, "cancel_activity_try", "command CancelWorkflowExecution", "event 10 ActivityTaskCancelRequested"),
+        (
+            &swapped,
+            "cancel_activity_abandon",
+            "command RequestCancelActivityTask",
+            "event 10 WorkflowExecutionCanceled",
+        ),
+        (
+            &no_cleanup,
+            "cancel_timer_cleanup",
+            "command CancelWorkflowExecution",
+            "event 11 ActivityTaskScheduled(activity_type=\"cleanup\"",
+        ),
+    ];
+    for (replayer, name, command, event) in cases {
+        let err = replayer.replay_workflow(&recorded(name)).unwrap_err();
+        let ReplayError::Nondeterminism(message) = &err else { panic!("{name}: unexpected: {err}") };
+        assert!(message.contains(command), "{name}: expected {command:?} in: {message}");
+        assert!(message.contains(event), "{name}: expected {event:?} in: {message}");
+    }
+    // The unchanged case still replays.
+    swapped.replay_workflow(&recorded("cancel_activity_wait")).expect("wait-cancellation-completed is unchanged");
+}
+
+/// `Chain` after someone removed the pause before continuing as new.
+#[derive(Default)]
+struct ChainWithoutPause;
+
+#[workflow(name = "Chain")]
+impl ChainWithoutPause {
+    #[run]
+    async fn run(&self, n: u32) -> WorkflowResult<String> {
+        if n < 3 {
+            return workflow::continue_as_new(Self::run, n + 1);
+        }
+        Ok(format!("run {n}"))
+    }
+}
+
+#[test]
+fn changed_continue_as_new_code_is_nondeterminism_naming_command_and_event() {
+    let replayer = Replayer::new().workflow::<ChainWithoutPause>();
+    for name in ["continue_as_new_run1", "continue_as_new_run2"] {
+        let err = replayer.replay_workflow(&recorded(name)).unwrap_err();
+        let ReplayError::Nondeterminism(message) = &err else { panic!("{name}: unexpected: {err}") };
+        assert!(
+            message.contains("command ContinueAsNewWorkflowExecution") && message.contains("event 5 TimerStarted"),
+            "{name}: {message}"
+        );
+    }
+    // The last run never paused, so the change does not touch it.
+    replayer.replay_workflow(&recorded("continue_as_new_run3")).expect("run 3 replays");
 }
 
 #[test]

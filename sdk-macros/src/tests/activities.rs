@@ -46,9 +46,9 @@ fn markers_hidden_methods_and_registration() {
          #[allow(non_upper_case_globals)]
          pub const load: ::temporal_sdk::__private::ActivityMethod<
              Self, String, <Result<String, ActivityError> as ::temporal_sdk::__private::ActivityReturn>::Ok,
-         > = ::temporal_sdk::__private::ActivityMethod::<
+         > = ::temporal_sdk::__private::activity_method::<
              Self, String, <Result<String, ActivityError> as ::temporal_sdk::__private::ActivityReturn>::Ok,
-         >::new(",
+         >(",
     );
     assert_has(&out, "\"load\", |this: ::temporal_sdk::__private::Arc<Self>, input: String|");
     assert_has(
@@ -67,8 +67,11 @@ fn markers_hidden_methods_and_registration() {
     assert_has(&out, "\"Store\", |this: ::temporal_sdk::__private::Arc<Self>, (): ()|");
     assert_has(&out, "fn helper(&self) {}");
     assert_has(&out, "impl ::temporal_sdk::__private::ActivityMethods for Database {");
-    assert_has(&out, "methods.push(::temporal_sdk::__private::BoundActivity::new(this, Self::load));");
-    assert_has(&out, "methods.push(::temporal_sdk::__private::BoundActivity::new(this, Self::store));");
+    assert_has(
+        &out,
+        "methods.push(::temporal_sdk::__private::UnboundActivity::new(Self::load.name(), |this, args| Self::load.call_erased(this, args)));",
+    );
+    assert_has(&out, "::temporal_sdk::__private::UnboundActivity::new(Self::store.name(), |this, args|");
 }
 
 #[test]

@@ -791,9 +791,13 @@ fn dynamic_workflow() {
         ),
         &["a dynamic workflow runs every workflow type that no registered workflow has, so it has no name"],
     );
+    // taken as given: the run method is checked as that of a dynamic workflow
     assert_errors(
         &expand_err_with(quote!(dynamic = true), item),
-        &["`dynamic` takes no value: write `#[workflow(dynamic)]`"],
+        &[
+            "`dynamic` takes no value: write `#[workflow(dynamic)]`",
+            "the `#[run]` method of a dynamic workflow receives the workflow's arguments as raw values",
+        ],
     );
 }
 
@@ -802,10 +806,13 @@ fn typed_handle_methods() {
     let out = expand_ok(quote!(), greeting());
     assert_has(&out, "const _: () = {");
     assert_has(&out, "pub trait GreetingHandle {");
+    // the bounds make a method uncallable, rather than a second error, when a type is wrong
     assert_has(
         &out,
-        "fn update_salutation(&self, input: String) -> ::temporal_sdk::__private::BoxFuture<'_, ::core::result::Result<(), ::temporal_sdk::__private::ClientError>>;",
+        "fn update_salutation(&self, input: String) -> ::temporal_sdk::__private::BoxFuture<'_, ::core::result::Result<(), ::temporal_sdk::__private::ClientError>>
+         where for<'__a> String: ::temporal_sdk::__private::Serialize + ::core::marker::Send + ::core::marker::Sync;",
     );
+    assert_has(&out, "where for<'__a> String: ::temporal_sdk::__private::DeserializeOwned;");
     assert_has(
         &out,
         "::std::boxed::Box::pin(::temporal_sdk::__private::WorkflowHandle::signal(self, <Greeting>::update_salutation, input))",
@@ -819,6 +826,7 @@ fn typed_handle_methods() {
         &out,
         "fn add_item(&self, input: String) -> ::temporal_sdk::__private::BoxFuture<'_, ::core::result::Result<<WorkflowResult<u32> as ::temporal_sdk::__private::WorkflowReturn>::Ok, ::temporal_sdk::__private::ClientError>>",
     );
+    assert_has(&out, "for<'__a> WorkflowResult<u32>: ::temporal_sdk::__private::WorkflowReturn,");
     assert_has(&out, "::temporal_sdk::__private::WorkflowHandle::execute_update(self, <Cart>::add_item, input)");
     // handlers named like the handle's own methods are left to their markers
     let out = expand_ok(

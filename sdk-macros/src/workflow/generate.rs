@@ -48,10 +48,13 @@ pub(super) fn handler_items(handler: &Handler, workflow_name: &str) -> TokenStre
             )
         }
         Kind::Update => {
+            // At the span of the return type, where a type that is not a `Result` is reported.
+            let span = handler.output.as_ref().map_or_else(Span::call_site, |ty| ty.span());
             let output = workflow_ok(handler.output.as_ref());
+            let p = crate::private(span);
             (
-                quote!(#p::UpdateMethod<Self, #input, #output>),
-                quote!(#p::UpdateMethod::new(#name)),
+                quote_spanned!(span=> #p::UpdateMethod<Self, #input, #output>),
+                quote_spanned!(span=> #p::UpdateMethod::new(#name)),
                 format!(
                     " The `{name}` update of the `{workflow_name}` workflow: pass it to \
                      `WorkflowHandle::execute_update` or `WorkflowHandle::start_update`."
@@ -67,12 +70,19 @@ pub(super) fn handler_items(handler: &Handler, workflow_name: &str) -> TokenStre
     hidden.sig.ident = handler.hidden_ident();
     hidden.vis = syn::Visibility::Inherited;
     hidden.attrs = Vec::new();
+    // An update's marker type holds a projection, reported at the user's return type if it
+    // fails: the whole item carries that span, so that the report is not at the attribute.
+    let span = match handler.kind {
+        Kind::Update => handler.output.as_ref().map_or_else(Span::call_site, |ty| ty.span()),
+        _ => Span::call_site(),
+    };
+    let marker = quote_spanned!(span=> #vis const #ident: #ty = #value;);
     quote! {
         #(#docs)*
         #default_doc
         #(#cfgs)*
         #[allow(non_upper_case_globals, dead_code)]
-        #vis const #ident: #ty = #value;
+        #marker
 
         #[doc(hidden)]
         #not_send
@@ -156,11 +166,18 @@ impl Checks {
     }
 }
 
-/// `DynamicParam::<#declared>::dynamic_param(#value)`, spanned at the declared type.
-fn dynamic_arg(declared: Option<&Type>, value: TokenStream) -> TokenStream {
+/// `DynamicParam::<#declared>::dynamic_param(#value)`, every token spanned at the declared
+/// type, where a mismatch is reported.
+fn dynamic_arg(declared: Option<&Type>, value: &str) -> TokenStream {
     match declared {
-        Some(ty) => quote_spanned!(ty.span()=> DynamicParam::<#ty>::dynamic_param(#value)),
-        None => value,
+        Some(ty) => {
+            let value = Ident::new(value, ty.span());
+            quote_spanned!(ty.span()=> DynamicParam::<#ty>::dynamic_param(#value))
+        }
+        None => {
+            let value = Ident::new(value, Span::call_site());
+            quote!(#value)
+        }
     }
 }
 
@@ -208,7 +225,7 @@ pub(super) fn workflow_impl(
     let run_ident = Ident::new(&run.hidden_ident().to_string(), run_output.span());
     let (param, arg) = if dynamic {
         checks.dynamic_param = true;
-        let value = dynamic_arg(run.input.as_ref(), quote!(input));
+        let value = dynamic_arg(run.input.as_ref(), "input");
         (quote!(input: #input), quote!(, #value))
     } else {
         run.input_param()
@@ -283,8 +300,8 @@ pub(super) fn workflow_impl(
 /// The parameters of a dynamic handler's closure and the arguments passed on to the method.
 fn dynamic_params(handler: &Handler, checks: &mut Checks) -> TokenStream {
     checks.dynamic_param = true;
-    let name = dynamic_arg(handler.name_param.as_ref(), quote!(name));
-    let args = dynamic_arg(handler.input.as_ref(), quote!(args));
+    let name = dynamic_arg(handler.name_param.as_ref(), "name");
+    let args = dynamic_arg(handler.input.as_ref(), "args");
     quote!(, #name, #args)
 }
 
@@ -360,7 +377,7 @@ fn update_registration(handler: &Handler, checks: &mut Checks) -> TokenStream {
     let po = crate::private(output.span());
     // Spanned so that a result that is not a `Result` is reported at the return type.
     let method = Ident::new(&handler.hidden_ident().to_string(), output.span());
-    let wait = handler.is_async.then(|| quote!(.await));
+    let wait = handler.is_async.then(|| quote_spanned!(output.span()=> .await));
     let (param, arg) = if handler.dynamic {
         (quote!(name: ::std::string::String, args: ::std::vec::Vec<#p::RawValue>), dynamic_params(handler, checks))
     } else {
@@ -369,17 +386,19 @@ fn update_registration(handler: &Handler, checks: &mut Checks) -> TokenStream {
     // A synchronous handler runs when the update task is first polled, like an async one: the
     // runtime creates the future before validating the update.
     let call = quote_spanned!(output.span()=> #po::WorkflowReturn::into_result(Self::#method(&this #arg) #wait));
-    let closure = quote! {
-        |this: #p::Rc<Self>, #param| -> #p::LocalBoxFuture<'static, ::core::result::Result<#output_ty, #p::WorkflowError>> {
+    // Every token carries the span of the return type: the compiler reports a return type that
+    // is not a `Result` at the span of the registration, once, and there it points at the type.
+    let closure = quote_spanned! {output.span()=>
+        |this: #po::Rc<Self>, #param| -> #po::LocalBoxFuture<'static, ::core::result::Result<#output_ty, #po::WorkflowError>> {
             ::std::boxed::Box::pin(async move { #call })
         }
     };
     if handler.dynamic {
-        quote!(definition.dynamic_update::<#output_ty>(#closure))
+        quote_spanned!(output.span()=> definition.dynamic_update::<#output_ty>(#closure))
     } else {
         let name = &handler.name;
         let input = handler.input_type();
-        quote!(definition.update::<#input, #output_ty>(#name, #closure))
+        quote_spanned!(output.span()=> definition.update::<#input, #output_ty>(#name, #closure))
     }
 }
 
@@ -454,6 +473,11 @@ const HANDLE_METHODS: &[&str] = &[
 /// for `WorkflowHandle<T>`, which derefs to it as a trait object. The trait sits in an
 /// anonymous `const` block, so it adds no name to the user's module; the methods of a trait
 /// object are callable without importing the trait.
+///
+/// Each method states the bounds its types need in a `where` clause made non-trivial with
+/// `for<'a>`: when a type does not meet them (not serializable, an update result that is not a
+/// `Result`), the method merely cannot be called, and the only error is the one reported at the
+/// handler itself.
 pub(super) fn handle_methods(item_impl: &ItemImpl, handlers: &[Handler]) -> TokenStream {
     let self_ty = &item_impl.self_ty;
     let p = quote!(::temporal_sdk::__private);
@@ -475,8 +499,13 @@ pub(super) fn handle_methods(item_impl: &ItemImpl, handlers: &[Handler]) -> Toke
         let cfgs = handler.cfg_attrs();
         let docs: Vec<_> = handler.method.attrs.iter().filter(|a| attrs::is_doc(a)).collect();
         let name = &handler.name;
+        let mut bounds = Vec::new();
         let (param, value) = match &handler.input {
-            Some(ty) => (quote!(, input: #ty), quote!(input)),
+            Some(ty) => {
+                // The future holds the input (and a reference to it) across awaits.
+                bounds.push(quote!(for<'__a> #ty: #p::Serialize + ::core::marker::Send + ::core::marker::Sync));
+                (quote!(, input: #ty), quote!(input))
+            }
             None => (quote!(), quote!(())),
         };
         let (output, call, doc) = match handler.kind {
@@ -490,27 +519,36 @@ pub(super) fn handle_methods(item_impl: &ItemImpl, handlers: &[Handler]) -> Toke
                 quote!(query),
                 format!(" Runs the `{name}` query: `handle.query({type_name}::{ident}, ..)`."),
             ),
-            _ => (
-                workflow_ok(handler.output.as_ref()),
-                quote!(execute_update),
-                format!(
-                    " Sends the `{name}` update and waits for its result: \
-                     `handle.execute_update({type_name}::{ident}, ..)`."
-                ),
-            ),
+            _ => {
+                if let Some(returned) = &handler.output {
+                    bounds.push(quote!(for<'__a> #returned: #p::WorkflowReturn));
+                }
+                (
+                    workflow_ok(handler.output.as_ref()),
+                    quote!(execute_update),
+                    format!(
+                        " Sends the `{name}` update and waits for its result: \
+                         `handle.execute_update({type_name}::{ident}, ..)`."
+                    ),
+                )
+            }
         };
+        if handler.kind != Kind::Signal {
+            bounds.push(quote!(for<'__a> #output: #p::DeserializeOwned));
+        }
         let separator = (!docs.is_empty()).then(|| quote!(#[doc = ""]));
         let future = quote!(#p::BoxFuture<'_, ::core::result::Result<#output, #p::ClientError>>);
+        let where_clause = (!bounds.is_empty()).then(|| quote!(where #(#bounds),*));
         declarations.push(quote! {
             #(#cfgs)*
             #(#docs)*
             #separator
             #[doc = #doc]
-            fn #ident(&self #param) -> #future;
+            fn #ident(&self #param) -> #future #where_clause;
         });
         definitions.push(quote! {
             #(#cfgs)*
-            fn #ident(&self #param) -> #future {
+            fn #ident(&self #param) -> #future #where_clause {
                 ::std::boxed::Box::pin(#p::WorkflowHandle::#call(self, <#self_ty>::#ident, #value))
             }
         });

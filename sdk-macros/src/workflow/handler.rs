@@ -194,7 +194,8 @@ pub(super) fn check_handler(
             let args = NameArgs::from_attribute(attr, kind.keyword(), &["dynamic"], &mut errors);
             dynamic = args.has("dynamic");
             if let (true, Some(name)) = (dynamic, &args.name) {
-                errors.spanned(
+                // The name is ignored: the handler is still checked and registered.
+                all_errors.spanned(
                     name,
                     format!(
                         "a dynamic `#[{}]` handler has no name of its own: it receives every {} that has no \

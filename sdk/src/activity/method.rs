@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::ActivityDefinition;
-use crate::converter;
+use crate::converter::{self, ActivityInput, ActivityOutput};
 use crate::error::ActivityError;
 use crate::protos::temporal::api::common::v1::Payload;
 
@@ -68,7 +68,6 @@ impl<S, I, O> ActivityMethod<S, I, O> {
     #[doc(hidden)]
     pub const fn new(name: &'static str, call: fn(Arc<S>, I) -> BoxFuture<'static, Result<O, ActivityError>>) -> Self
     where
-        S: Send + Sync + 'static,
         I: ActivityInput,
         O: ActivityOutput,
     {
@@ -78,6 +77,12 @@ impl<S, I, O> ActivityMethod<S, I, O> {
     /// The activity type name registered with the server.
     pub const fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// Runs the method on `this` with its arguments as payloads (for the worker).
+    #[doc(hidden)]
+    pub fn call_erased(&self, this: Arc<S>, args: Vec<Payload>) -> BoxFuture<'static, Result<Payload, ActivityError>> {
+        (self.erased)(*self, this, args)
     }
 
     /// Runs the method on `this` directly, as a plain call: no worker, no server, no retries
@@ -122,6 +127,9 @@ impl<S, I, O> fmt::Debug for ActivityMethod<S, I, O> {
     }
 }
 
+// Not suggested when something else fails to be an activity (a plain function): the types of
+// a marker come from `#[activities]`, never from the user.
+#[diagnostic::do_not_recommend]
 impl<S, I, O> ActivityDefinition for ActivityMethod<S, I, O>
 where
     S: Send + Sync + 'static,
@@ -136,6 +144,17 @@ where
     }
 }
 
+/// [`ActivityMethod::new`] with the types as generic arguments of a function, where the
+/// compiler reports a type that is not a payload type at the user's own type (generated code
+/// spans them so).
+#[doc(hidden)]
+pub const fn activity_method<S, I: ActivityInput, O: ActivityOutput>(
+    name: &'static str,
+    call: fn(Arc<S>, I) -> BoxFuture<'static, Result<O, ActivityError>>,
+) -> ActivityMethod<S, I, O> {
+    ActivityMethod::new(name, call)
+}
+
 /// A type whose `#[activity]` methods a worker can host: implemented by `#[activities]` on an
 /// `impl` block. Register them with
 /// [`WorkerOptions::activities`](crate::WorkerOptions::activities).
@@ -145,15 +164,30 @@ where
     note = "put `#[activities]` on an `impl {Self}` block and `#[activity]` on its methods; register a function marked `#[activity]` with `.activity(f)`"
 )]
 pub trait ActivityMethods: Send + Sync + Sized + 'static {
-    /// Every `#[activity]` method, bound to `this` (generated).
+    /// Every `#[activity]` method (generated).
     #[doc(hidden)]
-    fn activity_methods(this: &Arc<Self>) -> Vec<BoundActivity>;
+    fn activity_methods() -> Vec<UnboundActivity<Self>>;
 }
 
-/// An activity method bound to the value it runs on, with its types erased (generated code
-/// builds these; the worker runs them).
+/// An activity method with its types erased, not yet bound to the value it runs on (generated
+/// code builds these).
 #[doc(hidden)]
-pub struct BoundActivity {
+pub struct UnboundActivity<S> {
+    name: &'static str,
+    run: ErasedRun<S>,
+}
+
+type ErasedRun<S> = fn(Arc<S>, Vec<Payload>) -> BoxFuture<'static, Result<Payload, ActivityError>>;
+
+impl<S> UnboundActivity<S> {
+    /// An activity named `name` that `run` runs.
+    pub fn new(name: &'static str, run: ErasedRun<S>) -> Self {
+        Self { name, run }
+    }
+}
+
+/// An activity method bound to the value it runs on: what a worker runs.
+pub(crate) struct BoundActivity {
     pub(crate) name: &'static str,
     #[allow(clippy::type_complexity)]
     pub(crate) run: Box<dyn Fn(Vec<Payload>) -> BoxFuture<'static, Result<Payload, ActivityError>> + Send + Sync>,
@@ -161,12 +195,10 @@ pub struct BoundActivity {
 
 impl BoundActivity {
     /// Binds `method` to `this`.
-    pub fn new<S: Send + Sync + 'static, I: 'static, O: 'static>(
-        this: &Arc<S>,
-        method: ActivityMethod<S, I, O>,
-    ) -> Self {
+    pub(crate) fn bind<S: Send + Sync + 'static>(method: UnboundActivity<S>, this: &Arc<S>) -> Self {
         let this = Arc::clone(this);
-        Self { name: method.name, run: Box::new(move |args| (method.erased)(method, Arc::clone(&this), args)) }
+        let run = method.run;
+        Self { name: method.name, run: Box::new(move |args| run(Arc::clone(&this), args)) }
     }
 }
 
@@ -175,33 +207,3 @@ impl fmt::Debug for BoundActivity {
         write!(f, "BoundActivity({:?})", self.name)
     }
 }
-
-/// Declares a trait that names one role of a payload type, so that a type without serde
-/// derives is reported as "`T` cannot be the argument of an activity" rather than as a bare
-/// missing `Deserialize<'de>` bound. `do_not_recommend` keeps the compiler from looking
-/// through the blanket impl to the serde traits.
-macro_rules! payload_role {
-    ($(#[$doc:meta])* $name:ident, $message:literal) => {
-        $(#[$doc])*
-        #[diagnostic::on_unimplemented(
-            message = $message,
-            label = "not a payload type (or not `Send`)",
-            note = "arguments and results cross the wire as payloads: derive serde's `Serialize` and `Deserialize` for the type (and the types inside it)"
-        )]
-        pub trait $name: Serialize + DeserializeOwned + Send + 'static {}
-
-        #[diagnostic::do_not_recommend]
-        impl<T: Serialize + DeserializeOwned + Send + 'static> $name for T {}
-    };
-}
-
-payload_role!(
-    /// A type that can be the argument of an activity: any owned, `Send` serde type.
-    ActivityInput,
-    "`{Self}` cannot be the argument of an activity"
-);
-payload_role!(
-    /// A type that can be the result of an activity: any owned, `Send` serde type.
-    ActivityOutput,
-    "`{Self}` cannot be the result of an activity"
-);

@@ -41,4 +41,5 @@ pub use context::{
     worker_shutdown,
 };
 pub use definition::{ActivityDefinition, ActivityImplementation, ActivityReturn};
-pub use method::{ActivityInput, ActivityMethod, ActivityMethods, ActivityOutput, BoundActivity};
+pub(crate) use method::BoundActivity;
+pub use method::{ActivityMethod, ActivityMethods, UnboundActivity, activity_method};

@@ -8,10 +8,12 @@
 
 mod payload;
 mod raw_value;
+mod roles;
 mod top_level;
 
 pub use payload::{PayloadError, RawBytes, decode, decode_args, encode, encode_args};
 pub use raw_value::RawValue;
+pub use roles::{ActivityInput, ActivityOutput, QueryInput, QueryOutput, SignalInput, UpdateInput, UpdateOutput};
 
 /// Metadata key naming a payload's encoding.
 pub const ENCODING_KEY: &str = "encoding";

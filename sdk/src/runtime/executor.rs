@@ -112,7 +112,6 @@ impl Executor {
     }
 
     /// Number of tasks that have not finished.
-    #[allow(dead_code)]
     pub(crate) fn live_tasks(&self) -> usize {
         self.tasks.len()
     }

@@ -496,6 +496,7 @@ impl WorkflowRun {
                 break;
             }
         }
+        self.check_not_stuck_on_foreign_future()?;
         if !replaying && !self.finished {
             let pending = std::mem::take(&mut self.state.borrow_mut().local_activity_requests);
             if !pending.is_empty() {
@@ -512,6 +513,33 @@ impl WorkflowRun {
             messages: if replaying { Vec::new() } else { messages },
             local_activities: Vec::new(),
         })
+    }
+
+    /// A run whose code is still running but waits on no SDK operation at all can only be
+    /// waiting on something the SDK did not create (a tokio timer or channel, a thread): that
+    /// never wakes deterministically, so the task fails with a message saying what to use.
+    fn check_not_stuck_on_foreign_future(&self) -> Result<(), RunError> {
+        let st = self.state.borrow();
+        let running = !self.finished && st.result.is_none() && self.executor.live_tasks() > 0;
+        let waiting_on_sdk = !st.ops.is_empty()
+            || !st.timers.is_empty()
+            || !st.activities.is_empty()
+            || !st.local_activities.is_empty()
+            || !st.children.is_empty()
+            || !st.conditions.is_empty()
+            || !st.signals_external.is_empty()
+            || !st.cancels_external.is_empty()
+            || !st.condition_wakers.is_empty()
+            || st.running_handlers > 0;
+        if running && !waiting_on_sdk {
+            return Err(RunError::Task(
+                "workflow code is waiting on a future the SDK did not create (for example a tokio timer, channel or task): \
+                 it would never wake deterministically; use workflow::sleep, workflow::wait_condition, activities and the \
+                 other workflow:: functions instead"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Continues a live task suspended on local activities with their results.

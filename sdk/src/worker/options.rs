@@ -116,8 +116,8 @@ impl WorkerOptions {
     /// # let _ = options;
     /// ```
     pub fn activities<S: ActivityMethods>(mut self, activities: Arc<S>) -> Self {
-        for method in S::activity_methods(&activities) {
-            self.activities.push(Arc::new(method));
+        for method in S::activity_methods() {
+            self.activities.push(Arc::new(BoundActivity::bind(method, &activities)));
         }
         self
     }

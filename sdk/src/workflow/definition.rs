@@ -12,7 +12,7 @@ use futures::future::LocalBoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::converter::{self, PayloadError, RawValue};
+use crate::converter::{self, PayloadError, QueryInput, QueryOutput, RawValue, SignalInput, UpdateInput, UpdateOutput};
 use crate::error::{WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::common::v1::Payload;
 
@@ -428,48 +428,3 @@ impl<T, E: Into<crate::error::WorkflowError>> WorkflowReturn for Result<T, E> {
         self.map_err(Into::into)
     }
 }
-
-/// Declares a trait that names one role of a payload type, so that a type without serde
-/// derives is reported as "`T` cannot be a signal argument" rather than as a bare missing
-/// `Deserialize<'de>` bound. `do_not_recommend` keeps the compiler from looking through the
-/// blanket impl to the serde traits.
-macro_rules! payload_role {
-    ($(#[$doc:meta])* $name:ident: $($bound:ident)+, $message:literal) => {
-        $(#[$doc])*
-        #[diagnostic::on_unimplemented(
-            message = $message,
-            label = "not a payload type",
-            note = "arguments and results cross the wire as payloads: derive serde's `Serialize` and `Deserialize` for the type (and the types inside it)"
-        )]
-        pub trait $name: $($bound +)+ 'static {}
-
-        #[diagnostic::do_not_recommend]
-        impl<T: $($bound +)+ 'static> $name for T {}
-    };
-}
-
-payload_role!(
-    /// A type that can be the argument of a signal handler: any owned serde type.
-    SignalInput: Serialize DeserializeOwned,
-    "`{Self}` cannot be the argument of a `#[signal]` handler"
-);
-payload_role!(
-    /// A type that can be the argument of a query handler: any owned serde type.
-    QueryInput: Serialize DeserializeOwned,
-    "`{Self}` cannot be the argument of a `#[query]` handler"
-);
-payload_role!(
-    /// A type that can be the result of a query handler: any owned serde type.
-    QueryOutput: Serialize DeserializeOwned,
-    "`{Self}` cannot be the result of a `#[query]` handler"
-);
-payload_role!(
-    /// A type that can be the argument of an update handler: any owned serde type.
-    UpdateInput: Serialize DeserializeOwned,
-    "`{Self}` cannot be the argument of an `#[update]` handler"
-);
-payload_role!(
-    /// A type that can be the result of an update handler: any owned serde type.
-    UpdateOutput: Serialize DeserializeOwned,
-    "`{Self}` cannot be the result of an `#[update]` handler"
-);
