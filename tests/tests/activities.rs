@@ -215,7 +215,7 @@ async fn start(client: &Client, queue: &str, calls: Vec<Call>) -> WorkflowHandle
 
 fn failure_of(err: ClientError) -> Failure {
     match err {
-        ClientError::WorkflowFailed { cause } => cause,
+        ClientError::WorkflowFailed { cause } => *cause,
         other => panic!("expected a workflow failure, got {other}"),
     }
 }

@@ -29,8 +29,8 @@ pub enum ClientError {
     /// termination, timeout), as Python's `WorkflowFailureError`.
     #[error("workflow execution failed: {cause:#}")]
     WorkflowFailed {
-        /// Why it failed.
-        cause: Failure,
+        /// Why it failed (boxed to keep results small).
+        cause: Box<Failure>,
     },
     /// The workflow continued as new and the handle does not follow runs.
     #[error("workflow continued as new in run {new_run_id}")]
@@ -42,7 +42,7 @@ pub enum ClientError {
     #[error("workflow update failed: {cause:#}")]
     UpdateFailed {
         /// Why.
-        cause: Failure,
+        cause: Box<Failure>,
     },
     /// The query failed in the workflow (unknown query, handler error).
     #[error("query failed: {0}")]
@@ -70,13 +70,12 @@ pub enum ClientError {
 
 impl ClientError {
     pub(crate) fn from_status(operation: &'static str, status: tonic::Status) -> Self {
-        if status.code() == tonic::Code::AlreadyExists {
-            if let Some(detail) = temporal_sdk_protos::utilities::decode_status_detail::<
+        if status.code() == tonic::Code::AlreadyExists
+            && let Some(detail) = temporal_sdk_protos::utilities::decode_status_detail::<
                 WorkflowExecutionAlreadyStartedFailure,
             >(status.details())
-            {
-                return ClientError::WorkflowAlreadyStarted { workflow_id: String::new(), run_id: detail.run_id };
-            }
+        {
+            return ClientError::WorkflowAlreadyStarted { workflow_id: String::new(), run_id: detail.run_id };
         }
         ClientError::Rpc { operation, code: status.code(), message: status.message().to_string() }
     }

@@ -178,30 +178,32 @@ impl<W> WorkflowHandle<W> {
                         let cause = a.failure.map(Failure::from_proto).unwrap_or_else(|| {
                             Failure::new("workflow failed without a failure", FailureKind::Other(None))
                         });
-                        return Err(ClientError::WorkflowFailed { cause });
+                        return Err(ClientError::WorkflowFailed { cause: Box::new(cause) });
                     }
                 },
                 Some(Ev::WorkflowExecutionCanceledEventAttributes(a)) => {
                     let details = a.details.map(|p| p.payloads).unwrap_or_default();
                     return Err(ClientError::WorkflowFailed {
-                        cause: Failure::new("Workflow cancelled", FailureKind::Cancelled { details }),
+                        cause: Box::new(Failure::new("Workflow cancelled", FailureKind::Cancelled { details })),
                     });
                 }
                 Some(Ev::WorkflowExecutionTerminatedEventAttributes(a)) => {
                     let message = if a.reason.is_empty() { "Workflow terminated".to_string() } else { a.reason };
-                    return Err(ClientError::WorkflowFailed { cause: Failure::new(message, FailureKind::Terminated) });
+                    return Err(ClientError::WorkflowFailed {
+                        cause: Box::new(Failure::new(message, FailureKind::Terminated)),
+                    });
                 }
                 Some(Ev::WorkflowExecutionTimedOutEventAttributes(a)) => match next_run(&a.new_execution_run_id) {
                     Some(r) => run_id = r,
                     None => {
                         return Err(ClientError::WorkflowFailed {
-                            cause: Failure::new(
+                            cause: Box::new(Failure::new(
                                 "Workflow timed out",
                                 FailureKind::Timeout {
                                     timeout_type: TimeoutType::StartToClose,
                                     last_heartbeat_details: Vec::new(),
                                 },
-                            ),
+                            )),
                         });
                     }
                 },

@@ -77,6 +77,13 @@ pub(crate) fn is_retryable(code: Code, long_poll: bool) -> bool {
     ) || (long_poll && matches!(code, Code::Cancelled | Code::DeadlineExceeded))
 }
 
+impl RetryConfig {
+    /// Waiting for a result survives server restarts: retried forever, like long polls.
+    pub(crate) fn forever_for_result() -> Self {
+        Self::forever()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,12 +98,5 @@ mod tests {
         assert!(is_retryable(Code::Unavailable, false));
         assert!(!is_retryable(Code::InvalidArgument, false));
         assert!(is_retryable(Code::DeadlineExceeded, true));
-    }
-}
-
-impl RetryConfig {
-    /// Waiting for a result survives server restarts: retried forever, like long polls.
-    pub(crate) fn forever_for_result() -> Self {
-        Self::forever()
     }
 }

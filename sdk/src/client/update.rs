@@ -50,7 +50,7 @@ impl<O: DeserializeOwned> WorkflowUpdateHandle<O> {
 fn decode_outcome<O: DeserializeOwned>(outcome: Outcome) -> Result<O, ClientError> {
     match outcome.value {
         Some(outcome::Value::Success(p)) => Ok(converter::decode_args(&p.payloads)?),
-        Some(outcome::Value::Failure(f)) => Err(ClientError::UpdateFailed { cause: Failure::from_proto(f) }),
+        Some(outcome::Value::Failure(f)) => Err(ClientError::UpdateFailed { cause: Box::new(Failure::from_proto(f)) }),
         None => Ok(converter::decode_args(&[])?),
     }
 }
@@ -138,7 +138,7 @@ impl<W> WorkflowHandle<W> {
             let reached = resp.stage;
             if let Some(outcome) = resp.outcome {
                 if let Some(outcome::Value::Failure(f)) = &outcome.value {
-                    return Err(ClientError::UpdateFailed { cause: Failure::from_proto(f.clone()) });
+                    return Err(ClientError::UpdateFailed { cause: Box::new(Failure::from_proto(f.clone())) });
                 }
                 return Ok(WorkflowUpdateHandle {
                     client: client.clone(),

@@ -25,7 +25,8 @@ use crate::protos::temporal::api::common::v1::Payload;
 /// ```
 pub enum ActivityError {
     /// Fails the attempt with this failure; the server retries unless it is non-retryable.
-    Failure(Failure),
+    /// (Boxed so that `Result<T, ActivityError>` stays small.)
+    Failure(Box<Failure>),
     /// Reports that the activity accepted a cancellation request.
     Cancelled {
         /// Details to record with the cancellation.
@@ -82,12 +83,12 @@ impl ActivityError {
 
     /// A retryable application failure with a message.
     pub fn retryable(message: impl Into<String>) -> Self {
-        ActivityError::Failure(ApplicationError::new(message).into())
+        ActivityError::Failure(Box::new(ApplicationError::new(message).into()))
     }
 
     /// A non-retryable application failure with a message.
     pub fn non_retryable(message: impl Into<String>) -> Self {
-        ActivityError::Failure(ApplicationError::new(message).non_retryable().into())
+        ActivityError::Failure(Box::new(ApplicationError::new(message).non_retryable().into()))
     }
 }
 
@@ -99,17 +100,17 @@ where
         let type_name = std::any::type_name::<E>();
         let boxed: Box<dyn StdError + Send + Sync + 'static> = e.into();
         let boxed = match boxed.downcast::<ApplicationError>() {
-            Ok(app) => return ActivityError::Failure(Failure::from(*app)),
+            Ok(app) => return ActivityError::Failure(Box::new(Failure::from(*app))),
             Err(other) => other,
         };
         match boxed.downcast::<Failure>() {
-            Ok(f) => ActivityError::Failure(*f),
+            Ok(f) => ActivityError::Failure(f),
             Err(other) => {
                 let error_type = match type_name {
                     "&str" | "alloc::string::String" | "&alloc::string::String" => None,
                     name => Some(name.to_string()),
                 };
-                ActivityError::Failure(Failure::new(
+                ActivityError::Failure(Box::new(Failure::new(
                     other.to_string(),
                     FailureKind::Application {
                         error_type,
@@ -117,7 +118,7 @@ where
                         details: Vec::new(),
                         next_retry_delay: None,
                     },
-                ))
+                )))
             }
         }
     }

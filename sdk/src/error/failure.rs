@@ -299,10 +299,10 @@ impl fmt::Display for Failure {
             FailureKind::Timeout { timeout_type, .. } => write!(f, "{} ({})", self.message, timeout_type.as_str_name()),
             _ => f.write_str(&self.message),
         }?;
-        if let Some(c) = &self.cause {
-            if f.alternate() {
-                write!(f, ": {c:#}")?;
-            }
+        if let Some(c) = &self.cause
+            && f.alternate()
+        {
+            write!(f, ": {c:#}")?;
         }
         Ok(())
     }

@@ -27,8 +27,8 @@ pub type WorkflowResult<T> = Result<T, WorkflowError>;
 /// assert!(matches!(e, WorkflowError::Task(_)));
 /// ```
 pub enum WorkflowError {
-    /// Fails the workflow with this failure.
-    Failure(Failure),
+    /// Fails the workflow with this failure. (Boxed so that `WorkflowResult<T>` stays small.)
+    Failure(Box<Failure>),
     /// Fails the workflow task, which the server retries.
     Task(Box<dyn StdError + Send + Sync + 'static>),
     /// Ends the run and starts a new one (see `workflow::continue_as_new`).
@@ -36,6 +36,11 @@ pub enum WorkflowError {
 }
 
 impl WorkflowError {
+    /// An error that fails the workflow with `failure`.
+    pub fn from_failure(failure: Failure) -> Self {
+        WorkflowError::Failure(Box::new(failure))
+    }
+
     /// A task failure with a message (the server retries the task).
     pub fn task(message: impl Into<String>) -> Self {
         WorkflowError::Task(message.into().into())
@@ -44,7 +49,7 @@ impl WorkflowError {
     /// The failure, if this error fails the workflow.
     pub fn failure(&self) -> Option<&Failure> {
         match self {
-            WorkflowError::Failure(f) => Some(f),
+            WorkflowError::Failure(f) => Some(f.as_ref()),
             WorkflowError::Task(_) | WorkflowError::ContinueAsNew(_) => None,
         }
     }
@@ -62,11 +67,11 @@ where
     fn from(e: E) -> Self {
         let boxed: Box<dyn StdError + Send + Sync + 'static> = e.into();
         let boxed = match boxed.downcast::<ApplicationError>() {
-            Ok(app) => return WorkflowError::Failure(Failure::from(*app)),
+            Ok(app) => return WorkflowError::Failure(Box::new(Failure::from(*app))),
             Err(other) => other,
         };
         match boxed.downcast::<Failure>() {
-            Ok(f) => WorkflowError::Failure(*f),
+            Ok(f) => WorkflowError::Failure(f),
             Err(other) => WorkflowError::Task(other),
         }
     }

@@ -54,11 +54,14 @@ pub(crate) enum RunError {
     BadHistory(String),
 }
 
+/// Tells whether a boxed error is of one chosen type.
+pub(crate) type IsError = fn(&(dyn std::error::Error + 'static)) -> bool;
+
 /// Which errors fail the workflow rather than the workflow task.
 #[derive(Clone, Default)]
 pub(crate) struct FailurePolicy {
     /// Error types (by name, and a test of a boxed error) that fail the workflow.
-    pub(crate) failure_errors: Vec<(&'static str, fn(&(dyn std::error::Error + 'static)) -> bool)>,
+    pub(crate) failure_errors: Vec<(&'static str, IsError)>,
     pub(crate) nondeterminism_fails_workflow: bool,
 }
 
@@ -72,6 +75,9 @@ pub(crate) struct Activation {
     pub(crate) local_activities: Vec<LocalActivityRequest>,
 }
 
+/// A child's result, or the message, retry state and cause of its failure.
+type ChildOutcome = Result<Option<Payload>, (String, RetryState, Failure)>;
+
 enum Job {
     Start { input: Vec<Payload> },
     Signal { name: String, input: Vec<Payload> },
@@ -80,7 +86,7 @@ enum Job {
     ResolveActivity(u32, ActivityOutcome),
     ChildStarted(u32, String),
     ChildStartFailed(u32, Failure),
-    ChildResolved(u32, Result<Option<Payload>, (String, RetryState, Failure)>),
+    ChildResolved(u32, ChildOutcome),
     ExternalResolved(OpKind, u32, Result<(), Failure>),
     Cancel,
 }
@@ -636,16 +642,16 @@ impl WorkflowRun {
                 let mut st = self.state.borrow_mut();
                 if kind == OpKind::CancelExternal {
                     // A child waiting only for its cancellation request to arrive resolves now.
-                    if let Some(child_seq) = st.child_cancel_requests.remove(&seq) {
-                        if let Some(child) = st.children.get_mut(&child_seq) {
-                            let cancelled = child_failure(
-                                child,
-                                "Child workflow cancelled",
-                                RetryState::CancelRequested,
-                                Failure::cancelled("Child workflow cancelled"),
-                            );
-                            child.result.resolve(Err(cancelled));
-                        }
+                    if let Some(child_seq) = st.child_cancel_requests.remove(&seq)
+                        && let Some(child) = st.children.get_mut(&child_seq)
+                    {
+                        let cancelled = child_failure(
+                            child,
+                            "Child workflow cancelled",
+                            RetryState::CancelRequested,
+                            Failure::cancelled("Child workflow cancelled"),
+                        );
+                        child.result.resolve(Err(cancelled));
                     }
                 }
                 let map =

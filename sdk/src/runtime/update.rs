@@ -165,7 +165,7 @@ pub(crate) fn start(
             Err(p) => Some(application(format!("update validator panicked: {}", panic_message(p.as_ref())))),
             Ok(None) | Ok(Some(Ok(Ok(())))) => None,
             Ok(Some(Err(e))) => Some(application(format!("update {:?}: the input does not decode: {e}", req.name))),
-            Ok(Some(Ok(Err(WorkflowError::Failure(f))))) => Some(f),
+            Ok(Some(Ok(Err(WorkflowError::Failure(f))))) => Some(*f),
             Ok(Some(Ok(Err(e)))) => Some(application(e.to_string())),
         };
         if let Some(failure) = rejection {

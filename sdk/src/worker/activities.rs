@@ -99,7 +99,7 @@ pub fn blocking_activity<T: Send + 'static>(
 }
 
 pub(crate) fn panic_failure(message: String) -> ActivityError {
-    ActivityError::Failure(Failure::new(
+    ActivityError::Failure(Box::new(Failure::new(
         format!("activity panicked: {message}"),
         FailureKind::Application {
             error_type: Some("Panic".into()),
@@ -107,7 +107,7 @@ pub(crate) fn panic_failure(message: String) -> ActivityError {
             details: Vec::new(),
             next_retry_delay: None,
         },
-    ))
+    )))
 }
 
 /// The activities running now, so shutdown can cancel them.
@@ -230,7 +230,7 @@ fn info_from_task(task: &PollActivityTaskQueueResponse, task_queue: &str, namesp
 fn not_registered(shared: &Shared, activity_type: &str) -> ActivityError {
     let mut known: Vec<&str> = shared.activities.keys().copied().collect();
     known.sort_unstable();
-    ActivityError::Failure(Failure::new(
+    ActivityError::Failure(Box::new(Failure::new(
         format!(
             "Activity type {activity_type:?} is not registered on this worker (task queue {:?}); registered activities: {known:?}",
             shared.task_queue
@@ -241,7 +241,7 @@ fn not_registered(shared: &Shared, activity_type: &str) -> ActivityError {
             details: Vec::new(),
             next_retry_delay: None,
         },
-    ))
+    )))
 }
 
 async fn run_activity(shared: &Arc<Shared>, task: PollActivityTaskQueueResponse) {
@@ -327,7 +327,7 @@ pub(crate) fn report_for(
     let failed = |failure: Failure| Report::Failed { failure, last_heartbeat_details: latest_details.clone() };
     match outcome {
         Ok(payload) => Report::Completed(payload),
-        Err(ActivityError::Failure(f)) => failed(f),
+        Err(ActivityError::Failure(f)) => failed(*f),
         Err(ActivityError::WillCompleteAsync) => Report::Nothing,
         Err(ActivityError::Cancelled { details }) => {
             let (message, error_type) = match reason {

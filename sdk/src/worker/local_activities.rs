@@ -33,7 +33,7 @@ async fn run_one(shared: &Arc<Shared>, workflow: &ActivityInfo, request: LocalAc
         let outcome = attempt_once(shared, workflow, &request, attempt, deadline).await;
         let failure = match outcome {
             Ok(payload) => return done(&request, attempt, Ok(Some(payload))),
-            Err(ActivityError::Failure(f)) => f,
+            Err(ActivityError::Failure(f)) => *f,
             Err(ActivityError::Cancelled { .. }) => Failure::cancelled("Local activity cancelled"),
             Err(other) => Failure::new(other.to_string(), FailureKind::Other(None)),
         };
@@ -91,7 +91,7 @@ async fn attempt_once(
     let Some(activity) = shared.activities.get(request.activity_type.as_str()).cloned() else {
         let mut known: Vec<&str> = shared.activities.keys().copied().collect();
         known.sort_unstable();
-        return Err(ActivityError::Failure(Failure::new(
+        return Err(ActivityError::Failure(Box::new(Failure::new(
             format!(
                 "Local activity type {:?} is not registered on this worker; registered activities: {known:?}",
                 request.activity_type
@@ -102,7 +102,7 @@ async fn attempt_once(
                 details: Vec::new(),
                 next_retry_delay: None,
             },
-        )));
+        ))));
     };
     let info = ActivityInfo {
         activity_id: request.activity_id.clone(),
@@ -135,13 +135,13 @@ async fn attempt_once(
         Some(limit) => match tokio::time::timeout(limit, run).await {
             Ok(r) => r,
             Err(_) => {
-                return Err(ActivityError::Failure(Failure::new(
+                return Err(ActivityError::Failure(Box::new(Failure::new(
                     "Local activity timed out",
                     FailureKind::Timeout {
                         timeout_type: TimeoutType::StartToClose,
                         last_heartbeat_details: Vec::new(),
                     },
-                )));
+                ))));
             }
         },
         None => run.await,

@@ -25,7 +25,9 @@ use crate::runtime::run::{Activation, FailurePolicy, RunError, WorkflowRun};
 use crate::workflow::WorkflowInfo;
 use crate::workflow::{LocalActivityRequest, LocalActivityResult};
 
-/// What became of a workflow task.
+/// What became of a workflow task. (One per task, moved once: the size difference between
+/// variants does not matter.)
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum TaskOutcome {
     Completed {
         commands: Vec<Command>,
@@ -171,10 +173,10 @@ impl Cache {
         if self.capacity == 0 {
             return false;
         }
-        if self.runs.len() >= self.capacity {
-            if let Some(oldest) = self.runs.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| k.clone()) {
-                self.runs.remove(&oldest);
-            }
+        if self.runs.len() >= self.capacity
+            && let Some(oldest) = self.runs.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| k.clone())
+        {
+            self.runs.remove(&oldest);
         }
         self.clock += 1;
         self.runs.insert(run_id, (run, self.clock));

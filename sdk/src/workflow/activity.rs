@@ -272,10 +272,8 @@ pub(crate) fn cancel(st: &mut RunState, seq: u32) {
                 meta.cancellation_type == ActivityCancellationType::TryCancel
             }
         };
-    if resolve_now {
-        if let Some(slot) = st.activities.get_mut(&seq) {
-            slot.resolve(ActivityOutcome::Failed(cancelled_failure(&meta)));
-        }
+    if resolve_now && let Some(slot) = st.activities.get_mut(&seq) {
+        slot.resolve(ActivityOutcome::Failed(cancelled_failure(&meta)));
     }
 }
 
@@ -324,7 +322,7 @@ impl<O: DeserializeOwned> Future for ActivityHandle<O> {
                         };
                         decoded.map_err(|e| WorkflowError::Task(Box::new(e)))
                     }
-                    ActivityOutcome::Failed(f) => Err(WorkflowError::Failure(f)),
+                    ActivityOutcome::Failed(f) => Err(WorkflowError::from_failure(f)),
                 })
             }
         }
@@ -335,12 +333,11 @@ impl<O> ActivityHandle<O> {
     /// Asks for the activity to be cancelled, per its cancellation type; awaiting the handle
     /// then gives the cancellation (or the result, if the activity finished first).
     pub fn cancel(&self) {
-        if let Inner::Pending { state, seq } = &self.inner {
-            if let Ok(mut st) = state.try_borrow_mut() {
-                if st.activities.get(seq).is_some_and(|s| s.value.is_none()) {
-                    cancel(&mut st, *seq);
-                }
-            }
+        if let Inner::Pending { state, seq } = &self.inner
+            && let Ok(mut st) = state.try_borrow_mut()
+            && st.activities.get(seq).is_some_and(|s| s.value.is_none())
+        {
+            cancel(&mut st, *seq);
         }
     }
 }
@@ -348,15 +345,15 @@ impl<O> ActivityHandle<O> {
 impl<O> Drop for ActivityHandle<O> {
     /// An activity nobody waits for any more is cancelled (per its cancellation type).
     fn drop(&mut self) {
-        if let Inner::Pending { state, seq } = &self.inner {
-            if let Ok(mut st) = state.try_borrow_mut() {
-                if st.activities.get(seq).is_some_and(|s| s.value.is_none()) {
-                    cancel(&mut st, *seq);
-                }
-                st.activities.remove(seq);
-                st.activity_meta.remove(seq);
-                st.finish_op(OpKind::Activity, *seq);
+        if let Inner::Pending { state, seq } = &self.inner
+            && let Ok(mut st) = state.try_borrow_mut()
+        {
+            if st.activities.get(seq).is_some_and(|s| s.value.is_none()) {
+                cancel(&mut st, *seq);
             }
+            st.activities.remove(seq);
+            st.activity_meta.remove(seq);
+            st.finish_op(OpKind::Activity, *seq);
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::runtime::context::{self, OpKind, RunState};
 
 /// The error an SDK call returns when it was cancelled.
 pub(crate) fn cancelled_error(what: &str) -> WorkflowError {
-    WorkflowError::Failure(Failure::cancelled(format!("{what} cancelled")))
+    WorkflowError::from_failure(Failure::cancelled(format!("{what} cancelled")))
 }
 
 /// Cancels the operations `task` waits on (or keeps the cancellation for its next one).

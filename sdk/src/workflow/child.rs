@@ -278,11 +278,11 @@ pub(crate) fn cancel(st: &mut RunState, seq: u32) {
             st.child_cancel_requests.insert(cancel_seq, seq);
         }
     }
-    if matches!(kind, ChildWorkflowCancellationType::Abandon | ChildWorkflowCancellationType::TryCancel) {
-        if let Some(child) = st.children.get_mut(&seq) {
-            child.start.resolve(Err(cancelled.clone()));
-            child.result.resolve(Err(cancelled));
-        }
+    if matches!(kind, ChildWorkflowCancellationType::Abandon | ChildWorkflowCancellationType::TryCancel)
+        && let Some(child) = st.children.get_mut(&seq)
+    {
+        child.start.resolve(Err(cancelled.clone()));
+        child.result.resolve(Err(cancelled));
     }
 }
 
@@ -344,19 +344,18 @@ impl<W> Future for ChildWorkflowStart<W> {
         self.inner = StartInner::Done;
         Poll::Ready(match started {
             Ok(run_id) => Ok(ChildWorkflowHandle { state: Some((state, seq)), workflow_id, run_id, _w: PhantomData }),
-            Err(f) => Err(WorkflowError::Failure(f)),
+            Err(f) => Err(WorkflowError::from_failure(f)),
         })
     }
 }
 
 impl<W> Drop for ChildWorkflowStart<W> {
     fn drop(&mut self) {
-        if let StartInner::Pending { state, seq } = &self.inner {
-            if let Ok(mut st) = state.try_borrow_mut() {
-                if st.children.get(seq).is_some_and(|c| c.start.value.is_none()) {
-                    cancel(&mut st, *seq);
-                }
-            }
+        if let StartInner::Pending { state, seq } = &self.inner
+            && let Ok(mut st) = state.try_borrow_mut()
+            && st.children.get(seq).is_some_and(|c| c.start.value.is_none())
+        {
+            cancel(&mut st, *seq);
         }
     }
 }
@@ -381,12 +380,11 @@ impl<W> ChildWorkflowHandle<W> {
 
     /// Cancels the child per its cancellation type.
     pub fn cancel(&self) {
-        if let Some((state, seq)) = &self.state {
-            if let Ok(mut st) = state.try_borrow_mut() {
-                if st.children.get(seq).is_some_and(|c| c.result.value.is_none()) {
-                    cancel(&mut st, *seq);
-                }
-            }
+        if let Some((state, seq)) = &self.state
+            && let Ok(mut st) = state.try_borrow_mut()
+            && st.children.get(seq).is_some_and(|c| c.result.value.is_none())
+        {
+            cancel(&mut st, *seq);
         }
     }
 
@@ -440,7 +438,7 @@ impl<T: DeserializeOwned> Future for ChildResult<T> {
         Poll::Ready(match outcome {
             Ok(Some(p)) => converter::decode(&p).map_err(|e| WorkflowError::Task(Box::new(e))),
             Ok(None) => converter::decode_args(&[]).map_err(|e| WorkflowError::Task(Box::new(e))),
-            Err(f) => Err(WorkflowError::Failure(f)),
+            Err(f) => Err(WorkflowError::from_failure(f)),
         })
     }
 }

@@ -97,6 +97,8 @@ pub(crate) type QueryFn<W> = Box<dyn Fn(&W, &[Payload]) -> Result<Payload, Paylo
 pub(crate) type UpdateFn<W> = Box<
     dyn Fn(&Rc<W>, &[Payload]) -> Result<LocalBoxFuture<'static, WorkflowResult<Payload>>, PayloadError> + Send + Sync,
 >;
+/// An update handler as the macro passes it: the shared workflow and the input, to a future.
+pub type UpdateHandler<W, I, O> = fn(Rc<W>, I) -> LocalBoxFuture<'static, WorkflowResult<O>>;
 pub(crate) type ValidatorFn<W> = Box<dyn Fn(&W, &[Payload]) -> Result<WorkflowResult<()>, PayloadError> + Send + Sync>;
 pub(crate) type DynSignalFn<W> = Box<dyn Fn(&Rc<W>, &str, &[Payload]) -> HandlerOutcome + Send + Sync>;
 pub(crate) type DynQueryFn<W> = Box<dyn Fn(&W, &str, &[Payload]) -> Result<Payload, PayloadError> + Send + Sync>;
@@ -210,7 +212,7 @@ impl<W: Workflow> WorkflowDefinition<W> {
     pub fn update<I: UpdateInput, O: UpdateOutput>(
         mut self,
         name: &'static str,
-        handler: fn(Rc<W>, I) -> LocalBoxFuture<'static, WorkflowResult<O>>,
+        handler: UpdateHandler<W, I, O>,
     ) -> Self {
         self.updates.insert(
             name,

@@ -193,7 +193,7 @@ impl Future for SignalFuture {
                     Poll::Ready(None) => Poll::Ready(Err(WorkflowError::task("signal polled after completion"))),
                     Poll::Ready(Some(outcome)) => {
                         st.finish_op(*kind, *seq);
-                        Poll::Ready(outcome.map_err(WorkflowError::Failure))
+                        Poll::Ready(outcome.map_err(WorkflowError::from_failure))
                     }
                 }
             }

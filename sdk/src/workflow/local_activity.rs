@@ -269,7 +269,7 @@ impl<O: DeserializeOwned> Future for LocalActivityHandle<O> {
                         }
                         .map_err(|e| WorkflowError::Task(Box::new(e))),
                     ),
-                    Poll::Ready(Some(ActivityOutcome::Failed(f))) => Poll::Ready(Err(WorkflowError::Failure(f))),
+                    Poll::Ready(Some(ActivityOutcome::Failed(f))) => Poll::Ready(Err(WorkflowError::from_failure(f))),
                 }
             }
         }

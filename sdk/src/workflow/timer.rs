@@ -92,7 +92,7 @@ impl Future for Timer {
                 };
                 st.timers.remove(seq);
                 st.finish_op(OpKind::Timer, *seq);
-                value.map_err(WorkflowError::Failure)
+                value.map_err(WorkflowError::from_failure)
             }
             TimerState::Error(e) => {
                 return Poll::Ready(Err(e
