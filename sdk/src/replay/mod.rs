@@ -257,7 +257,8 @@ impl Replayer {
         let workflow_type = history
             .workflow_type()
             .ok_or_else(|| ReplayError::InvalidHistory("the first event is not WorkflowExecutionStarted".into()))?;
-        let Some(factory) = self.workflows.get(workflow_type) else {
+        let factory = self.workflows.get(workflow_type).or_else(|| self.workflows.values().find(|f| f.is_dynamic()));
+        let Some(factory) = factory else {
             let mut known: Vec<String> = self.workflows.keys().map(|k| k.to_string()).collect();
             known.sort();
             return Err(ReplayError::UnknownWorkflowType { workflow_type: workflow_type.to_string(), known });

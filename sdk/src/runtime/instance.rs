@@ -18,7 +18,6 @@ pub(crate) trait WorkflowFactory: Send + Sync {
     fn name(&self) -> &'static str;
     /// Whether this is the dynamic workflow, which runs the workflow types no other factory
     /// has (`#[workflow(dynamic)]`).
-    #[allow(dead_code)] // until the worker and the replayer fall back to it
     fn is_dynamic(&self) -> bool;
     fn instantiate(&self, input: &[Payload]) -> Result<Box<dyn WorkflowInstance>, PayloadError>;
 }

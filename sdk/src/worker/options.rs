@@ -271,6 +271,9 @@ impl WorkerOptions {
                 return Err(format!("workflow type {:?} is registered twice", w.name()));
             }
         }
+        if self.workflows.iter().filter(|w| w.is_dynamic()).count() > 1 {
+            return Err("more than one dynamic workflow is registered; a worker takes at most one".into());
+        }
         Ok(table)
     }
 

@@ -250,7 +250,10 @@ impl WorkflowThread {
 
         let mut run = if full {
             self.cache.take(&exec.run_id);
-            let Some(factory) = self.workflows.get(workflow_type.as_str()) else {
+            // Unknown types go to the dynamic workflow, if one is registered.
+            let factory =
+                self.workflows.get(workflow_type.as_str()).or_else(|| self.workflows.values().find(|f| f.is_dynamic()));
+            let Some(factory) = factory else {
                 let known: BTreeSet<&str> = self.workflows.keys().copied().collect();
                 let message = format!(
                     "Workflow type {workflow_type:?} is not registered on this worker; registered workflow types: {known:?}"
