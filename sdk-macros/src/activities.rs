@@ -303,7 +303,7 @@ fn method_items(checked: &Method) -> TokenStream {
         #(#docs)*
         #default_doc
         #(#cfgs)*
-        #[allow(non_upper_case_globals)]
+        #[allow(non_upper_case_globals, clippy::type_complexity)]
         #marker
 
         #[doc(hidden)]

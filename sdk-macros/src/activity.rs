@@ -140,8 +140,9 @@ fn expand_fn(activity: &Activity, item_fn: &ItemFn) -> TokenStream {
     // rustc checks the signature of `execute` against the trait at the span of the whole item:
     // give every token of it the span of the return type, where the other errors point.
     let execute_fn = quote_spanned! {output.span()=>
-        // The size of `ActivityError` is the SDK's business, not the user's.
-        #[allow(clippy::result_large_err)]
+        // The size of `ActivityError` and the length of the future's type are the SDK's
+        // business, not the user's.
+        #[allow(clippy::result_large_err, clippy::type_complexity)]
         fn execute(&self, #param) -> #future {
             #execute
         }

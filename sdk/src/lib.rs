@@ -82,8 +82,8 @@ pub mod __private {
         QueryMethod, RunMethod, SignalMethod, UpdateMethod, Workflow, WorkflowDefinition, WorkflowReturn,
     };
     pub use futures::future::{BoxFuture, LocalBoxFuture};
-    pub use serde::Serialize;
-    pub use serde::de::DeserializeOwned;
+    // The crate rather than its traits, so that compiler messages keep naming serde's paths.
+    pub use serde;
     pub use std::rc::Rc;
     pub use std::sync::Arc;
 }

@@ -42,7 +42,7 @@ impl Cart {
     }
 
     #[update_validator(add_item)]
-    fn validate_add_item(&self, item: &String) -> Result<(), ApplicationError> {
+    fn validate_add_item(&self, item: &str) -> Result<(), ApplicationError> {
         if item.is_empty() {
             return Err(ApplicationError::new("an item needs a name").with_type("InvalidItem"));
         }

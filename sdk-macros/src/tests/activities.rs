@@ -43,7 +43,7 @@ fn markers_hidden_methods_and_registration() {
     assert_has(
         &out,
         "/// Loads a row.
-         #[allow(non_upper_case_globals)]
+         #[allow(non_upper_case_globals, clippy::type_complexity)]
          pub const load: ::temporal_sdk::__private::ActivityMethod<
              Self, String, <Result<String, ActivityError> as ::temporal_sdk::__private::ActivityReturn>::Ok,
          > = ::temporal_sdk::__private::activity_method::<

@@ -68,7 +68,7 @@ fn greeting_expansion_shape() {
     assert_has(
         &out,
         "/// Waits for `complete`, then greets.
-         #[allow(non_upper_case_globals, dead_code)]
+         #[allow(non_upper_case_globals, dead_code, clippy::type_complexity)]
          pub const run: ::temporal_sdk::__private::RunMethod<Self> = ::temporal_sdk::__private::RunMethod::new();",
     );
     assert_has(
@@ -242,7 +242,7 @@ fn attributes_follow_the_method_and_cfg_everything() {
         &out,
         "/// Debug only.
          #[cfg(debug_assertions)]
-         #[allow(non_upper_case_globals, dead_code)]
+         #[allow(non_upper_case_globals, dead_code, clippy::type_complexity)]
          const dbg:",
     );
     assert_has(
@@ -604,7 +604,7 @@ fn updates_and_validators() {
     assert_has(
         &out,
         "/// Adds an item.
-         #[allow(non_upper_case_globals, dead_code)]
+         #[allow(non_upper_case_globals, dead_code, clippy::type_complexity)]
          pub const add_item: ::temporal_sdk::__private::UpdateMethod<
              Self, String, <WorkflowResult<u32> as ::temporal_sdk::__private::WorkflowReturn>::Ok,
          > = ::temporal_sdk::__private::UpdateMethod::new(\"add_item\");",
@@ -810,9 +810,9 @@ fn typed_handle_methods() {
     assert_has(
         &out,
         "fn update_salutation(&self, input: String) -> ::temporal_sdk::__private::BoxFuture<'_, ::core::result::Result<(), ::temporal_sdk::__private::ClientError>>
-         where for<'__a> String: ::temporal_sdk::__private::Serialize + ::core::marker::Send + ::core::marker::Sync;",
+         where for<'__a> String: ::temporal_sdk::__private::serde::Serialize + ::core::marker::Send + ::core::marker::Sync;",
     );
-    assert_has(&out, "where for<'__a> String: ::temporal_sdk::__private::DeserializeOwned;");
+    assert_has(&out, "where for<'__a> String: ::temporal_sdk::__private::serde::de::DeserializeOwned;");
     assert_has(
         &out,
         "::std::boxed::Box::pin(::temporal_sdk::__private::WorkflowHandle::signal(self, <Greeting>::update_salutation, input))",

@@ -81,7 +81,7 @@ pub(super) fn handler_items(handler: &Handler, workflow_name: &str) -> TokenStre
         #(#docs)*
         #default_doc
         #(#cfgs)*
-        #[allow(non_upper_case_globals, dead_code)]
+        #[allow(non_upper_case_globals, dead_code, clippy::type_complexity)]
         #marker
 
         #[doc(hidden)]
@@ -150,13 +150,27 @@ impl Checks {
             items.extend(quote! {
                 #[diagnostic::on_unimplemented(
                     message = "the `#[update_validator]` takes `{T}`, but the update it validates receives `{Self}`",
-                    label = "a validator receives a reference to its update's input: give it the update's argument type, behind `&`"
+                    label = "a validator receives a reference to its update's input: `&T` for an update taking `T` (`&str` for `String`, `&[T]` for `Vec<T>`)"
                 )]
                 trait ValidatorInput<T> {
                     fn validator_input(self) -> T;
                 }
                 impl<T> ValidatorInput<T> for T {
                     fn validator_input(self) -> T {
+                        self
+                    }
+                }
+                // A validator may take `&str` for a `String` input and `&[T]` for a `Vec<T>`
+                // (not listed in messages: the label says so).
+                #[diagnostic::do_not_recommend]
+                impl<'a> ValidatorInput<&'a str> for &'a ::std::string::String {
+                    fn validator_input(self) -> &'a str {
+                        self
+                    }
+                }
+                #[diagnostic::do_not_recommend]
+                impl<'a, T> ValidatorInput<&'a [T]> for &'a ::std::vec::Vec<T> {
+                    fn validator_input(self) -> &'a [T] {
                         self
                     }
                 }
@@ -195,7 +209,8 @@ pub(super) fn workflow_impl(
     let p = quote!(::temporal_sdk::__private);
     let mut checks = Checks { same_input: false, dynamic_param: false, validator_input: false };
     let input = if dynamic { quote!(::std::vec::Vec<#p::RawValue>) } else { run.input_type() };
-    let run_output = run.output.as_ref().expect("checked");
+    // `check_handler` accepts no run method without a return type.
+    let Some(run_output) = run.output.as_ref() else { return TokenStream::new() };
     let po = crate::private(run_output.span());
     let output_ty = workflow_ok(Some(run_output));
 
@@ -203,7 +218,8 @@ pub(super) fn workflow_impl(
     let init_fn = match init {
         Some(init) => {
             let init_ident = init.ident();
-            let init_ty = init.output.as_ref().expect("checked");
+            // `check_handler` accepts no `#[init]` without a return type.
+            let init_ty = init.output.as_ref().map_or_else(|| quote!(Self), ToTokens::to_token_stream);
             let this = quote_spanned!(init_ty.span()=> this);
             match &init.input {
                 Some(init_input) => {
@@ -287,6 +303,9 @@ pub(super) fn workflow_impl(
             #output_item
             #dynamic_items
 
+            // The closures' types are spelled out at the user's types (for error spans), where
+            // clippy would count their complexity against the user's code.
+            #[allow(clippy::type_complexity)]
             fn definition() -> #p::WorkflowDefinition<Self> {
                 #check_items
                 let definition = #new_definition;
@@ -372,7 +391,8 @@ fn query_registration(handler: &Handler, checks: &mut Checks) -> TokenStream {
 
 fn update_registration(handler: &Handler, checks: &mut Checks) -> TokenStream {
     let p = quote!(::temporal_sdk::__private);
-    let output = handler.output.as_ref().expect("checked");
+    // `check_handler` accepts no update without a return type.
+    let Some(output) = handler.output.as_ref() else { return quote!(definition) };
     let output_ty = workflow_ok(Some(output));
     let po = crate::private(output.span());
     // Spanned so that a result that is not a `Result` is reported at the return type.
@@ -404,7 +424,8 @@ fn update_registration(handler: &Handler, checks: &mut Checks) -> TokenStream {
 
 fn validator_registration(validator: &Handler, update: &Handler, checks: &mut Checks) -> TokenStream {
     let p = quote!(::temporal_sdk::__private);
-    let output = validator.output.as_ref().expect("checked");
+    // `check_handler` accepts no validator without a return type.
+    let Some(output) = validator.output.as_ref() else { return quote!(definition) };
     let method = Ident::new(&validator.hidden_ident().to_string(), output.span());
     // A result other than `Result<(), E>` is reported at the return type.
     let check = |args: TokenStream| {
@@ -440,7 +461,9 @@ fn validator_registration(validator: &Handler, update: &Handler, checks: &mut Ch
 
 /// Methods of `WorkflowHandle` (and of the traits it implements) that a generated method of
 /// the same name could not override: handlers with these names are reached through their
-/// markers only (`handle.signal(W::cancel, ())`).
+/// markers only (`handle.signal(W::cancel, ())`). Keep in step with the methods of
+/// `sdk/src/client/handle.rs` and `update.rs`: a handler named like a handle method that is
+/// missing here gets a generated method that the handle's own method shadows.
 const HANDLE_METHODS: &[&str] = &[
     "id",
     "run_id",
@@ -503,7 +526,7 @@ pub(super) fn handle_methods(item_impl: &ItemImpl, handlers: &[Handler]) -> Toke
         let (param, value) = match &handler.input {
             Some(ty) => {
                 // The future holds the input (and a reference to it) across awaits.
-                bounds.push(quote!(for<'__a> #ty: #p::Serialize + ::core::marker::Send + ::core::marker::Sync));
+                bounds.push(quote!(for<'__a> #ty: #p::serde::Serialize + ::core::marker::Send + ::core::marker::Sync));
                 (quote!(, input: #ty), quote!(input))
             }
             None => (quote!(), quote!(())),
@@ -534,7 +557,7 @@ pub(super) fn handle_methods(item_impl: &ItemImpl, handlers: &[Handler]) -> Toke
             }
         };
         if handler.kind != Kind::Signal {
-            bounds.push(quote!(for<'__a> #output: #p::DeserializeOwned));
+            bounds.push(quote!(for<'__a> #output: #p::serde::de::DeserializeOwned));
         }
         let separator = (!docs.is_empty()).then(|| quote!(#[doc = ""]));
         let future = quote!(#p::BoxFuture<'_, ::core::result::Result<#output, #p::ClientError>>);

@@ -11,6 +11,11 @@ use serde::de::DeserializeOwned;
 macro_rules! payload_role {
     ($(#[$doc:meta])* $name:ident: $($bound:path),+; $message:literal, $label:literal) => {
         $(#[$doc])*
+        ///
+        /// ```
+        #[doc = concat!("fn takes<T: temporal_sdk::converter::", stringify!($name), ">() {}")]
+        /// takes::<Vec<String>>();
+        /// ```
         #[diagnostic::on_unimplemented(
             message = $message,
             label = $label,

@@ -88,6 +88,8 @@ pub fn raw_input(payloads: &[Payload]) -> Result<Vec<RawValue>, PayloadError> {
 }
 
 type InitFn<W> = fn(<W as Workflow>::Input) -> W;
+/// An `async` dynamic handler: the workflow, the name it was called with, the raw arguments.
+type DynamicAsyncFn<W, O> = fn(Rc<W>, String, Vec<RawValue>) -> LocalBoxFuture<'static, WorkflowResult<O>>;
 type RunFn<W> = fn(Rc<W>, <W as Workflow>::Input) -> LocalBoxFuture<'static, WorkflowResult<<W as Workflow>::Output>>;
 
 /// What the runtime needs to decode arguments, call a handler and encode its result, with the
@@ -281,10 +283,21 @@ impl<W: Workflow> WorkflowDefinition<W> {
     }
 
     /// Sets an `async` dynamic signal handler: it runs as its own task beside the run method.
-    pub fn dynamic_async_signal(
-        mut self,
-        handler: fn(Rc<W>, String, Vec<RawValue>) -> LocalBoxFuture<'static, WorkflowResult<()>>,
-    ) -> Self {
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// # #[derive(Default)] struct Relay;
+    /// #[workflow]
+    /// impl Relay {
+    /// #   #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+    ///     #[signal(dynamic)]
+    ///     async fn forward(&self, name: String, args: Vec<RawValue>) -> WorkflowResult<()> {
+    ///         workflow::logger().info(format!("{name} with {} arguments", args.len()));
+    ///         Ok(())
+    ///     }
+    /// }
+    /// ```
+    pub fn dynamic_async_signal(mut self, handler: DynamicAsyncFn<W, ()>) -> Self {
         self.dynamic_signal = Some(Box::new(move |this, name, args| {
             HandlerOutcome::Running(handler(Rc::clone(this), name.to_string(), RawValue::from_payloads(args)))
         }));
@@ -292,6 +305,20 @@ impl<W: Workflow> WorkflowDefinition<W> {
     }
 
     /// Sets the dynamic query handler (`#[query(dynamic)]`).
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// # #[derive(Default)] struct Settings { values: std::collections::BTreeMap<String, String> }
+    /// #[workflow]
+    /// impl Settings {
+    /// #   #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+    ///     /// Answers `get_<key>` for every key.
+    ///     #[query(dynamic)]
+    ///     fn get(&self, name: String, _args: Vec<RawValue>) -> Option<String> {
+    ///         self.values.get(name.trim_start_matches("get_")).cloned()
+    ///     }
+    /// }
+    /// ```
     pub fn dynamic_query<O: QueryOutput>(mut self, handler: fn(&W, String, Vec<RawValue>) -> O) -> Self {
         self.dynamic_query = Some(Box::new(move |this, name, args| {
             converter::encode(&handler(this, name.to_string(), RawValue::from_payloads(args)))
@@ -300,10 +327,21 @@ impl<W: Workflow> WorkflowDefinition<W> {
     }
 
     /// Sets the dynamic update handler (`#[update(dynamic)]`).
-    pub fn dynamic_update<O: UpdateOutput>(
-        mut self,
-        handler: fn(Rc<W>, String, Vec<RawValue>) -> LocalBoxFuture<'static, WorkflowResult<O>>,
-    ) -> Self {
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// # #[derive(Default)] struct Counter { n: std::cell::Cell<usize> }
+    /// #[workflow]
+    /// impl Counter {
+    /// #   #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+    ///     #[update(dynamic)]
+    ///     async fn any(&self, _name: String, args: Vec<RawValue>) -> WorkflowResult<usize> {
+    ///         self.n.set(self.n.get() + args.len());
+    ///         Ok(self.n.get())
+    ///     }
+    /// }
+    /// ```
+    pub fn dynamic_update<O: UpdateOutput>(mut self, handler: DynamicAsyncFn<W, O>) -> Self {
         self.dynamic_update = Some(Box::new(move |this, name, args| {
             let fut = handler(Rc::clone(this), name.to_string(), RawValue::from_payloads(args));
             Box::pin(async move {
@@ -315,6 +353,24 @@ impl<W: Workflow> WorkflowDefinition<W> {
     }
 
     /// Sets the validator of the dynamic update handler.
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// # #[derive(Default)] struct Counter;
+    /// #[workflow]
+    /// impl Counter {
+    /// #   #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+    ///     #[update(dynamic)]
+    ///     fn any(&self, _name: String, args: Vec<RawValue>) -> WorkflowResult<usize> {
+    ///         Ok(args.len())
+    ///     }
+    ///
+    ///     #[update_validator(any)]
+    ///     fn only_known(&self, name: &str, _args: &[RawValue]) -> Result<(), ApplicationError> {
+    ///         if name.starts_with("add_") { Ok(()) } else { Err(ApplicationError::new("unknown update")) }
+    ///     }
+    /// }
+    /// ```
     pub fn dynamic_update_validator(mut self, validator: fn(&W, &str, &[RawValue]) -> WorkflowResult<()>) -> Self {
         self.dynamic_validator =
             Some(Box::new(move |this, name, args| validator(this, name, &RawValue::from_payloads(args))));

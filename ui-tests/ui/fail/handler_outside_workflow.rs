@@ -21,6 +21,16 @@ impl W {
     fn new() -> Self {
         W
     }
+
+    #[update]
+    fn change(&self) -> WorkflowResult<()> {
+        Ok(())
+    }
+
+    #[update_validator(change)]
+    fn check(&self) -> WorkflowResult<()> {
+        Ok(())
+    }
 }
 
 fn main() {}

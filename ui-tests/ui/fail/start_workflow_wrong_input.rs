@@ -32,6 +32,7 @@ impl Greeting {
 
 async fn client_side(client: Client) -> Result<(), ClientError> {
     let _handle = client.start_workflow(Greeting::run, 42, WorkflowOptions::new("id", "queue")).await?;
+    let _result = client.execute_workflow(Greeting::run, ('a', 'b'), WorkflowOptions::new("id2", "queue")).await?;
     Ok(())
 }
 

@@ -22,9 +22,9 @@ impl Cart {
         Ok(self.items.borrow().len() as u32)
     }
 
-    /// Validates `add_item`: the input by reference, any error type.
+    /// Validates `add_item`: the input by reference (`&str` for a `String`), any error type.
     #[update_validator(add_item)]
-    fn validate_add_item(&self, item: &String) -> Result<(), ApplicationError> {
+    fn validate_add_item(&self, item: &str) -> Result<(), ApplicationError> {
         if item.is_empty() {
             return Err(ApplicationError::new("an item needs a name"));
         }
@@ -78,7 +78,7 @@ fn main() {
     assert_eq!(Cart::clear_all.name(), "clear");
     // validators keep their names
     let cart = Cart::default();
-    assert!(cart.validate_add_item(&String::new()).is_err());
+    assert!(cart.validate_add_item("").is_err());
     assert!(cart.not_when_empty().is_ok());
     let _ = <Cart as Workflow>::definition();
 }
