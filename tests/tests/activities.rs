@@ -494,7 +494,6 @@ async fn pending_heartbeat(client: &Client, workflow_id: &str) -> Option<String>
     let req = DescribeWorkflowExecutionRequest {
         namespace: client.namespace().to_string(),
         execution: Some(WorkflowExecution { workflow_id: workflow_id.into(), run_id: String::new() }),
-        ..Default::default()
     };
     let resp = client.workflow_service().describe_workflow_execution(req).await.ok()?.into_inner();
     let details = resp.pending_activities.first()?.heartbeat_details.clone()?;
