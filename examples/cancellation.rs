@@ -69,20 +69,14 @@ impl Transcode {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let env = match std::env::var("TEMPORAL_ADDRESS") {
-        Ok(address) => WorkflowEnvironment::from_client(Client::connect(address).await?),
-        Err(_) => WorkflowEnvironment::start_local().await?,
-    };
+    let env = WorkflowEnvironment::from_env_or_start_local().await?;
     let client = env.client().clone();
 
     let worker = Worker::new(
         &client,
         WorkerOptions::new(TASK_QUEUE).workflow::<Transcode>().activity(transcode).activity(delete_partial_output),
     )?;
-    let running = tokio::spawn({
-        let worker = worker.clone();
-        async move { worker.run().await }
-    });
+    let running = worker.spawn();
 
     let handle = client
         .start_workflow(Transcode::run, "intro.mp4".to_string(), WorkflowOptions::new("transcode-intro", TASK_QUEUE))

@@ -72,20 +72,14 @@ impl ShipOrder {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let env = match std::env::var("TEMPORAL_ADDRESS") {
-        Ok(address) => WorkflowEnvironment::from_client(Client::connect(address).await?),
-        Err(_) => WorkflowEnvironment::start_local().await?,
-    };
+    let env = WorkflowEnvironment::from_env_or_start_local().await?;
     let client = env.client().clone();
 
     let worker = Worker::new(
         &client,
         WorkerOptions::new(TASK_QUEUE).workflow::<ShipOrder>().workflow::<ShipPackage>().activity(ship),
     )?;
-    let running = tokio::spawn({
-        let worker = worker.clone();
-        async move { worker.run().await }
-    });
+    let running = worker.spawn();
 
     let packages = vec!["vase".to_string(), "books".to_string(), "lamp".to_string()];
     let shipped =

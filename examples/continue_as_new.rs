@@ -53,17 +53,11 @@ impl Counter {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let env = match std::env::var("TEMPORAL_ADDRESS") {
-        Ok(address) => WorkflowEnvironment::from_client(Client::connect(address).await?),
-        Err(_) => WorkflowEnvironment::start_local().await?,
-    };
+    let env = WorkflowEnvironment::from_env_or_start_local().await?;
     let client = env.client().clone();
 
     let worker = Worker::new(&client, WorkerOptions::new(TASK_QUEUE).workflow::<Counter>().activity(tick))?;
-    let running = tokio::spawn({
-        let worker = worker.clone();
-        async move { worker.run().await }
-    });
+    let running = worker.spawn();
 
     let start = Progress { count: 0, target: 12, run: 1 };
     let handle = client.start_workflow(Counter::run, start, WorkflowOptions::new("counter", TASK_QUEUE)).await?;

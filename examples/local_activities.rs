@@ -38,19 +38,13 @@ impl ConvertPrice {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let env = match std::env::var("TEMPORAL_ADDRESS") {
-        Ok(address) => WorkflowEnvironment::from_client(Client::connect(address).await?),
-        Err(_) => WorkflowEnvironment::start_local().await?,
-    };
+    let env = WorkflowEnvironment::from_env_or_start_local().await?;
     let client = env.client().clone();
 
     // Registered like any activity: whether it runs locally is the workflow's choice.
     let worker =
         Worker::new(&client, WorkerOptions::new(TASK_QUEUE).workflow::<ConvertPrice>().activity(exchange_rate))?;
-    let running = tokio::spawn({
-        let worker = worker.clone();
-        async move { worker.run().await }
-    });
+    let running = worker.spawn();
 
     let handle = client
         .start_workflow(ConvertPrice::run, (25.0, "EUR".to_string()), WorkflowOptions::new("convert-25", TASK_QUEUE))

@@ -82,10 +82,7 @@ async fn run_order<W: Workflow<Input = String, Output = String>>(
 ) -> Result<WorkflowHandle<W>, Box<dyn std::error::Error>> {
     let worker =
         Worker::new(client, WorkerOptions::new(TASK_QUEUE).workflow::<W>().activity(check_fraud).activity(charge))?;
-    let running = tokio::spawn({
-        let worker = worker.clone();
-        async move { worker.run().await }
-    });
+    let running = worker.spawn();
     let handle = client.start_workflow(run, order.to_string(), WorkflowOptions::new(order, TASK_QUEUE)).await?;
     println!("Result of {order}: {}", handle.result().await?);
     worker.shutdown().await;
@@ -95,10 +92,7 @@ async fn run_order<W: Workflow<Input = String, Output = String>>(
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let env = match std::env::var("TEMPORAL_ADDRESS") {
-        Ok(address) => WorkflowEnvironment::from_client(Client::connect(address).await?),
-        Err(_) => WorkflowEnvironment::start_local().await?,
-    };
+    let env = WorkflowEnvironment::from_env_or_start_local().await?;
     let client = env.client().clone();
 
     let v1 = run_order(&client, ProcessOrderV1::run, "order-1").await?;

@@ -112,10 +112,7 @@ impl BookTrip {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let env = match std::env::var("TEMPORAL_ADDRESS") {
-        Ok(address) => WorkflowEnvironment::from_client(Client::connect(address).await?),
-        Err(_) => WorkflowEnvironment::start_local().await?,
-    };
+    let env = WorkflowEnvironment::from_env_or_start_local().await?;
     let client = env.client().clone();
 
     let worker = Worker::new(
@@ -128,10 +125,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .activity(cancel_car)
             .activity(cancel_hotel),
     )?;
-    let running = tokio::spawn({
-        let worker = worker.clone();
-        async move { worker.run().await }
-    });
+    let running = worker.spawn();
 
     for (id, destination) in [("trip-lisbon", "Lisbon"), ("trip-atlantis", "Atlantis")] {
         let trip = Trip { traveller: "Ada".into(), destination: destination.into() };

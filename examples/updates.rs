@@ -75,17 +75,11 @@ impl Cart {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let env = match std::env::var("TEMPORAL_ADDRESS") {
-        Ok(address) => WorkflowEnvironment::from_client(Client::connect(address).await?),
-        Err(_) => WorkflowEnvironment::start_local().await?,
-    };
+    let env = WorkflowEnvironment::from_env_or_start_local().await?;
     let client = env.client().clone();
 
     let worker = Worker::new(&client, WorkerOptions::new(TASK_QUEUE).workflow::<Cart>().activity(price_of))?;
-    let running = tokio::spawn({
-        let worker = worker.clone();
-        async move { worker.run().await }
-    });
+    let running = worker.spawn();
 
     let cart = client.start_workflow(Cart::run, (), WorkflowOptions::new("cart-ada", TASK_QUEUE)).await?;
     for (name, quantity) in [("tea", 2), ("scones", 0), ("jam", 1)] {

@@ -106,10 +106,7 @@ impl RunningWorker {
     /// Starts a worker with `options` on a background task.
     pub fn start(client: &Client, options: WorkerOptions) -> Self {
         let worker = Worker::new(client, options).expect("valid worker options");
-        let join = tokio::spawn({
-            let worker = worker.clone();
-            async move { worker.run().await }
-        });
+        let join = worker.spawn();
         Self { worker, join }
     }
 

@@ -157,10 +157,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (hammer_secs, per_workflow, workflows) = (arg(1, 4), arg(2, 20) as u32, arg(3, 10) as usize);
     tracing::subscriber::set_global_default(CountHeartbeatRpcs)?;
 
-    let env = match std::env::var("TEMPORAL_ADDRESS") {
-        Ok(address) => WorkflowEnvironment::from_client(Client::connect(address).await?),
-        Err(_) => WorkflowEnvironment::start_local().await?,
-    };
+    let env = WorkflowEnvironment::from_env_or_start_local().await?;
     let client = env.client().clone();
     let queue = format!("bench-activities-{}", uuid::Uuid::new_v4().simple());
     let options = |queue: &str| {
@@ -174,18 +171,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .activity(noop_blocking)
     };
     let worker = Worker::new(&client, options(&queue))?;
-    let running = tokio::spawn({
-        let worker = worker.clone();
-        async move { worker.run().await }
-    });
+    let running = worker.spawn();
     // The same worker without eager activity dispatch (a task queue rate limit turns it off;
     // this one is far above what the benchmark reaches).
     let lazy_queue = format!("{queue}-lazy");
     let lazy = Worker::new(&client, options(&lazy_queue).max_task_queue_activities_per_second(100_000.0))?;
-    let lazy_running = tokio::spawn({
-        let lazy = lazy.clone();
-        async move { lazy.run().await }
-    });
+    let lazy_running = lazy.spawn();
     let id = |what: &str| format!("{queue}-{what}-{}", uuid::Uuid::new_v4().simple());
 
     // Warm up connections, pollers and workflow threads.

@@ -45,10 +45,7 @@ impl NoActivity {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100);
-    let env = match std::env::var("TEMPORAL_ADDRESS") {
-        Ok(address) => WorkflowEnvironment::from_client(Client::connect(address).await?),
-        Err(_) => WorkflowEnvironment::start_local().await?,
-    };
+    let env = WorkflowEnvironment::from_env_or_start_local().await?;
     let client = env.client().clone();
     let target = match (env.target(), std::env::var("TEMPORAL_ADDRESS")) {
         (Some(t), _) => t.to_string(),
@@ -60,10 +57,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &client,
         WorkerOptions::new(&queue).workflow::<OneActivity>().workflow::<NoActivity>().activity(echo),
     )?;
-    let running = tokio::spawn({
-        let worker = worker.clone();
-        async move { worker.run().await }
-    });
+    let running = worker.spawn();
 
     // Warm up connections and the worker's pollers.
     for i in 0..5 {

@@ -181,6 +181,21 @@ impl WorkflowEnvironment {
         Ok(Self { client, server: None, time_skipping })
     }
 
+    /// The server named by the `TEMPORAL_ADDRESS` environment variable when it is set, else a
+    /// local dev server started here: what examples and local tools want.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let env = temporal_sdk::testing::WorkflowEnvironment::from_env_or_start_local().await?;
+    /// # let _ = env; Ok(()) }
+    /// ```
+    pub async fn from_env_or_start_local() -> Result<Self, EnvironmentError> {
+        match std::env::var("TEMPORAL_ADDRESS") {
+            Ok(address) => Ok(Self::from_client(Client::connect(ClientOptions::new(address)).await?)),
+            Err(_) => Self::start_local().await,
+        }
+    }
+
     /// An environment over an existing server reached by `client`.
     ///
     /// ```no_run

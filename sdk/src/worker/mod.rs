@@ -270,6 +270,23 @@ impl Worker {
         Ok(())
     }
 
+    /// Runs the worker on a tokio task: `run()` in the background, for programs that go on to
+    /// start workflows (call [`Worker::shutdown`] to stop it, then await the handle).
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # async fn demo(worker: Worker) -> Result<(), Box<dyn std::error::Error>> {
+    /// let running = worker.spawn();
+    /// // ... start workflows ...
+    /// worker.shutdown().await;
+    /// running.await??;
+    /// # Ok(()) }
+    /// ```
+    pub fn spawn(&self) -> tokio::task::JoinHandle<Result<(), WorkerError>> {
+        let worker = self.clone();
+        tokio::spawn(async move { worker.run().await })
+    }
+
     /// Stops polling, lets work in flight finish (activities up to the graceful shutdown
     /// timeout, then cancelled), and waits until `run()` has returned.
     pub async fn shutdown(&self) {

@@ -91,8 +91,13 @@ impl Pool {
     /// Processes a task on the run's thread.
     pub(crate) async fn process(&self, task: PollWorkflowTaskQueueResponse) -> TaskOutcome {
         let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
+        self.ask(&run_id, |reply| Message::Task(Box::new(task), reply)).await
+    }
+
+    /// Sends a message to the run's thread and waits for the task's outcome.
+    async fn ask(&self, run_id: &str, message: impl FnOnce(oneshot::Sender<TaskOutcome>) -> Message) -> TaskOutcome {
         let (tx, rx) = oneshot::channel();
-        if self.sender(&run_id).send(Message::Task(Box::new(task), tx)).is_err() {
+        if self.sender(run_id).send(message(tx)).is_err() {
             return failed(
                 WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
                 "the workflow thread has stopped".into(),
@@ -115,21 +120,7 @@ impl Pool {
         results: Vec<LocalActivityResult>,
         queries: HashMap<String, WorkflowQuery>,
     ) -> TaskOutcome {
-        let (tx, rx) = oneshot::channel();
-        if self.sender(run_id).send(Message::Resume(run_id.to_string(), results, queries, tx)).is_err() {
-            return failed(
-                WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
-                "the workflow thread has stopped".into(),
-                "InternalError",
-            );
-        }
-        rx.await.unwrap_or_else(|_| {
-            failed(
-                WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
-                "the workflow thread dropped the task".into(),
-                "InternalError",
-            )
-        })
+        self.ask(run_id, |reply| Message::Resume(run_id.to_string(), results, queries, reply)).await
     }
 
     /// Drops a run from its thread's cache.
