@@ -80,3 +80,45 @@ async fn local_activities_run_retry_and_replay_from_markers() {
     Replayer::new().workflow::<Converts>().replay_workflow(&history).expect("replays from markers");
     worker.stop().await;
 }
+
+static STUBBORN: AtomicU32 = AtomicU32::new(0);
+
+#[activity]
+async fn stubborn(key: String) -> Result<String, ActivityError> {
+    let attempt = activity::info().map(|i| i.attempt).unwrap_or_default();
+    if STUBBORN.fetch_add(1, Ordering::SeqCst) < 2 {
+        return Err(ActivityError::retryable(format!("attempt {attempt} fails")));
+    }
+    Ok(format!("{key} on attempt {attempt}"))
+}
+
+#[derive(Default)]
+struct BacksOff;
+
+#[workflow]
+impl BacksOff {
+    #[run]
+    async fn run(&self) -> WorkflowResult<String> {
+        let mut opts = LocalActivityOptions::start_to_close(Duration::from_secs(5))
+            .retry_policy(RetryPolicy::default().initial_interval(Duration::from_millis(600)).backoff_coefficient(1.0));
+        // Backoffs longer than this become durable timers instead of keeping the task open.
+        opts.local_retry_threshold = Some(Duration::from_millis(300));
+        workflow::execute_local_activity(stubborn, "k".to_string(), opts).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_local_retry_backoffs_become_timers() {
+    let client = client().await;
+    let queue = unique("local-backoff");
+    let worker = RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<BacksOff>().activity(stubborn));
+    let handle =
+        client.start_workflow(BacksOff::run, (), WorkflowOptions::new(unique("backoff"), &queue)).await.expect("start");
+    assert_eq!(handle.result().await.expect("result"), "k on attempt 3");
+    let history = handle.fetch_history().await.expect("history");
+    let events = event_types(&history);
+    assert_eq!(events.iter().filter(|e| *e == "TIMER_STARTED").count(), 2, "{events:?}");
+    assert_eq!(events.iter().filter(|e| *e == "MARKER_RECORDED").count(), 3, "{events:?}");
+    Replayer::new().workflow::<BacksOff>().replay_workflow(&history).expect("replays");
+    worker.stop().await;
+}

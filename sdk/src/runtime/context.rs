@@ -125,7 +125,9 @@ pub(crate) struct RunState {
     pub(crate) memo: HashMap<String, crate::protos::temporal::api::common::v1::Payload>,
     /// Local activities by sequence number, their type and id, requests not yet handed to
     /// the worker, and results recorded in history (replay).
-    pub(crate) local_activities: HashMap<u32, Slot<ActivityOutcome>>,
+    pub(crate) local_activities: HashMap<u32, Slot<crate::workflow::local_activity::LocalOutcome>>,
+    /// When each local activity's first attempt was scheduled (kept across timer backoffs).
+    pub(crate) local_activity_original: HashMap<u32, SystemTime>,
     pub(crate) local_activity_meta: HashMap<u32, (String, String)>,
     pub(crate) local_activity_requests: Vec<crate::workflow::LocalActivityRequest>,
     pub(crate) local_activity_markers: HashMap<u32, crate::workflow::LocalActivityResult>,
@@ -172,6 +174,7 @@ impl RunState {
             child_cancel_requests: HashMap::new(),
             messages: Vec::new(),
             local_activities: HashMap::new(),
+            local_activity_original: HashMap::new(),
             local_activity_meta: HashMap::new(),
             local_activity_requests: Vec::new(),
             local_activity_markers: HashMap::new(),

@@ -13,6 +13,10 @@ use crate::common::RetryPolicy;
 use crate::error::{ActivityError, Failure, FailureKind, TimeoutType, panic_message};
 use crate::workflow::{LocalActivityRequest, LocalActivityResult};
 
+/// How long local retries may keep a workflow task open before the backoff becomes a timer:
+/// well inside the default 10 s workflow task timeout.
+const DEFAULT_LOCAL_RETRY_THRESHOLD: Duration = Duration::from_secs(5);
+
 /// Runs the requested local activities concurrently and returns their results in order.
 pub(crate) async fn run_all(
     shared: &Arc<Shared>,
@@ -27,8 +31,11 @@ pub(crate) async fn run_all(
 async fn run_one(shared: &Arc<Shared>, workflow: &ActivityInfo, request: LocalActivityRequest) -> LocalActivityResult {
     let policy = request.options.retry_policy.clone().unwrap_or_default();
     let started = Instant::now();
-    let deadline = request.options.schedule_to_close_timeout.map(|d| started + d);
-    let mut attempt: u32 = 1;
+    // Schedule-to-close counts from the first attempt, also across timer backoffs.
+    let since_scheduled = SystemTime::now().duration_since(request.original_schedule_time).unwrap_or_default();
+    let deadline = request.options.schedule_to_close_timeout.map(|d| started + d.saturating_sub(since_scheduled));
+    let threshold = request.options.local_retry_threshold.unwrap_or(DEFAULT_LOCAL_RETRY_THRESHOLD);
+    let mut attempt: u32 = request.attempt;
     loop {
         let outcome = attempt_once(shared, workflow, &request, attempt, deadline).await;
         let failure = match outcome {
@@ -43,6 +50,13 @@ async fn run_one(shared: &Arc<Shared>, workflow: &ActivityInfo, request: LocalAc
             _ => false,
         };
         match backoff {
+            // Waiting here keeps the workflow task open: beyond the threshold the workflow
+            // waits on a durable timer instead and asks again with the next attempt.
+            Some(b) if !out_of_time && started.elapsed() + b > threshold => {
+                let mut result = done(&request, attempt, Err(failure));
+                result.backoff = Some(b);
+                return result;
+            }
             Some(b) if !out_of_time => {
                 tokio::time::sleep(b).await;
                 attempt += 1;
@@ -57,7 +71,7 @@ fn done(
     attempt: u32,
     outcome: Result<Option<crate::protos::temporal::api::common::v1::Payload>, Failure>,
 ) -> LocalActivityResult {
-    LocalActivityResult { seq: request.seq, attempt, outcome, complete_time: SystemTime::now() }
+    LocalActivityResult { seq: request.seq, attempt, outcome, complete_time: SystemTime::now(), backoff: None }
 }
 
 /// The backoff before the next attempt, or `None` when the failure is final.

@@ -41,6 +41,9 @@ pub struct LocalActivityOptions {
     pub retry_policy: Option<RetryPolicy>,
     /// Activity id (the sequence number when unset).
     pub activity_id: Option<String>,
+    /// How long retries may run inside one workflow task before the next backoff becomes a
+    /// durable timer (5 s when unset; keep it below the workflow task timeout).
+    pub local_retry_threshold: Option<Duration>,
 }
 
 impl LocalActivityOptions {
@@ -68,6 +71,10 @@ pub(crate) struct LocalActivityRequest {
     pub(crate) input: Vec<Payload>,
     pub(crate) options: LocalActivityOptions,
     pub(crate) scheduled: SystemTime,
+    /// The attempt to start with (after a timer backoff, the next one).
+    pub(crate) attempt: u32,
+    /// When the first attempt was scheduled, for schedule-to-close across backoffs.
+    pub(crate) original_schedule_time: SystemTime,
 }
 
 /// How a local activity ended, as the worker reports it back to the run.
@@ -78,6 +85,15 @@ pub(crate) struct LocalActivityResult {
     /// Ok(result) or the activity's own failure (not yet wrapped as an activity failure).
     pub(crate) outcome: Result<Option<Payload>, Failure>,
     pub(crate) complete_time: SystemTime,
+    /// Set when the attempt failed and the next one should come after this durable backoff.
+    pub(crate) backoff: Option<Duration>,
+}
+
+/// How a local activity's slot resolves: done, or to be retried after a durable timer.
+#[derive(Debug, Clone)]
+pub(crate) enum LocalOutcome {
+    Done(ActivityOutcome),
+    Backoff { next_attempt: u32, backoff: Duration, original_schedule_time: SystemTime },
 }
 
 /// The marker's `data` detail, in the layout sdk-core based SDKs write.
@@ -90,6 +106,10 @@ struct MarkerData {
     complete_time: Option<Timestamp>,
     backoff: Option<Timestamp>,
     original_schedule_time: Option<Timestamp>,
+}
+
+fn from_timestamp(t: &Timestamp) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::new(t.seconds.max(0) as u64, t.nanos.max(0) as u32)
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -122,9 +142,6 @@ pub fn execute_local_activity<A: ActivityDefinition>(
     options: LocalActivityOptions,
 ) -> LocalActivityHandle<A::Output> {
     let failed = |e| LocalActivityHandle { inner: Inner::Error(Some(e)), _out: PhantomData };
-    let Some(state) = context::current() else {
-        return failed(context::outside_workflow("workflow::execute_local_activity"));
-    };
     let input = match converter::encode_args(&input) {
         Ok(p) => p,
         Err(e) => return failed(WorkflowError::Task(Box::new(e))),
@@ -135,25 +152,45 @@ pub fn execute_local_activity<A: ActivityDefinition>(
             activity.name()
         )));
     }
+    let call = Call { activity_type: activity.name().to_string(), input, options };
+    match request(&call, 1, None) {
+        Ok((state, seq)) => LocalActivityHandle { inner: Inner::Pending { state, seq, call }, _out: PhantomData },
+        Err(e) => failed(e),
+    }
+}
+
+/// What is needed to ask for the local activity again after a backoff.
+struct Call {
+    activity_type: String,
+    input: Vec<Payload>,
+    options: LocalActivityOptions,
+}
+
+/// Asks the worker to run attempt `attempt` of a local activity (a new sequence number).
+fn request(call: &Call, attempt: u32, original: Option<SystemTime>) -> WorkflowResult<(SharedState, u32)> {
+    let state = context::current().ok_or_else(|| context::outside_workflow("workflow::execute_local_activity"))?;
     let seq = {
         let mut st = state.borrow_mut();
         st.seq.local_activity += 1;
         let seq = st.seq.local_activity;
         let request = LocalActivityRequest {
             seq,
-            activity_id: options.activity_id.clone().unwrap_or_else(|| seq.to_string()),
-            activity_type: activity.name().to_string(),
-            input,
-            options,
+            activity_id: call.options.activity_id.clone().unwrap_or_else(|| seq.to_string()),
+            activity_type: call.activity_type.clone(),
+            input: call.input.clone(),
+            options: call.options.clone(),
             scheduled: st.now,
+            attempt,
+            original_schedule_time: original.unwrap_or(st.now),
         };
         st.local_activities.insert(seq, Default::default());
         st.local_activity_meta.insert(seq, (request.activity_type.clone(), request.activity_id.clone()));
+        st.local_activity_original.insert(seq, request.original_schedule_time);
         st.local_activity_requests.push(request);
         st.register_op(OpKind::LocalActivity, seq);
         seq
     };
-    LocalActivityHandle { inner: Inner::Pending { state, seq }, _out: PhantomData }
+    Ok((state, seq))
 }
 
 /// Resolves a local activity: records its marker and wakes the code waiting for it.
@@ -165,8 +202,8 @@ pub(crate) fn resolve(st: &mut RunState, result: LocalActivityResult) {
         activity_id: activity_id.clone(),
         activity_type: activity_type.clone(),
         complete_time: Some(timestamp(result.complete_time)),
-        backoff: None,
-        original_schedule_time: None,
+        backoff: result.backoff.map(|b| Timestamp { seconds: b.as_secs() as i64, nanos: b.subsec_nanos() as i32 }),
+        original_schedule_time: st.local_activity_original.get(&result.seq).copied().map(timestamp),
     };
     let mut details = std::collections::HashMap::new();
     if let Ok(p) = converter::encode(&data) {
@@ -193,6 +230,18 @@ pub(crate) fn resolve(st: &mut RunState, result: LocalActivityResult) {
             (Some(cause.to_proto()), ActivityOutcome::Failed(wrapped))
         }
     };
+    let outcome = match (result.backoff, outcome) {
+        (Some(backoff), ActivityOutcome::Failed(_)) => LocalOutcome::Backoff {
+            next_attempt: result.attempt + 1,
+            backoff,
+            original_schedule_time: st
+                .local_activity_original
+                .get(&result.seq)
+                .copied()
+                .unwrap_or(result.complete_time),
+        },
+        (_, outcome) => LocalOutcome::Done(outcome),
+    };
     let attrs = RecordMarkerCommandAttributes {
         marker_name: LOCAL_ACTIVITY_MARKER.into(),
         details,
@@ -201,6 +250,7 @@ pub(crate) fn resolve(st: &mut RunState, result: LocalActivityResult) {
     };
     st.push_command(Cmd::RecordMarkerCommandAttributes(attrs), result.seq);
     st.finish_op(OpKind::LocalActivity, result.seq);
+    st.local_activity_original.remove(&result.seq);
     if let Some(slot) = st.local_activities.get_mut(&result.seq) {
         slot.resolve(outcome);
     }
@@ -216,11 +266,9 @@ pub(crate) fn marker_result(a: &MarkerRecordedEventAttributes) -> Option<LocalAc
         Some(f) => Err(Failure::from_proto(f.clone())),
         None => Ok(a.details.get("result").and_then(|p| p.payloads.first().cloned())),
     };
-    let complete_time = data
-        .complete_time
-        .map(|t| SystemTime::UNIX_EPOCH + Duration::new(t.seconds.max(0) as u64, t.nanos.max(0) as u32))
-        .unwrap_or(SystemTime::UNIX_EPOCH);
-    Some(LocalActivityResult { seq: data.seq, attempt: data.attempt, outcome, complete_time })
+    let complete_time = data.complete_time.as_ref().map(from_timestamp).unwrap_or(SystemTime::UNIX_EPOCH);
+    let backoff = data.backoff.map(|b| Duration::new(b.seconds.max(0) as u64, b.nanos.max(0) as u32));
+    Some(LocalActivityResult { seq: data.seq, attempt: data.attempt, outcome, complete_time, backoff })
 }
 
 /// Whether two local activity markers are the same activity (seq, type and id).
@@ -248,7 +296,8 @@ pub struct LocalActivityHandle<O> {
 }
 
 enum Inner {
-    Pending { state: SharedState, seq: u32 },
+    Pending { state: SharedState, seq: u32, call: Call },
+    Sleeping { timer: Pin<Box<super::Timer>>, call: Call, next_attempt: u32, original: SystemTime },
     Error(Option<WorkflowError>),
 }
 
@@ -256,27 +305,67 @@ impl<O: DeserializeOwned> Future for LocalActivityHandle<O> {
     type Output = WorkflowResult<O>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.inner {
-            Inner::Error(e) => Poll::Ready(Err(e
-                .take()
-                .unwrap_or_else(|| WorkflowError::task("local activity polled after completion")))),
-            Inner::Pending { state, seq } => {
-                let mut st = state.borrow_mut();
-                match poll_slot(&mut st.local_activities, *seq, cx) {
-                    Poll::Pending => Poll::Pending,
-                    Poll::Ready(None) => {
-                        Poll::Ready(Err(WorkflowError::task("local activity polled after completion")))
-                    }
-                    Poll::Ready(Some(ActivityOutcome::Completed(p))) => Poll::Ready(
-                        match &p {
-                            Some(p) => converter::decode(p),
-                            None => converter::decode_args(&[]),
-                        }
-                        .map_err(|e| WorkflowError::Task(Box::new(e))),
-                    ),
-                    Poll::Ready(Some(ActivityOutcome::Failed(f))) => Poll::Ready(Err(WorkflowError::from_failure(f))),
+        loop {
+            let next = match &mut self.inner {
+                Inner::Error(e) => {
+                    return Poll::Ready(Err(e
+                        .take()
+                        .unwrap_or_else(|| WorkflowError::task("local activity polled after completion"))));
                 }
-            }
+                Inner::Sleeping { timer, call, next_attempt, original } => match timer.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Ready(Ok(())) => match request(call, *next_attempt, Some(*original)) {
+                        Ok((state, seq)) => {
+                            let call = Call {
+                                activity_type: call.activity_type.clone(),
+                                input: std::mem::take(&mut call.input),
+                                options: call.options.clone(),
+                            };
+                            Inner::Pending { state, seq, call }
+                        }
+                        Err(e) => return Poll::Ready(Err(e)),
+                    },
+                },
+                Inner::Pending { state, seq, call } => {
+                    let polled = {
+                        let mut st = state.borrow_mut();
+                        poll_slot(&mut st.local_activities, *seq, cx)
+                    };
+                    match polled {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(None) => {
+                            return Poll::Ready(Err(WorkflowError::task("local activity polled after completion")));
+                        }
+                        Poll::Ready(Some(LocalOutcome::Done(ActivityOutcome::Completed(p)))) => {
+                            return Poll::Ready(
+                                match &p {
+                                    Some(p) => converter::decode(p),
+                                    None => converter::decode_args(&[]),
+                                }
+                                .map_err(|e| WorkflowError::Task(Box::new(e))),
+                            );
+                        }
+                        Poll::Ready(Some(LocalOutcome::Done(ActivityOutcome::Failed(f)))) => {
+                            return Poll::Ready(Err(WorkflowError::from_failure(f)));
+                        }
+                        Poll::Ready(Some(LocalOutcome::Backoff { next_attempt, backoff, original_schedule_time })) => {
+                            let call = Call {
+                                activity_type: call.activity_type.clone(),
+                                input: std::mem::take(&mut call.input),
+                                options: call.options.clone(),
+                            };
+                            Inner::Sleeping {
+                                timer: Box::pin(super::sleep(backoff)),
+                                call,
+                                next_attempt,
+                                original: original_schedule_time,
+                            }
+                        }
+                    }
+                }
+            };
+            self.inner = next;
         }
     }
 }
