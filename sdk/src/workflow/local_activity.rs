@@ -26,10 +26,10 @@ pub(crate) const LOCAL_ACTIVITY_MARKER: &str = "core_local_activity";
 /// Options of a local activity. At least one of start-to-close or schedule-to-close timeout
 /// must be set.
 ///
-/// A local activity runs while its workflow task is open, so all its attempts together must
-/// finish well within the workflow task timeout (10 s by default): this SDK does not yet
-/// heartbeat workflow tasks for long local activities, nor turn long retry backoffs into timers.
-/// Use a normal activity for anything longer.
+/// A local activity runs while its workflow task is open, so each attempt must finish well
+/// within the workflow task timeout (10 s by default): this SDK does not yet heartbeat workflow
+/// tasks for long attempts. Retries wait inside the task until `local_retry_threshold`; longer
+/// backoffs become durable timers. Use a normal activity for long work.
 #[derive(Debug, Clone, Default)]
 pub struct LocalActivityOptions {
     /// Limit of one attempt.
