@@ -113,3 +113,43 @@ async fn another_namespace_shares_the_connection() {
         .unwrap_err();
     assert!(err.to_string().contains("no-such-namespace"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signal_with_start_starts_then_signals_the_running_workflow() {
+    let client = client().await;
+    let queue = unique("sws");
+    let worker = RunningWorker::start(
+        &client,
+        WorkerOptions::new(&queue).workflow::<GreetingWorkflow>().activity(create_greeting_activity),
+    );
+    let id = unique("sws");
+    let options = || WorkflowOptions::new(&id, &queue);
+    let first = client
+        .signal_with_start(
+            GreetingWorkflow::run,
+            "sws".to_string(),
+            GreetingWorkflow::update_salutation,
+            "Hola".to_string(),
+            options(),
+        )
+        .await
+        .expect("signal with start");
+    // The signal reached the workflow before its first activity ran.
+    wait_for_query(&first, "Hola, sws!").await;
+    // On a running workflow it only signals: the same run.
+    let second = client
+        .signal_with_start(
+            GreetingWorkflow::run,
+            "ignored".to_string(),
+            GreetingWorkflow::update_salutation,
+            "Ciao".to_string(),
+            options(),
+        )
+        .await
+        .expect("signal with start");
+    assert_eq!(first.run_id(), second.run_id());
+    wait_for_query(&first, "Ciao, sws!").await;
+    first.signal(GreetingWorkflow::complete_with_greeting, ()).await.expect("signal");
+    assert_eq!(first.result().await.expect("result"), "Ciao, sws!");
+    worker.stop().await;
+}

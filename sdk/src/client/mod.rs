@@ -14,6 +14,7 @@ mod handle;
 mod list;
 mod options;
 mod retry;
+mod signal_with_start;
 pub(crate) mod time_skipping;
 mod update;
 
