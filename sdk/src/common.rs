@@ -103,7 +103,6 @@ pub(crate) fn time_from_proto(t: &prost_wkt_types::Timestamp) -> SystemTime {
     }
 }
 
-#[allow(dead_code)]
 pub(crate) fn time_to_proto(t: SystemTime) -> prost_wkt_types::Timestamp {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     prost_wkt_types::Timestamp { seconds: d.as_secs() as i64, nanos: d.subsec_nanos() as i32 }

@@ -156,7 +156,7 @@ impl<W> WorkflowHandle<W> {
                 .call_with(
                     "GetWorkflowExecutionHistory",
                     req,
-                    &RetryConfig::forever_for_result(),
+                    &RetryConfig::forever(),
                     LONG_POLL_TIMEOUT,
                     true,
                     |mut c, r| async move { c.get_workflow_execution_history(r).await },

@@ -77,13 +77,6 @@ pub(crate) fn is_retryable(code: Code, long_poll: bool) -> bool {
     ) || (long_poll && matches!(code, Code::Cancelled | Code::DeadlineExceeded))
 }
 
-impl RetryConfig {
-    /// Waiting for a result survives server restarts: retried forever, like long polls.
-    pub(crate) fn forever_for_result() -> Self {
-        Self::forever()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::activity::ActivityDefinition;
-use crate::common::RetryPolicy;
+use crate::common::{RetryPolicy, time_from_proto, time_to_proto};
 use crate::converter;
 use crate::error::{Failure, FailureKind, RetryState, WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::command::v1::{RecordMarkerCommandAttributes, command::Attributes as Cmd};
@@ -109,7 +109,7 @@ struct MarkerData {
 }
 
 fn from_timestamp(t: &Timestamp) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::new(t.seconds.max(0) as u64, t.nanos.max(0) as u32)
+    time_from_proto(&prost_wkt_types::Timestamp { seconds: t.seconds, nanos: t.nanos })
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -118,9 +118,10 @@ struct Timestamp {
     nanos: i32,
 }
 
+/// The marker's JSON spells timestamps as `{seconds, nanos}`, like the protobuf type.
 fn timestamp(t: SystemTime) -> Timestamp {
-    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-    Timestamp { seconds: d.as_secs() as i64, nanos: d.subsec_nanos() as i32 }
+    let p = time_to_proto(t);
+    Timestamp { seconds: p.seconds, nanos: p.nanos }
 }
 
 /// Runs an activity in this worker as a local activity and returns a future of its result.
