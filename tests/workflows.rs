@@ -411,3 +411,25 @@ impl Dice {
         Ok((roll, id, later))
     }
 }
+
+#[activity]
+pub async fn quick(n: u32) -> Result<u32, ActivityError> {
+    Ok(n + 1)
+}
+
+/// Starts an activity it never awaits, then waits for a condition that never holds: only a
+/// cancellation ends it.
+#[derive(Default)]
+pub struct StartsAndForgets;
+
+#[workflow]
+impl StartsAndForgets {
+    #[run]
+    pub async fn run(&self) -> WorkflowResult<()> {
+        let options = ActivityOptions::start_to_close(Duration::from_secs(10))
+            .retry_policy(RetryPolicy::default().maximum_attempts(1));
+        let _unawaited = workflow::start_activity(quick, 1, options);
+        workflow::wait_condition(|| false).await?;
+        Ok(())
+    }
+}

@@ -77,7 +77,7 @@ pub mod __private {
     pub use crate::error::{ActivityError, WorkflowError, WorkflowResult};
     pub use crate::protos::temporal::api::common::v1::Payload;
     pub use crate::worker::blocking_activity;
-    pub use crate::workflow::definition::raw_input;
+    pub use crate::workflow::definition::{raw_input, validator_rejection};
     pub use crate::workflow::{
         QueryMethod, RunMethod, SignalMethod, UpdateMethod, Workflow, WorkflowDefinition, WorkflowReturn,
     };

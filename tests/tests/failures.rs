@@ -273,7 +273,7 @@ async fn chosen_error_types_fail_the_workflow() {
     let err =
         client.execute_workflow(TaskError::run, (), WorkflowOptions::new(unique("fail-on"), &queue)).await.unwrap_err();
     let ClientError::WorkflowFailed { cause } = err else { panic!("unexpected: {err}") };
-    assert_eq!(cause.application_type(), Some("core::num::error::ParseIntError"));
+    assert_eq!(cause.application_type(), Some("ParseIntError"));
     assert!(cause.message.contains("invalid digit"), "{}", cause.message);
     worker.stop().await;
 }

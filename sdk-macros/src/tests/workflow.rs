@@ -630,6 +630,8 @@ fn updates_and_validators() {
     assert_has(&out, "fn validate_add_item(&self, item: &String) -> Result<(), ApplicationError> { Ok(()) }");
     assert_has(&out, "definition.update_validator::<String>(\"add_item\", |this: &Self, input: &String|");
     assert_has(&out, "Self::validate_add_item(this, ValidatorInput::<&String>::validator_input(input))");
+    // A validator's error is a rejection named after its type, never a task failure.
+    assert_has(&out, "::core::result::Result::map_err(result, ::temporal_sdk::__private::validator_rejection)");
     assert_has(&out, "definition.update_validator::<()>(\"clear\", |this: &Self, _input: &()|");
     assert_has(&out, "Self::validate_clear(this)");
     assert_has(&out, "trait ValidatorInput<T>");

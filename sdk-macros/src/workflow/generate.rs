@@ -431,7 +431,7 @@ fn validator_registration(validator: &Handler, update: &Handler, checks: &mut Ch
     let check = |args: TokenStream| {
         quote_spanned!(output.span()=>
             let result: ::core::result::Result<(), _> = Self::#method(this #args);
-            ::core::result::Result::map_err(result, ::core::convert::Into::into)
+            ::core::result::Result::map_err(result, #p::validator_rejection)
         )
     };
     let result = quote!(::core::result::Result<(), #p::WorkflowError>);

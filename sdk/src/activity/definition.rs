@@ -8,7 +8,9 @@ use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::converter;
 use crate::error::ActivityError;
+use crate::protos::temporal::api::common::v1::Payload;
 
 /// An activity's name and types: what a workflow needs to schedule it.
 ///
@@ -63,4 +65,34 @@ impl<T, E: Into<ActivityError>> ActivityReturn for Result<T, E> {
     fn into_result(self) -> Result<T, ActivityError> {
         self.map_err(Into::into)
     }
+}
+
+/// Decodes an activity's arguments, runs it and encodes its result: the one path of every
+/// registered activity, free function or method.
+///
+/// Arguments that do not decode fail the attempt retryably, as in the Python SDK: the payloads
+/// stay in history, so a deployment that fixes the types picks the activity up again.
+pub(crate) fn run_erased<I, O, F>(
+    name: &'static str,
+    args: &[Payload],
+    call: impl FnOnce(I) -> F,
+) -> BoxFuture<'static, Result<Payload, ActivityError>>
+where
+    I: DeserializeOwned,
+    O: Serialize,
+    F: Future<Output = Result<O, ActivityError>> + Send + 'static,
+{
+    let input = match converter::decode_args::<I>(args) {
+        Ok(input) => input,
+        Err(e) => {
+            let message = format!("Failed decoding arguments of activity {name:?}: {e}");
+            return Box::pin(async move { Err(ActivityError::retryable(message)) });
+        }
+    };
+    let fut = call(input);
+    Box::pin(async move {
+        let out = fut.await?;
+        converter::encode(&out)
+            .map_err(|e| ActivityError::non_retryable(format!("Failed encoding the activity result: {e}")))
+    })
 }

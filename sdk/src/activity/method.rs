@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::ActivityDefinition;
-use crate::converter::{self, ActivityInput, ActivityOutput};
+use crate::converter::{ActivityInput, ActivityOutput};
 use crate::error::ActivityError;
 use crate::protos::temporal::api::common::v1::Payload;
 
@@ -98,19 +98,7 @@ fn erased_call<S, I: ActivityInput, O: ActivityOutput>(
     this: Arc<S>,
     args: Vec<Payload>,
 ) -> BoxFuture<'static, Result<Payload, ActivityError>> {
-    let input = match converter::decode_args::<I>(&args) {
-        Ok(input) => input,
-        Err(e) => {
-            let message = format!("Failed decoding arguments of activity {:?}: {e}", method.name);
-            return Box::pin(async move { Err(ActivityError::non_retryable(message)) });
-        }
-    };
-    let fut = (method.call)(this, input);
-    Box::pin(async move {
-        let out = fut.await?;
-        converter::encode(&out)
-            .map_err(|e| ActivityError::non_retryable(format!("Failed encoding the activity result: {e}")))
-    })
+    crate::activity::run_erased(method.name, &args, |input: I| (method.call)(this, input))
 }
 
 impl<S, I, O> Clone for ActivityMethod<S, I, O> {

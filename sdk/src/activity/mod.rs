@@ -40,6 +40,7 @@ pub use context::{
     is_cancelled, is_worker_shutdown, shield_cancellation, wait_for_cancelled_sync, wait_for_worker_shutdown_sync,
     worker_shutdown,
 };
+pub(crate) use definition::run_erased;
 pub use definition::{ActivityDefinition, ActivityImplementation, ActivityReturn};
 pub(crate) use method::BoundActivity;
 pub use method::{ActivityMethod, ActivityMethods, UnboundActivity, activity_method};

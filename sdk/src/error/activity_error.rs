@@ -1,7 +1,6 @@
 use std::error::Error as StdError;
 use std::fmt;
 
-use super::failure::FailureKind;
 use super::{ApplicationError, Failure};
 use crate::protos::temporal::api::common::v1::Payload;
 
@@ -9,7 +8,10 @@ use crate::protos::temporal::api::common::v1::Payload;
 ///
 /// Any error converts with `?`: an [`ApplicationError`] keeps its type, details and retry
 /// decision; any other error becomes a retryable application failure whose type is the Rust
-/// type name of the error, as the Python SDK uses the exception class name.
+/// type's name without its module path (`ParseIntError`, not `core::num::error::ParseIntError`),
+/// as the Python SDK writes the exception's class name, so a retry policy's
+/// `non_retryable_error_types` reads the same in every SDK. Strings and type-erased errors
+/// (`Box<dyn Error>`, `anyhow::Error`) give a failure without a type.
 ///
 /// ```
 /// use temporal_sdk::error::{ActivityError, ApplicationError};
@@ -105,21 +107,7 @@ where
         };
         match boxed.downcast::<Failure>() {
             Ok(f) => ActivityError::Failure(f),
-            Err(other) => {
-                let error_type = match type_name {
-                    "&str" | "alloc::string::String" | "&alloc::string::String" => None,
-                    name => Some(name.to_string()),
-                };
-                ActivityError::Failure(Box::new(Failure::new(
-                    other.to_string(),
-                    FailureKind::Application {
-                        error_type,
-                        non_retryable: false,
-                        details: Vec::new(),
-                        next_retry_delay: None,
-                    },
-                )))
-            }
+            Err(other) => ActivityError::Failure(Box::new(super::failure_of_error(other.as_ref(), type_name))),
         }
     }
 }

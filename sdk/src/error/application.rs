@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::converter::{self, PayloadError};
 use crate::protos::temporal::api::common::v1::Payload;
+use crate::protos::temporal::api::enums::v1::ApplicationErrorCategory;
 
 /// An error raised on purpose by workflow or activity code, with a type name, details and a
 /// retry decision; the Rust form of Python's `ApplicationError`.
@@ -28,6 +29,7 @@ pub struct ApplicationError {
     pub(crate) non_retryable: bool,
     pub(crate) details: Vec<Payload>,
     pub(crate) next_retry_delay: Option<Duration>,
+    pub(crate) category: ApplicationErrorCategory,
 }
 
 impl ApplicationError {
@@ -56,6 +58,24 @@ impl ApplicationError {
     pub fn with_next_retry_delay(mut self, delay: Duration) -> Self {
         self.next_retry_delay = Some(delay);
         self
+    }
+    /// Marks the failure as benign: expected, not a sign of trouble (as Python's
+    /// `category=ApplicationErrorCategory.BENIGN`); the server and the SDKs log and count it
+    /// as such.
+    ///
+    /// ```
+    /// use temporal_sdk::error::{ApplicationError, ApplicationErrorCategory};
+    ///
+    /// let e = ApplicationError::new("not ready yet").with_category(ApplicationErrorCategory::Benign);
+    /// assert_eq!(e.category(), ApplicationErrorCategory::Benign);
+    /// ```
+    pub fn with_category(mut self, category: ApplicationErrorCategory) -> Self {
+        self.category = category;
+        self
+    }
+    /// The category.
+    pub fn category(&self) -> ApplicationErrorCategory {
+        self.category
     }
     /// The message.
     pub fn message(&self) -> &str {

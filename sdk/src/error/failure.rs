@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use super::ApplicationError;
 use crate::protos::temporal::api::common::v1::{ActivityType, Payload, Payloads, WorkflowExecution, WorkflowType};
-pub use crate::protos::temporal::api::enums::v1::{RetryState, TimeoutType};
+pub use crate::protos::temporal::api::enums::v1::{ApplicationErrorCategory, RetryState, TimeoutType};
 use crate::protos::temporal::api::failure::v1 as proto;
 use crate::protos::temporal::api::failure::v1::failure::FailureInfo;
 
@@ -30,6 +30,10 @@ pub struct Failure {
     pub kind: FailureKind,
     /// The failure that caused this one.
     pub cause: Option<Box<Failure>>,
+    /// Message and stack trace encoded as a payload, by SDKs whose failure converter moves
+    /// them out of the clear (the message then reads "Encoded failure"); kept as received so a
+    /// failure passed on stays readable to whoever can decode it.
+    pub encoded_attributes: Option<Box<Payload>>,
 }
 
 /// The kinds of [`Failure`], one per `failure_info` of the Temporal API.
@@ -46,6 +50,9 @@ pub enum FailureKind {
         details: Vec<Payload>,
         /// Overrides the next retry's backoff.
         next_retry_delay: Option<Duration>,
+        /// How severe the failure is: `Benign` failures are expected (metrics and logs treat
+        /// them as such).
+        category: ApplicationErrorCategory,
     },
     /// A timeout expired.
     Timeout {
@@ -108,7 +115,28 @@ pub(crate) const FAILURE_SOURCE: &str = "RustSDK";
 impl Failure {
     /// A failure of `kind` with a message and no cause.
     pub fn new(message: impl Into<String>, kind: FailureKind) -> Self {
-        Self { message: message.into(), source: FAILURE_SOURCE.into(), stack_trace: String::new(), kind, cause: None }
+        Self {
+            message: message.into(),
+            source: FAILURE_SOURCE.into(),
+            stack_trace: String::new(),
+            kind,
+            cause: None,
+            encoded_attributes: None,
+        }
+    }
+
+    /// An application failure of `error_type` (no details, default category).
+    pub fn application(message: impl Into<String>, error_type: Option<String>, non_retryable: bool) -> Self {
+        Self::new(
+            message,
+            FailureKind::Application {
+                error_type,
+                non_retryable,
+                details: Vec::new(),
+                next_retry_delay: None,
+                category: ApplicationErrorCategory::Unspecified,
+            },
+        )
     }
 
     /// A cancellation failure (what a cancelled activity, timer or workflow reports).
@@ -152,6 +180,7 @@ impl Failure {
                 non_retryable: i.non_retryable,
                 details: payloads(i.details),
                 next_retry_delay: i.next_retry_delay.and_then(|d| Duration::try_from(d).ok()),
+                category: ApplicationErrorCategory::try_from(i.category).unwrap_or_default(),
             },
             Some(FailureInfo::TimeoutFailureInfo(i)) => FailureKind::Timeout {
                 timeout_type: TimeoutType::try_from(i.timeout_type).unwrap_or(TimeoutType::Unspecified),
@@ -188,19 +217,20 @@ impl Failure {
             stack_trace: p.stack_trace,
             kind,
             cause: p.cause.map(|c| Box::new(Failure::from_proto(*c))),
+            encoded_attributes: p.encoded_attributes.map(Box::new),
         }
     }
 
     /// Writes the wire form.
     pub fn to_proto(&self) -> proto::Failure {
         let info = match &self.kind {
-            FailureKind::Application { error_type, non_retryable, details, next_retry_delay } => {
+            FailureKind::Application { error_type, non_retryable, details, next_retry_delay, category } => {
                 Some(FailureInfo::ApplicationFailureInfo(proto::ApplicationFailureInfo {
                     r#type: error_type.clone().unwrap_or_default(),
                     non_retryable: *non_retryable,
                     details: to_payloads(details),
                     next_retry_delay: next_retry_delay.and_then(|d| d.try_into().ok()),
-                    ..Default::default()
+                    category: *category as i32,
                 }))
             }
             FailureKind::Timeout { timeout_type, last_heartbeat_details } => {
@@ -257,7 +287,7 @@ impl Failure {
             message: self.message.clone(),
             source: self.source.clone(),
             stack_trace: self.stack_trace.clone(),
-            encoded_attributes: None,
+            encoded_attributes: self.encoded_attributes.as_deref().cloned(),
             cause: self.cause.as_ref().map(|c| Box::new(c.to_proto())),
             failure_info: info,
         }
@@ -281,6 +311,7 @@ impl From<ApplicationError> for Failure {
                 non_retryable: e.non_retryable,
                 details: e.details,
                 next_retry_delay: e.next_retry_delay,
+                category: e.category,
             },
         )
     }

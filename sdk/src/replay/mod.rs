@@ -277,9 +277,8 @@ impl Replayer {
                 Err(ReplayError::Nondeterminism(format!("[TMPRL1100] Nondeterminism error: {m}")))
             }
             Err(e @ (RunError::Panic(_) | RunError::Task(_))) => Err(ReplayError::WorkflowTaskFailed(e.to_string())),
-            Err(e @ (RunError::Gap { .. } | RunError::BadHistory(_))) => {
-                Err(ReplayError::InvalidHistory(e.to_string()))
-            }
+            Err(RunError::BadHistory(m)) => Err(ReplayError::InvalidHistory(m)),
+            Err(e @ RunError::Gap { .. }) => Err(ReplayError::InvalidHistory(e.to_string())),
         }
     }
 

@@ -154,6 +154,9 @@ pub(crate) struct RunState {
     pub(crate) result: Option<WorkflowResult<Payload>>,
     /// The first error a signal handler task returned; it ends the activation.
     pub(crate) handler_error: Option<crate::error::WorkflowError>,
+    /// Set while the run itself is dropped (evicted, replay finished): futures dropped then
+    /// are not being cancelled by workflow code, so they emit no command.
+    pub(crate) tearing_down: bool,
 }
 
 impl RunState {
@@ -195,6 +198,7 @@ impl RunState {
             spawned: Vec::new(),
             result: None,
             handler_error: None,
+            tearing_down: false,
         }
     }
 

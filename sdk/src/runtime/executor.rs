@@ -5,14 +5,13 @@
 //! history therefore always produces the same commands. Wakers only mark a task ready.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
 use futures::future::LocalBoxFuture;
 
 use super::context::{Enter, SharedState};
-use crate::error::panic_message;
+use super::panic::catch_quietly;
 
 struct TaskWaker {
     id: u64,
@@ -90,7 +89,7 @@ impl Executor {
         let Some(task) = self.tasks.get_mut(&id) else { return Ok(()) };
         let mut cx = Context::from_waker(&task.waker);
         state.borrow_mut().current_task = Some(id);
-        let polled = catch_unwind(AssertUnwindSafe(|| task.future.as_mut().poll(&mut cx)));
+        let polled = catch_quietly(|| task.future.as_mut().poll(&mut cx));
         {
             let mut st = state.borrow_mut();
             st.current_task = None;
@@ -107,7 +106,7 @@ impl Executor {
                 Ok(())
             }
             Ok(Poll::Pending) => Ok(()),
-            Err(payload) => Err(WorkflowPanic(panic_message(payload.as_ref()))),
+            Err(message) => Err(WorkflowPanic(message)),
         }
     }
 

@@ -15,6 +15,7 @@ use std::time::SystemTime;
 
 use super::context::{ActivityOutcome, EmittedCommand, Enter, OpKind, RunState, SharedState, to_command};
 use super::executor::Executor;
+use super::history;
 use super::instance::{WorkflowFactory, WorkflowInstance};
 use super::update::{self, UpdateRequest};
 use crate::common::{RetryPolicy, duration_from_proto, time_from_proto};
@@ -23,7 +24,7 @@ use crate::protos::temporal::api::command::v1::{
     CancelWorkflowExecutionCommandAttributes, Command, CompleteWorkflowExecutionCommandAttributes,
     FailWorkflowExecutionCommandAttributes, command::Attributes as Cmd,
 };
-use crate::protos::temporal::api::common::v1::{Payload, Payloads};
+use crate::protos::temporal::api::common::v1::{Memo, Payload, Payloads, SearchAttributes};
 use crate::protos::temporal::api::enums::v1::EventType;
 use crate::protos::temporal::api::history::v1::{
     HistoryEvent, WorkflowExecutionStartedEventAttributes, history_event::Attributes as Ev,
@@ -31,7 +32,8 @@ use crate::protos::temporal::api::history::v1::{
 use crate::protos::temporal::api::protocol::v1::Message;
 use crate::workflow::definition::HandlerOutcome;
 use crate::workflow::{
-    LocalActivityRequest, LocalActivityResult, WorkflowInfo, cancel, child_failure, local_activity, patch,
+    LocalActivityRequest, LocalActivityResult, WorkflowInfo, cancel, child_cancelled, child_failure, local_activity,
+    patch,
 };
 
 /// Why a run cannot go on with the history it was given.
@@ -75,7 +77,7 @@ pub(crate) struct Activation {
     pub(crate) local_activities: Vec<LocalActivityRequest>,
 }
 
-/// A child's result, or the message, retry state and cause of its failure.
+/// A child's result, or the namespace, retry state and cause of its failure.
 type ChildOutcome = Result<Option<Payload>, (String, RetryState, Failure)>;
 
 enum Job {
@@ -84,7 +86,7 @@ enum Job {
     Update(UpdateRequest),
     FireTimer(u32),
     ResolveActivity(u32, ActivityOutcome),
-    ChildStarted(u32, String),
+    ChildStarted { seq: u32, run_id: String, event_id: i64 },
     ChildStartFailed(u32, Failure),
     ChildResolved(u32, ChildOutcome),
     ExternalResolved(OpKind, u32, Result<(), Failure>),
@@ -94,11 +96,14 @@ enum Job {
 impl Job {
     /// Initialization first, then signals and updates, then resolutions, each in history
     /// order: handlers change state before code waiting on a resolution continues (as in the
-    /// other SDKs).
+    /// other SDKs). A cancellation request comes last: an operation whose completion is in
+    /// the same activation has finished and must not be cancelled (the server would reject a
+    /// cancel command for it, failing every later task).
     fn rank(&self) -> u8 {
         match self {
             Job::Start { .. } => 0,
             Job::Signal { .. } | Job::Update(_) => 1,
+            Job::Cancel => 3,
             _ => 2,
         }
     }
@@ -113,10 +118,28 @@ pub(crate) struct WorkflowRun {
     unmatched: VecDeque<EmittedCommand>,
     /// The sequence number of the operation each initiating event belongs to.
     seq_by_event: HashMap<i64, u32>,
+    /// Initiating events of operations whose closing event was seen, with that event's id: a
+    /// second closing event means the history is corrupt.
+    closed_by: HashMap<i64, i64>,
+    /// Whether ids of activities and children must match history too, not only their types.
+    /// sdk-core checks them only in histories whose SDK recorded that it does (internal flag
+    /// `IdAndTypeDeterminismChecks`); Go and Java chose other default ids, so their histories
+    /// replay on type alone. This SDK always checked ids, and records the flag.
+    id_checks: bool,
     last_event_id: i64,
     jobs: Vec<Job>,
     finished: bool,
     policy: FailurePolicy,
+}
+
+impl Drop for WorkflowRun {
+    /// Dropping a run (evicted from the cache, replay finished) drops the futures its code
+    /// waits on; that is not workflow code cancelling them, so they must stay silent.
+    fn drop(&mut self) {
+        if let Ok(mut st) = self.state.try_borrow_mut() {
+            st.tearing_down = true;
+        }
+    }
 }
 
 impl WorkflowRun {
@@ -128,6 +151,8 @@ impl WorkflowRun {
             instance: None,
             unmatched: VecDeque::new(),
             seq_by_event: HashMap::new(),
+            closed_by: HashMap::new(),
+            id_checks: false,
             last_event_id: 0,
             jobs: Vec::new(),
             finished: false,
@@ -145,19 +170,16 @@ impl WorkflowRun {
     /// that chose that over failing the task.
     pub(crate) fn nondeterminism_command(&self, message: &str) -> Option<Command> {
         self.policy.nondeterminism_fails_workflow.then(|| {
-            let failure = Failure::new(
-                message,
-                FailureKind::Application {
-                    error_type: Some("NondeterminismError".into()),
-                    non_retryable: true,
-                    details: Vec::new(),
-                    next_retry_delay: None,
-                },
-            );
+            let failure = Failure::application(message, Some("NondeterminismError".into()), true);
             to_command(Cmd::FailWorkflowExecutionCommandAttributes(FailWorkflowExecutionCommandAttributes {
                 failure: Some(failure.to_proto()),
             }))
         })
+    }
+
+    /// The workflow id of the run.
+    pub(crate) fn workflow_id(&self) -> String {
+        self.state.borrow().info.workflow_id.clone()
     }
 
     /// The id of the last event applied.
@@ -187,6 +209,10 @@ impl WorkflowRun {
             }
             self.last_event_id = event.event_id;
             self.state.borrow_mut().info.history_length = event.event_id;
+            history::check_event_shape(event).map_err(RunError::BadHistory)?;
+            if let Some(Ev::WorkflowTaskCompletedEventAttributes(a)) = &event.attributes {
+                self.id_checks |= history::checks_ids(a);
+            }
             if event.is_command_event() {
                 self.match_command(event)?;
                 continue;
@@ -253,6 +279,19 @@ impl WorkflowRun {
         })
     }
 
+    /// The operation a closing event (a result, failure, timeout) ends; an operation ends once.
+    fn close_of(&mut self, initiated_event_id: i64, event: &HistoryEvent) -> Result<u32, RunError> {
+        let seq = self.seq_of(initiated_event_id, event)?;
+        if let Some(first) = self.closed_by.insert(initiated_event_id, event.event_id) {
+            return Err(RunError::BadHistory(format!(
+                "event {} ({}) ends the operation started at event {initiated_event_id}, which event {first} already ended",
+                event.event_id,
+                event.event_type().as_str_name()
+            )));
+        }
+        Ok(seq)
+    }
+
     fn collect_job(&mut self, event: &HistoryEvent) -> Result<(), RunError> {
         let Some(attrs) = &event.attributes else { return Ok(()) };
         let payloads = |p: &Option<Payloads>| p.clone().map(|p| p.payloads).unwrap_or_default();
@@ -272,11 +311,11 @@ impl WorkflowRun {
             }
             Ev::TimerFiredEventAttributes(a) => Job::FireTimer(parse_seq(&a.timer_id, event)?),
             Ev::ActivityTaskCompletedEventAttributes(a) => Job::ResolveActivity(
-                self.seq_of(a.scheduled_event_id, event)?,
+                self.close_of(a.scheduled_event_id, event)?,
                 ActivityOutcome::Completed(payloads(&a.result).into_iter().next()),
             ),
             Ev::ActivityTaskFailedEventAttributes(a) => {
-                let seq = self.seq_of(a.scheduled_event_id, event)?;
+                let seq = self.close_of(a.scheduled_event_id, event)?;
                 let cause = a.failure.clone().map(Failure::from_proto);
                 let f = self.activity_failure(
                     "Activity task failed",
@@ -289,14 +328,14 @@ impl WorkflowRun {
                 Job::ResolveActivity(seq, ActivityOutcome::Failed(f))
             }
             Ev::ActivityTaskTimedOutEventAttributes(a) => {
-                let seq = self.seq_of(a.scheduled_event_id, event)?;
+                let seq = self.close_of(a.scheduled_event_id, event)?;
                 let cause = a.failure.clone().map(Failure::from_proto);
                 let f =
                     self.activity_failure("Activity task timed out", seq, a.started_event_id, "", a.retry_state, cause);
                 Job::ResolveActivity(seq, ActivityOutcome::Failed(f))
             }
             Ev::ActivityTaskCanceledEventAttributes(a) => {
-                let seq = self.seq_of(a.scheduled_event_id, event)?;
+                let seq = self.close_of(a.scheduled_event_id, event)?;
                 let cause =
                     Failure::new("Activity cancelled", FailureKind::Cancelled { details: payloads(&a.details) });
                 let state = RetryState::CancelRequested as i32;
@@ -310,25 +349,22 @@ impl WorkflowRun {
                 );
                 Job::ResolveActivity(seq, ActivityOutcome::Failed(f))
             }
-            Ev::ChildWorkflowExecutionStartedEventAttributes(a) => Job::ChildStarted(
-                self.seq_of(a.initiated_event_id, event)?,
-                a.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default(),
-            ),
+            Ev::ChildWorkflowExecutionStartedEventAttributes(a) => Job::ChildStarted {
+                seq: self.seq_of(a.initiated_event_id, event)?,
+                run_id: a.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default(),
+                event_id: event.event_id,
+            },
             Ev::StartChildWorkflowExecutionFailedEventAttributes(a) => {
                 let cause = a.cause().as_str_name().trim_start_matches("START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_");
-                let f = Failure::new(
+                let f = Failure::application(
                     format!("Child workflow {:?} could not start: {cause}", a.workflow_id),
-                    FailureKind::Application {
-                        error_type: Some("ChildWorkflowStartFailed".into()),
-                        non_retryable: true,
-                        details: Vec::new(),
-                        next_retry_delay: None,
-                    },
+                    Some("ChildWorkflowStartFailed".into()),
+                    true,
                 );
-                Job::ChildStartFailed(self.seq_of(a.initiated_event_id, event)?, f)
+                Job::ChildStartFailed(self.close_of(a.initiated_event_id, event)?, f)
             }
             Ev::ChildWorkflowExecutionCompletedEventAttributes(a) => Job::ChildResolved(
-                self.seq_of(a.initiated_event_id, event)?,
+                self.close_of(a.initiated_event_id, event)?,
                 Ok(payloads(&a.result).into_iter().next()),
             ),
             Ev::ChildWorkflowExecutionFailedEventAttributes(a) => {
@@ -338,51 +374,47 @@ impl WorkflowRun {
                     .map(Failure::from_proto)
                     .unwrap_or_else(|| Failure::new("failed", FailureKind::Other(None)));
                 Job::ChildResolved(
-                    self.seq_of(a.initiated_event_id, event)?,
-                    Err(("Child workflow execution failed".into(), a.retry_state(), cause)),
+                    self.close_of(a.initiated_event_id, event)?,
+                    Err((a.namespace.clone(), a.retry_state(), cause)),
                 )
             }
             Ev::ChildWorkflowExecutionCanceledEventAttributes(a) => {
-                let cause =
-                    Failure::new("Child workflow cancelled", FailureKind::Cancelled { details: payloads(&a.details) });
-                Job::ChildResolved(
-                    self.seq_of(a.initiated_event_id, event)?,
-                    Err(("Child workflow execution cancelled".into(), RetryState::CancelRequested, cause)),
-                )
+                let mut cause = child_cancelled();
+                cause.kind = FailureKind::Cancelled { details: payloads(&a.details) };
+                let failure = (a.namespace.clone(), RetryState::CancelRequested, cause);
+                Job::ChildResolved(self.close_of(a.initiated_event_id, event)?, Err(failure))
             }
             Ev::ChildWorkflowExecutionTimedOutEventAttributes(a) => {
                 let cause = Failure::new(
-                    "Child workflow timed out",
+                    "Child Workflow execution timed out",
                     FailureKind::Timeout {
                         timeout_type: TimeoutType::StartToClose,
                         last_heartbeat_details: Vec::new(),
                     },
                 );
                 Job::ChildResolved(
-                    self.seq_of(a.initiated_event_id, event)?,
-                    Err(("Child workflow execution timed out".into(), a.retry_state(), cause)),
+                    self.close_of(a.initiated_event_id, event)?,
+                    Err((a.namespace.clone(), a.retry_state(), cause)),
                 )
             }
             Ev::ChildWorkflowExecutionTerminatedEventAttributes(a) => {
-                let cause = Failure::new("Child workflow terminated", FailureKind::Terminated);
-                Job::ChildResolved(
-                    self.seq_of(a.initiated_event_id, event)?,
-                    Err(("Child workflow execution terminated".into(), RetryState::NonRetryableFailure, cause)),
-                )
+                let cause = Failure::new("Child Workflow execution terminated", FailureKind::Terminated);
+                let failure = (a.namespace.clone(), RetryState::NonRetryableFailure, cause);
+                Job::ChildResolved(self.close_of(a.initiated_event_id, event)?, Err(failure))
             }
             Ev::ExternalWorkflowExecutionSignaledEventAttributes(a) => {
-                Job::ExternalResolved(OpKind::SignalExternal, self.seq_of(a.initiated_event_id, event)?, Ok(()))
+                Job::ExternalResolved(OpKind::SignalExternal, self.close_of(a.initiated_event_id, event)?, Ok(()))
             }
             Ev::SignalExternalWorkflowExecutionFailedEventAttributes(a) => {
                 let f = external_failure("signal", &a.workflow_execution, a.cause().as_str_name());
-                Job::ExternalResolved(OpKind::SignalExternal, self.seq_of(a.initiated_event_id, event)?, Err(f))
+                Job::ExternalResolved(OpKind::SignalExternal, self.close_of(a.initiated_event_id, event)?, Err(f))
             }
             Ev::ExternalWorkflowExecutionCancelRequestedEventAttributes(a) => {
-                Job::ExternalResolved(OpKind::CancelExternal, self.seq_of(a.initiated_event_id, event)?, Ok(()))
+                Job::ExternalResolved(OpKind::CancelExternal, self.close_of(a.initiated_event_id, event)?, Ok(()))
             }
             Ev::RequestCancelExternalWorkflowExecutionFailedEventAttributes(a) => {
                 let f = external_failure("cancellation request", &a.workflow_execution, a.cause().as_str_name());
-                Job::ExternalResolved(OpKind::CancelExternal, self.seq_of(a.initiated_event_id, event)?, Err(f))
+                Job::ExternalResolved(OpKind::CancelExternal, self.close_of(a.initiated_event_id, event)?, Err(f))
             }
             Ev::WorkflowExecutionCancelRequestedEventAttributes(_) => Job::Cancel,
             _ => return Ok(()),
@@ -609,49 +641,56 @@ impl WorkflowRun {
                 }
             }
             Job::FireTimer(seq) => {
-                if let Some(slot) = self.state.borrow_mut().timers.get_mut(&seq) {
+                let mut st = self.state.borrow_mut();
+                st.finish_op(OpKind::Timer, seq);
+                if let Some(slot) = st.timers.get_mut(&seq) {
                     slot.resolve(Ok(()));
                 }
             }
             Job::ResolveActivity(seq, outcome) => {
-                if let Some(slot) = self.state.borrow_mut().activities.get_mut(&seq) {
+                let mut st = self.state.borrow_mut();
+                st.finish_op(OpKind::Activity, seq);
+                if let Some(slot) = st.activities.get_mut(&seq) {
                     slot.resolve(outcome);
                 }
             }
-            Job::ChildStarted(seq, run_id) => {
+            Job::ChildStarted { seq, run_id, event_id } => {
                 if let Some(child) = self.state.borrow_mut().children.get_mut(&seq) {
                     child.run_id = Some(run_id.clone());
+                    child.started_event_id = Some(event_id);
                     child.start.resolve(Ok(run_id));
                 }
             }
             Job::ChildStartFailed(seq, failure) => {
-                if let Some(child) = self.state.borrow_mut().children.get_mut(&seq) {
+                let mut st = self.state.borrow_mut();
+                st.finish_op(OpKind::Child, seq);
+                if let Some(child) = st.children.get_mut(&seq) {
                     child.start.resolve(Err(failure.clone()));
                     child.result.resolve(Err(failure));
                 }
             }
             Job::ChildResolved(seq, outcome) => {
                 let mut st = self.state.borrow_mut();
+                st.finish_op(OpKind::Child, seq);
                 if let Some(child) = st.children.get_mut(&seq) {
-                    let outcome = outcome
-                        .map_err(|(message, retry_state, cause)| child_failure(child, &message, retry_state, cause));
+                    let outcome = outcome.map_err(|(namespace, retry_state, cause)| {
+                        child_failure(child, &namespace, retry_state, cause)
+                    });
                     child.result.resolve(outcome);
                 }
             }
             Job::ExternalResolved(kind, seq, outcome) => {
                 let mut st = self.state.borrow_mut();
+                st.finish_op(kind, seq);
                 if kind == OpKind::CancelExternal {
                     // A child waiting only for its cancellation request to arrive resolves now.
-                    if let Some(child_seq) = st.child_cancel_requests.remove(&seq)
-                        && let Some(child) = st.children.get_mut(&child_seq)
-                    {
-                        let cancelled = child_failure(
-                            child,
-                            "Child workflow cancelled",
-                            RetryState::CancelRequested,
-                            Failure::cancelled("Child workflow cancelled"),
-                        );
-                        child.result.resolve(Err(cancelled));
+                    if let Some(child_seq) = st.child_cancel_requests.remove(&seq) {
+                        let namespace = st.info.namespace.clone();
+                        if let Some(child) = st.children.get_mut(&child_seq) {
+                            let cancelled =
+                                child_failure(child, &namespace, RetryState::CancelRequested, child_cancelled());
+                            child.result.resolve(Err(cancelled));
+                        }
                     }
                 }
                 let map =
@@ -733,19 +772,23 @@ impl WorkflowRun {
                 }))
             }
             Err(WorkflowError::ContinueAsNew(c)) => {
-                to_command(Cmd::ContinueAsNewWorkflowExecutionCommandAttributes(c.attributes))
+                let mut attributes = c.attributes;
+                // The server starts the next run with only what the command carries: the
+                // current memo and search attributes (upserts included) go along unless the
+                // options replaced them.
+                if attributes.memo.is_none() && !st.memo.is_empty() {
+                    attributes.memo = Some(Memo { fields: st.memo.clone() });
+                }
+                if attributes.search_attributes.is_none() && !st.search_attributes.is_empty() {
+                    attributes.search_attributes =
+                        Some(SearchAttributes { indexed_fields: st.search_attributes.clone() });
+                }
+                to_command(Cmd::ContinueAsNewWorkflowExecutionCommandAttributes(attributes))
             }
             Err(WorkflowError::Task(e)) => match self.policy.failure_errors.iter().find(|(_, is)| is(e.as_ref())) {
                 Some((type_name, _)) => {
-                    let failure = Failure::new(
-                        e.to_string(),
-                        FailureKind::Application {
-                            error_type: Some((*type_name).to_string()),
-                            non_retryable: false,
-                            details: Vec::new(),
-                            next_retry_delay: None,
-                        },
-                    );
+                    let failure =
+                        Failure::application(e.to_string(), crate::error::failure_type_name(type_name), false);
                     to_command(Cmd::FailWorkflowExecutionCommandAttributes(FailWorkflowExecutionCommandAttributes {
                         failure: Some(failure.to_proto()),
                     }))
@@ -780,7 +823,7 @@ impl WorkflowRun {
                 Some(Cmd::ScheduleActivityTaskCommandAttributes(c)),
                 Some(Ev::ActivityTaskScheduledEventAttributes(e)),
             ) => {
-                let same = c.activity_id == e.activity_id && c.activity_type == e.activity_type;
+                let same = (c.activity_id == e.activity_id || !self.id_checks) && c.activity_type == e.activity_type;
                 if same {
                     self.seq_by_event.insert(event.event_id, cmd.seq);
                     if let Some(meta) = self.state.borrow_mut().activity_meta.get_mut(&cmd.seq) {
@@ -797,7 +840,7 @@ impl WorkflowRun {
                 Some(Cmd::StartChildWorkflowExecutionCommandAttributes(c)),
                 Some(Ev::StartChildWorkflowExecutionInitiatedEventAttributes(e)),
             ) => {
-                let same = c.workflow_id == e.workflow_id && c.workflow_type == e.workflow_type;
+                let same = (c.workflow_id == e.workflow_id || !self.id_checks) && c.workflow_type == e.workflow_type;
                 if same {
                     self.seq_by_event.insert(event.event_id, cmd.seq);
                     if let Some(child) = self.state.borrow_mut().children.get_mut(&cmd.seq) {
@@ -884,11 +927,11 @@ impl WorkflowRun {
         };
         let _enter = Enter::new(&self.state);
         let before = self.state.borrow().commands.len();
-        let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| instance.query(name, args)));
+        let answer = super::panic::catch_quietly(|| instance.query(name, args));
         // Queries are read-only: anything they tried to schedule is dropped.
         self.state.borrow_mut().commands.truncate(before);
         match answer {
-            Err(p) => Err(format!("query handler {name:?} panicked: {}", crate::error::panic_message(p.as_ref()))),
+            Err(message) => Err(format!("query handler {name:?} panicked: {message}")),
             Ok(None) => Err(format!(
                 "workflow type {} has no query handler {name:?}; known queries: {:?}",
                 self.factory.name(),
@@ -906,14 +949,10 @@ fn external_failure(
     cause: &str,
 ) -> Failure {
     let id = execution.as_ref().map(|e| e.workflow_id.as_str()).unwrap_or("");
-    Failure::new(
+    Failure::application(
         format!("{what} to workflow {id:?} failed: {}", cause.rsplit("_CAUSE_").next().unwrap_or(cause)),
-        FailureKind::Application {
-            error_type: Some("ExternalWorkflowError".into()),
-            non_retryable: true,
-            details: Vec::new(),
-            next_retry_delay: None,
-        },
+        Some("ExternalWorkflowError".into()),
+        true,
     )
 }
 

@@ -5,15 +5,14 @@
 //! a message plus a `ProtocolMessage` command marking where the event goes in history; a
 //! rejection is a message only. Messages of replayed tasks are never sent again.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use futures::future::LocalBoxFuture;
 use prost::Message as _;
 use prost_wkt_types::Any;
 
 use super::context::{Enter, SharedState};
 use super::instance::WorkflowInstance;
-use crate::error::{Failure, FailureKind, WorkflowError, WorkflowResult, panic_message};
+use super::panic::catch_quietly;
+use crate::error::{Failure, WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::command::v1::{ProtocolMessageCommandAttributes, command::Attributes as Cmd};
 use crate::protos::temporal::api::common::v1::{Payload, Payloads};
 use crate::protos::temporal::api::history::v1::{
@@ -116,15 +115,7 @@ fn reject(state: &SharedState, req: &UpdateRequest, failure: Failure) {
 }
 
 fn application(message: String) -> Failure {
-    Failure::new(
-        message,
-        FailureKind::Application {
-            error_type: None,
-            non_retryable: false,
-            details: Vec::new(),
-            next_retry_delay: None,
-        },
-    )
+    Failure::application(message, None, false)
 }
 
 fn push_protocol_command(state: &SharedState, message_id: String) {
@@ -158,15 +149,18 @@ pub(crate) fn start(
     };
     if req.run_validator && !replaying {
         let before = state.borrow().commands.len();
-        let verdict = catch_unwind(AssertUnwindSafe(|| instance.validate_update(&req.name, &req.args)));
+        let verdict = catch_quietly(|| instance.validate_update(&req.name, &req.args));
         // Validators must not change anything: whatever they scheduled is dropped.
         state.borrow_mut().commands.truncate(before);
         let rejection = match verdict {
-            Err(p) => Some(application(format!("update validator panicked: {}", panic_message(p.as_ref())))),
+            Err(message) => Some(application(format!("update validator panicked: {message}"))),
             Ok(None) | Ok(Some(Ok(Ok(())))) => None,
             Ok(Some(Err(e))) => Some(application(format!("update {:?}: the input does not decode: {e}", req.name))),
             Ok(Some(Ok(Err(WorkflowError::Failure(f))))) => Some(*f),
-            Ok(Some(Ok(Err(e)))) => Some(application(e.to_string())),
+            Ok(Some(Ok(Err(WorkflowError::Task(e))))) => Some(application(e.to_string())),
+            Ok(Some(Ok(Err(WorkflowError::ContinueAsNew(_))))) => {
+                Some(application("an update validator cannot continue as new".into()))
+            }
         };
         if let Some(failure) = rejection {
             reject(state, &req, failure);

@@ -21,8 +21,7 @@ use crate::activity::{
 };
 use crate::client::{LONG_POLL_TIMEOUT, RetryConfig};
 use crate::common::{RetryPolicy, duration_from_proto, time_from_proto};
-use crate::converter;
-use crate::error::{ActivityError, ApplicationError, Failure, FailureKind, panic_message};
+use crate::error::{ActivityError, ApplicationError, Failure, panic_message};
 use crate::protos::temporal::api::common::v1::{Payload, Payloads};
 use crate::protos::temporal::api::taskqueue::v1::{TaskQueue, TaskQueueMetadata};
 use crate::protos::temporal::api::workflowservice::v1::{
@@ -44,19 +43,7 @@ impl<A: ActivityImplementation> ErasedActivity for Erased<A> {
     }
 
     fn execute(&self, args: Vec<Payload>) -> BoxFuture<'static, Result<Payload, ActivityError>> {
-        let input = match converter::decode_args::<A::Input>(&args) {
-            Ok(i) => i,
-            Err(e) => {
-                let message = format!("Failed decoding arguments of activity {:?}: {e}", self.0.name());
-                return Box::pin(async move { Err(ActivityError::non_retryable(message)) });
-            }
-        };
-        let fut = self.0.execute(input);
-        Box::pin(async move {
-            let out = fut.await?;
-            converter::encode(&out)
-                .map_err(|e| ActivityError::non_retryable(format!("Failed encoding the activity result: {e}")))
-        })
+        crate::activity::run_erased(self.0.name(), &args, |input: A::Input| self.0.execute(input))
     }
 }
 
@@ -99,14 +86,10 @@ pub fn blocking_activity<T: Send + 'static>(
 }
 
 pub(crate) fn panic_failure(message: String) -> ActivityError {
-    ActivityError::Failure(Box::new(Failure::new(
+    ActivityError::Failure(Box::new(Failure::application(
         format!("activity panicked: {message}"),
-        FailureKind::Application {
-            error_type: Some("Panic".into()),
-            non_retryable: false,
-            details: Vec::new(),
-            next_retry_delay: None,
-        },
+        Some("Panic".into()),
+        false,
     )))
 }
 
@@ -230,17 +213,13 @@ fn info_from_task(task: &PollActivityTaskQueueResponse, task_queue: &str, namesp
 fn not_registered(shared: &Shared, activity_type: &str) -> ActivityError {
     let mut known: Vec<&str> = shared.activities.keys().copied().collect();
     known.sort_unstable();
-    ActivityError::Failure(Box::new(Failure::new(
+    ActivityError::Failure(Box::new(Failure::application(
         format!(
             "Activity type {activity_type:?} is not registered on this worker (task queue {:?}); registered activities: {known:?}",
             shared.task_queue
         ),
-        FailureKind::Application {
-            error_type: Some("NotFoundError".into()),
-            non_retryable: false,
-            details: Vec::new(),
-            next_retry_delay: None,
-        },
+        Some("NotFoundError".into()),
+        false,
     )))
 }
 
@@ -468,6 +447,8 @@ pub(crate) async fn heartbeat_loop<F, Fut>(
 mod tests {
     use super::*;
     use crate::activity::{self, Cancellation, HeartbeatSink};
+    use crate::converter;
+    use crate::error::FailureKind;
 
     fn context(state: &Arc<HeartbeatState>) -> Arc<ActivityContext> {
         ActivityContext::new(

@@ -105,17 +105,13 @@ async fn attempt_once(
     let Some(activity) = shared.activities.get(request.activity_type.as_str()).cloned() else {
         let mut known: Vec<&str> = shared.activities.keys().copied().collect();
         known.sort_unstable();
-        return Err(ActivityError::Failure(Box::new(Failure::new(
+        return Err(ActivityError::Failure(Box::new(Failure::application(
             format!(
                 "Local activity type {:?} is not registered on this worker; registered activities: {known:?}",
                 request.activity_type
             ),
-            FailureKind::Application {
-                error_type: Some("NotFoundError".into()),
-                non_retryable: true,
-                details: Vec::new(),
-                next_retry_delay: None,
-            },
+            Some("NotFoundError".into()),
+            true,
         ))));
     };
     let info = ActivityInfo {

@@ -12,7 +12,7 @@ use std::sync::mpsc;
 
 use tokio::sync::oneshot;
 
-use crate::error::{Failure, FailureKind, panic_message};
+use crate::error::{Failure, panic_message};
 use crate::protos::temporal::api::command::v1::Command;
 use crate::protos::temporal::api::common::v1::{Payload, Payloads};
 use crate::protos::temporal::api::enums::v1::{EventType, QueryResultType, WorkflowTaskFailedCause};
@@ -183,15 +183,7 @@ struct WorkflowThread {
 }
 
 fn failed(cause: WorkflowTaskFailedCause, message: String, error_type: &str) -> TaskOutcome {
-    let failure = Failure::new(
-        message,
-        FailureKind::Application {
-            error_type: Some(error_type.into()),
-            non_retryable: false,
-            details: Vec::new(),
-            next_retry_delay: None,
-        },
-    );
+    let failure = Failure::application(message, Some(error_type.into()), false);
     TaskOutcome::Failed { cause, failure: failure.to_proto() }
 }
 
@@ -334,7 +326,8 @@ impl WorkflowThread {
                     RunError::Panic(_) => (WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, "Panic"),
                     _ => (WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, "WorkflowTaskError"),
                 };
-                tracing::warn!(run_id = %run_id, error = %e, "failing workflow task");
+                // The server retries the task: this is the one report of what went wrong.
+                tracing::warn!(workflow_id = %run.workflow_id(), run_id = %run_id, error = %e, "failing workflow task");
                 return failed(cause, e.to_string(), error_type);
             }
         };
@@ -355,18 +348,7 @@ impl WorkflowThread {
                 Err(message) => WorkflowQueryResult {
                     result_type: QueryResultType::Failed as i32,
                     error_message: message.clone(),
-                    failure: Some(
-                        Failure::new(
-                            message,
-                            FailureKind::Application {
-                                error_type: None,
-                                non_retryable: false,
-                                details: vec![],
-                                next_retry_delay: None,
-                            },
-                        )
-                        .to_proto(),
-                    ),
+                    failure: Some(Failure::application(message, None, false).to_proto()),
                     ..Default::default()
                 },
             };

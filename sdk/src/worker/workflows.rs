@@ -22,9 +22,7 @@ use crate::protos::temporal::api::workflowservice::v1::{
     GetWorkflowExecutionHistoryRequest, PollWorkflowTaskQueueRequest, PollWorkflowTaskQueueResponse,
     RespondQueryTaskCompletedRequest, RespondWorkflowTaskCompletedRequest, RespondWorkflowTaskFailedRequest,
 };
-
-/// The SDK name recorded in workflow task completions.
-const SDK_NAME: &str = "temporal-rust";
+use crate::runtime::history;
 
 pub(crate) async fn poll_loop(
     shared: Arc<Shared>,
@@ -166,8 +164,14 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                     sticky_attributes,
                     query_results,
                     sdk_metadata: Some(WorkflowTaskCompletedMetadata {
-                        sdk_name: SDK_NAME.into(),
+                        sdk_name: history::SDK_NAME.into(),
                         sdk_version: env!("CARGO_PKG_VERSION").into(),
+                        // Recorded once, with the first completed task, as sdk-core does.
+                        core_used_flags: if task.previous_started_event_id == 0 {
+                            vec![history::ID_AND_TYPE_CHECKS_FLAG]
+                        } else {
+                            Vec::new()
+                        },
                         ..Default::default()
                     }),
                     ..Default::default()

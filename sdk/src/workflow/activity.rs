@@ -250,8 +250,11 @@ pub(crate) fn cancelled_failure(meta: &ActivityMeta) -> Failure {
 
 /// Cancels an activity per its cancellation type.
 pub(crate) fn cancel(st: &mut RunState, seq: u32) {
-    let Some(meta) = st.activity_meta.get(&seq).cloned() else { return };
     st.finish_op(OpKind::Activity, seq);
+    if st.activities.get(&seq).is_none_or(|slot| slot.value.is_some()) {
+        return; // finished (or forgotten) already: a cancel command would be rejected
+    }
+    let Some(meta) = st.activity_meta.get(&seq).cloned() else { return };
     let unsent = st.remove_unsent(|c| {
         c.seq == seq
             && matches!(&c.command.attributes, Some(command::Attributes::ScheduleActivityTaskCommandAttributes(_)))
@@ -347,6 +350,7 @@ impl<O> Drop for ActivityHandle<O> {
     fn drop(&mut self) {
         if let Inner::Pending { state, seq } = &self.inner
             && let Ok(mut st) = state.try_borrow_mut()
+            && !st.tearing_down
         {
             if st.activities.get(seq).is_some_and(|s| s.value.is_none()) {
                 cancel(&mut st, *seq);

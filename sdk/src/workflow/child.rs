@@ -126,6 +126,8 @@ pub(crate) struct ChildState {
     pub(crate) run_id: Option<String>,
     pub(crate) cancellation_type: ChildWorkflowCancellationType,
     pub(crate) initiated_event_id: Option<i64>,
+    /// The `ChildWorkflowExecutionStarted` event, once history has it.
+    pub(crate) started_event_id: Option<i64>,
     pub(crate) start: Slot<Result<String, Failure>>,
     pub(crate) result: Slot<ChildOutcome>,
 }
@@ -222,6 +224,7 @@ fn start<W>(
                 run_id: None,
                 cancellation_type: options.cancellation_type,
                 initiated_event_id: None,
+                started_event_id: None,
                 start: Slot::default(),
                 result: Slot::default(),
             },
@@ -245,12 +248,10 @@ pub(crate) fn cancel(st: &mut RunState, seq: u32) {
             )
     });
     let Some(child) = st.children.get(&seq) else { return };
-    let cancelled = child_failure(
-        child,
-        "Child workflow cancelled",
-        RetryState::CancelRequested,
-        Failure::cancelled("Child workflow cancelled"),
-    );
+    if child.result.value.is_some() {
+        return; // the child ended already: there is nothing left to cancel
+    }
+    let cancelled = child_failure(child, &st.info.namespace, RetryState::CancelRequested, child_cancelled());
     if unsent {
         if let Some(child) = st.children.get_mut(&seq) {
             child.start.resolve(Err(cancelled.clone()));
@@ -287,17 +288,25 @@ pub(crate) fn cancel(st: &mut RunState, seq: u32) {
 }
 
 /// Wraps a child's own failure the way the other SDKs hand it to the parent.
-pub(crate) fn child_failure(child: &ChildState, message: &str, retry_state: RetryState, cause: Failure) -> Failure {
+/// The cause of a cancelled child's failure.
+pub(crate) fn child_cancelled() -> Failure {
+    Failure::cancelled("Child Workflow execution cancelled")
+}
+
+/// The failure a child ends with, wrapped as every Temporal SDK wraps it: "Child Workflow
+/// execution failed" with the child's namespace, ids and the parent's event ids, caused by
+/// what happened to the child.
+pub(crate) fn child_failure(child: &ChildState, namespace: &str, retry_state: RetryState, cause: Failure) -> Failure {
     let mut f = Failure::new(
-        message,
+        "Child Workflow execution failed",
         FailureKind::ChildWorkflow {
-            namespace: String::new(),
+            namespace: namespace.to_string(),
             workflow_id: child.workflow_id.clone(),
             run_id: child.run_id.clone().unwrap_or_default(),
             workflow_type: child.workflow_type.clone(),
             retry_state,
             initiated_event_id: child.initiated_event_id.unwrap_or_default(),
-            started_event_id: 0,
+            started_event_id: child.started_event_id.unwrap_or_default(),
         },
     )
     .with_cause(cause);
@@ -353,6 +362,7 @@ impl<W> Drop for ChildWorkflowStart<W> {
     fn drop(&mut self) {
         if let StartInner::Pending { state, seq } = &self.inner
             && let Ok(mut st) = state.try_borrow_mut()
+            && !st.tearing_down
             && st.children.get(seq).is_some_and(|c| c.start.value.is_none())
         {
             cancel(&mut st, *seq);

@@ -1,18 +1,34 @@
 //! Continue-as-new: end this run and start a fresh one of a workflow with new input, keeping
 //! the workflow id, so that histories stay short.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use super::{RunMethod, Workflow};
+use serde::Serialize;
+
+use super::{RunMethod, SearchAttributeValue, Workflow};
 use crate::common::duration_to_proto;
 use crate::converter;
 use crate::error::{WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::command::v1::ContinueAsNewWorkflowExecutionCommandAttributes;
-use crate::protos::temporal::api::common::v1::{Payloads, WorkflowType};
+use crate::protos::temporal::api::common::v1::{Memo, Payload, Payloads, SearchAttributes, WorkflowType};
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
 use crate::runtime::context;
 
 /// Options of the next run (the current run's settings when unset).
+///
+/// The next run inherits the current memo and search attributes, including those the run
+/// upserted, unless `memo` or `search_attributes` replace them (as in the Python SDK).
+///
+/// ```
+/// # use temporal_sdk::prelude::*;
+/// # use temporal_sdk::workflow::{ContinueAsNewOptions, SearchAttributeValue};
+/// # fn f() -> WorkflowResult<()> {
+/// let options = ContinueAsNewOptions::default()
+///     .memo([("stage", "second")])?
+///     .search_attributes([("CustomKeywordField", SearchAttributeValue::Keyword("v2".into()))]);
+/// # let _ = options; Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct ContinueAsNewOptions {
     /// The task queue of the next run.
@@ -21,6 +37,34 @@ pub struct ContinueAsNewOptions {
     pub run_timeout: Option<Duration>,
     /// The task timeout of the next run.
     pub task_timeout: Option<Duration>,
+    /// The memo of the next run, replacing the current one (encoded payloads).
+    pub memo: Option<HashMap<String, Payload>>,
+    /// The search attributes of the next run, replacing the current ones.
+    pub search_attributes: Option<HashMap<String, SearchAttributeValue>>,
+}
+
+impl ContinueAsNewOptions {
+    /// Replaces the next run's memo with `entries`.
+    pub fn memo<K: Into<String>, V: Serialize>(
+        mut self,
+        entries: impl IntoIterator<Item = (K, V)>,
+    ) -> WorkflowResult<Self> {
+        let mut memo = HashMap::new();
+        for (k, v) in entries {
+            memo.insert(k.into(), converter::encode(&v).map_err(|e| WorkflowError::Task(Box::new(e)))?);
+        }
+        self.memo = Some(memo);
+        Ok(self)
+    }
+
+    /// Replaces the next run's search attributes with `attributes`.
+    pub fn search_attributes<K: Into<String>>(
+        mut self,
+        attributes: impl IntoIterator<Item = (K, SearchAttributeValue)>,
+    ) -> Self {
+        self.search_attributes = Some(attributes.into_iter().map(|(k, v)| (k.into(), v)).collect());
+        self
+    }
 }
 
 /// The request to continue as new, carried by [`WorkflowError::ContinueAsNew`].
@@ -55,6 +99,17 @@ pub fn continue_as_new_with_options<W: Workflow, T>(
     options: ContinueAsNewOptions,
 ) -> WorkflowResult<T> {
     let args = converter::encode_args(&input).map_err(|e| WorkflowError::Task(Box::new(e)))?;
+    let search_attributes = match options.search_attributes {
+        Some(attributes) => {
+            let mut fields = HashMap::new();
+            for (k, v) in attributes {
+                fields.insert(k, v.to_payload().map_err(|e| WorkflowError::Task(Box::new(e)))?);
+            }
+            Some(SearchAttributes { indexed_fields: fields })
+        }
+        // Unset: the engine fills in the run's current ones when it closes the run.
+        None => None,
+    };
     let task_queue = options
         .task_queue
         .or_else(|| context::current().map(|s| s.borrow().info.task_queue.clone()))
@@ -66,6 +121,8 @@ pub fn continue_as_new_with_options<W: Workflow, T>(
             input: Some(Payloads { payloads: args }),
             workflow_run_timeout: options.run_timeout.map(duration_to_proto),
             workflow_task_timeout: options.task_timeout.map(duration_to_proto),
+            memo: options.memo.map(|fields| Memo { fields }),
+            search_attributes,
             ..Default::default()
         },
     })))

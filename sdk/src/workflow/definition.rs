@@ -486,3 +486,18 @@ impl<T, E: Into<crate::error::WorkflowError>> WorkflowReturn for Result<T, E> {
         self.map_err(Into::into)
     }
 }
+
+/// The error an update validator rejects with: an ordinary Rust error becomes an application
+/// failure with the error's message and unqualified type name (as Python reports the raised
+/// exception), not a task failure.
+#[doc(hidden)]
+pub fn validator_rejection<E: Into<WorkflowError>>(error: E) -> WorkflowError {
+    let rust_type = std::any::type_name::<E>();
+    match error.into() {
+        WorkflowError::Task(e) => {
+            let rust_type = if rust_type == std::any::type_name::<WorkflowError>() { "str" } else { rust_type };
+            WorkflowError::from_failure(crate::error::failure_of_error(e.as_ref(), rust_type))
+        }
+        other => other,
+    }
+}

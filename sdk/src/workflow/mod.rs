@@ -51,7 +51,7 @@ pub use child::{
     ParentClosePolicy, WorkflowIdReusePolicy, execute_child_workflow, start_child_workflow,
     start_child_workflow_by_name,
 };
-pub(crate) use child::{ChildState, child_failure};
+pub(crate) use child::{ChildState, child_cancelled, child_failure};
 pub use continue_as_new::{ContinueAsNew, ContinueAsNewOptions, continue_as_new, continue_as_new_with_options};
 pub use external::{
     ExternalWorkflowHandle, SignalFuture, get_external_workflow_handle, get_external_workflow_handle_untyped,

@@ -50,6 +50,10 @@ pub fn sleep(duration: Duration) -> Timer {
 /// Cancels a pending timer: forgets it if its start never left the worker, else sends a
 /// cancel command; either way the timer resolves as cancelled.
 pub(crate) fn cancel(st: &mut RunState, seq: u32) {
+    st.finish_op(OpKind::Timer, seq);
+    if st.timers.get(&seq).is_none_or(|slot| slot.value.is_some()) {
+        return; // fired (or forgotten) already: nothing left to cancel
+    }
     let id = seq.to_string();
     let unsent = st.remove_unsent(|c| {
         matches!(&c.command.attributes, Some(command::Attributes::StartTimerCommandAttributes(a)) if a.timer_id == id)
@@ -58,7 +62,6 @@ pub(crate) fn cancel(st: &mut RunState, seq: u32) {
         let cancel = command::Attributes::CancelTimerCommandAttributes(CancelTimerCommandAttributes { timer_id: id });
         st.push_command(cancel, seq);
     }
-    st.finish_op(OpKind::Timer, seq);
     if let Some(slot) = st.timers.get_mut(&seq) {
         slot.resolve(Err(Failure::cancelled("Timer cancelled")));
     }
@@ -110,6 +113,9 @@ impl Drop for Timer {
     fn drop(&mut self) {
         let TimerState::Pending { state, seq } = &self.inner else { return };
         let Ok(mut st) = state.try_borrow_mut() else { return };
+        if st.tearing_down {
+            return;
+        }
         let pending = st.timers.get(seq).is_some_and(|slot| slot.value.is_none());
         if pending {
             cancel(&mut st, *seq);
