@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Client, ClientError, LONG_POLL_TIMEOUT, RetryConfig, WorkflowHandle};
+use super::{CallKind, Client, ClientError, WorkflowHandle};
 use crate::converter;
 use crate::error::Failure;
 use crate::protos::temporal::api::common::v1::{Payload, Payloads, WorkflowExecution};
@@ -67,14 +67,9 @@ async fn poll_outcome(client: &Client, execution: &WorkflowExecution, update_id:
             wait_policy: Some(WaitPolicy { lifecycle_stage: Stage::Completed as i32 }),
         };
         let resp = client
-            .call_with(
-                "PollWorkflowExecutionUpdate",
-                req,
-                &RetryConfig::forever(),
-                LONG_POLL_TIMEOUT,
-                true,
-                |mut c, r| async move { c.poll_workflow_execution_update(r).await },
-            )
+            .call("PollWorkflowExecutionUpdate", CallKind::UserLongPoll, req, |mut c, r| async move {
+                c.poll_workflow_execution_update(r).await
+            })
             .await?;
         if let Some(outcome) = resp.outcome {
             return Ok(outcome);
@@ -126,14 +121,9 @@ impl<W> WorkflowHandle<W> {
             // The server answers when the stage is reached or its own wait limit expired; the
             // same update id makes calling again safe.
             let resp = client
-                .call_with(
-                    "UpdateWorkflowExecution",
-                    req.clone(),
-                    &RetryConfig::forever(),
-                    LONG_POLL_TIMEOUT,
-                    true,
-                    |mut c, r| async move { c.update_workflow_execution(r).await },
-                )
+                .call("UpdateWorkflowExecution", CallKind::UserLongPoll, req.clone(), |mut c, r| async move {
+                    c.update_workflow_execution(r).await
+                })
                 .await?;
             let reached = resp.stage;
             if let Some(outcome) = resp.outcome {

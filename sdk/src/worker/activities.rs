@@ -19,7 +19,7 @@ use crate::activity::{
     ActivityContext, ActivityImplementation, ActivityInfo, CONTEXT, CancelReason, Cancellation, HeartbeatSink,
     HeartbeatState, Signal,
 };
-use crate::client::{LONG_POLL_TIMEOUT, RetryConfig};
+use crate::client::CallKind;
 use crate::common::{RetryPolicy, duration_from_proto, time_from_proto};
 use crate::converter;
 use crate::error::{ActivityError, ApplicationError, Failure, FailureKind, panic_message};
@@ -178,9 +178,8 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver
                 .map(|rate| TaskQueueMetadata { max_tasks_per_second: Some(rate) }),
             ..Default::default()
         };
-        let retry = RetryConfig::forever();
         let polled = tokio::select! {
-            r = shared.client.call_with("PollActivityTaskQueue", req, &retry, LONG_POLL_TIMEOUT, true, |mut c, r| async move {
+            r = shared.client.call("PollActivityTaskQueue", CallKind::TaskPoll, req, |mut c, r| async move {
                 c.poll_activity_task_queue(r).await
             }) => r,
             _ = shutdown.wait_for(|s| *s) => return,
@@ -359,7 +358,7 @@ async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
             };
             shared
                 .client
-                .call("RespondActivityTaskCompleted", req, |mut c, r| async move {
+                .call("RespondActivityTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
                     c.respond_activity_task_completed(r).await
                 })
                 .await
@@ -376,11 +375,9 @@ async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
             };
             shared
                 .client
-                .call(
-                    "RespondActivityTaskFailed",
-                    req,
-                    |mut c, r| async move { c.respond_activity_task_failed(r).await },
-                )
+                .call("RespondActivityTaskFailed", CallKind::Idempotent, req, |mut c, r| async move {
+                    c.respond_activity_task_failed(r).await
+                })
                 .await
                 .map(drop)
         }
@@ -390,7 +387,7 @@ async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
                 RespondActivityTaskCanceledRequest { task_token, details, identity, namespace, ..Default::default() };
             shared
                 .client
-                .call("RespondActivityTaskCanceled", req, |mut c, r| async move {
+                .call("RespondActivityTaskCanceled", CallKind::Idempotent, req, |mut c, r| async move {
                     c.respond_activity_task_canceled(r).await
                 })
                 .await
@@ -421,7 +418,9 @@ async fn record_heartbeat(shared: &Shared, ctx: &ActivityContext, task_token: Ve
     tracing::trace!(target: "temporal_sdk::heartbeat_rpc", activity_id = %ctx.info.activity_id, "RecordActivityTaskHeartbeat");
     let response = shared
         .client
-        .call("RecordActivityTaskHeartbeat", req, |mut c, r| async move { c.record_activity_task_heartbeat(r).await })
+        .call("RecordActivityTaskHeartbeat", CallKind::Idempotent, req, |mut c, r| async move {
+            c.record_activity_task_heartbeat(r).await
+        })
         .await;
     match response {
         Ok(resp) if resp.cancel_requested => ctx.cancel(CancelReason::Requested),
