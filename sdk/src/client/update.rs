@@ -1,6 +1,7 @@
 //! Workflow updates from the client: a request the workflow validates, accepts and answers.
 
 use std::marker::PhantomData;
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -10,13 +11,27 @@ use crate::converter;
 use crate::error::Failure;
 use crate::protos::temporal::api::common::v1::{Payload, Payloads, WorkflowExecution};
 use crate::protos::temporal::api::enums::v1::UpdateWorkflowExecutionLifecycleStage as Stage;
+use crate::protos::temporal::api::history::v1::history_event::Attributes as Ev;
 use crate::protos::temporal::api::update::v1::{Input, Meta, Outcome, Request, UpdateRef, WaitPolicy, outcome};
 use crate::protos::temporal::api::workflowservice::v1::{
-    PollWorkflowExecutionUpdateRequest, UpdateWorkflowExecutionRequest,
+    GetWorkflowExecutionHistoryReverseRequest, PollWorkflowExecutionUpdateRequest, UpdateWorkflowExecutionRequest,
 };
 use crate::workflow::{UpdateMethod, Workflow};
 
 /// An update the workflow accepted; await its result with [`WorkflowUpdateHandle::result`].
+///
+/// ```no_run
+/// # use temporal_sdk::prelude::*;
+/// # async fn demo(handle: WorkflowHandle<Untyped>) -> Result<(), ClientError> {
+/// let update = handle.start_update_by_name::<u32, _>("add_item", &"apple").await?;
+/// // The handler may still fail: its failure comes with the result.
+/// match update.result().await {
+///     Ok(count) => println!("{count} items"),
+///     Err(ClientError::UpdateFailed { cause }) => println!("update {} failed: {cause}", update.id()),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
 pub struct WorkflowUpdateHandle<O> {
     client: Client,
     execution: WorkflowExecution,
@@ -37,7 +52,8 @@ impl<O: DeserializeOwned> WorkflowUpdateHandle<O> {
         &self.update_id
     }
 
-    /// Waits for the update's result.
+    /// Waits for the update's result; a failure of its handler (or of its workflow, which
+    /// completed before the update did) is [`ClientError::UpdateFailed`].
     pub async fn result(&self) -> Result<O, ClientError> {
         let outcome = match &self.outcome {
             Some(o) => o.clone(),
@@ -79,7 +95,17 @@ async fn poll_outcome(client: &Client, execution: &WorkflowExecution, update_id:
 
 impl<W> WorkflowHandle<W> {
     /// Sends an update by name with one argument (`&()` for none) and waits until the workflow
-    /// accepted it (or rejected it: then the error says why).
+    /// accepted it. A rejection by the update's validator is [`ClientError::UpdateFailed`];
+    /// once accepted, the handle is returned even if the update already failed (its failure
+    /// is the handle's result), as in the Python SDK.
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # async fn demo(handle: WorkflowHandle<Untyped>) -> Result<(), ClientError> {
+    /// let update = handle.start_update_by_name::<u32, _>("add_item", &"apple").await?;
+    /// let count = update.result().await?;
+    /// # let _ = count; Ok(()) }
+    /// ```
     pub async fn start_update_by_name<O: DeserializeOwned, I: Serialize + ?Sized>(
         &self,
         update: &str,
@@ -88,7 +114,15 @@ impl<W> WorkflowHandle<W> {
         self.send_update(update, converter::encode_args(input)?, Stage::Accepted).await
     }
 
-    /// Sends an update by name and waits for its result.
+    /// Sends an update by name and waits for its result: a rejection or a failed handler is
+    /// [`ClientError::UpdateFailed`].
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # async fn demo(handle: WorkflowHandle<Untyped>) -> Result<(), ClientError> {
+    /// let count: u32 = handle.execute_update_by_name("add_item", &"apple").await?;
+    /// # let _ = count; Ok(()) }
+    /// ```
     pub async fn execute_update_by_name<O: DeserializeOwned, I: Serialize + ?Sized>(
         &self,
         update: &str,
@@ -105,10 +139,9 @@ impl<W> WorkflowHandle<W> {
     ) -> Result<WorkflowUpdateHandle<O>, ClientError> {
         let client = self.client();
         let update_id = uuid::Uuid::new_v4().to_string();
-        let execution = self.execution();
         let req = UpdateWorkflowExecutionRequest {
             namespace: client.namespace().to_string(),
-            workflow_execution: Some(execution.clone()),
+            workflow_execution: Some(self.execution()),
             first_execution_run_id: self.first_execution_run_id().unwrap_or_default().to_string(),
             wait_policy: Some(WaitPolicy { lifecycle_stage: stage as i32 }),
             request: Some(Request {
@@ -117,42 +150,97 @@ impl<W> WorkflowHandle<W> {
                 ..Default::default()
             }),
         };
-        loop {
-            // The server answers when the stage is reached or its own wait limit expired; the
-            // same update id makes calling again safe.
+        let sent_at = SystemTime::now();
+        let resp = loop {
+            // The server answers when the stage is reached or its own wait ran out; the same
+            // update id makes asking again safe.
             let resp = client
                 .call("UpdateWorkflowExecution", CallKind::UserLongPoll, req.clone(), |mut c, r| async move {
                     c.update_workflow_execution(r).await
                 })
                 .await?;
-            let reached = resp.stage;
-            if let Some(outcome) = resp.outcome {
-                if let Some(outcome::Value::Failure(f)) = &outcome.value {
-                    return Err(ClientError::UpdateFailed { cause: Box::new(Failure::from_proto(f.clone())) });
+            if resp.outcome.is_some() || resp.stage >= stage as i32 {
+                break resp;
+            }
+        };
+        let execution = resp
+            .update_ref
+            .and_then(|r| r.workflow_execution)
+            .filter(|e| !e.run_id.is_empty())
+            .unwrap_or_else(|| self.execution());
+        let handle = WorkflowUpdateHandle {
+            client: client.clone(),
+            execution,
+            update_id,
+            outcome: resp.outcome,
+            _out: PhantomData,
+        };
+        // A validator's rejection and a handler's failure come back alike (stage COMPLETED
+        // with a failed outcome); only the history tells whether the update was accepted.
+        // Waiting for the result, both are the result's error anyway.
+        if stage == Stage::Accepted
+            && let Some(Outcome { value: Some(outcome::Value::Failure(f)) }) = &handle.outcome
+            && !handle.was_accepted(sent_at).await
+        {
+            return Err(ClientError::UpdateFailed { cause: Box::new(Failure::from_proto(f.clone())) });
+        }
+        Ok(handle)
+    }
+}
+
+/// How far before the update was sent its acceptance is looked for: the server's clock may
+/// be behind this machine's.
+const CLOCK_SKEW_MARGIN: Duration = Duration::from_secs(300);
+
+impl<O> WorkflowUpdateHandle<O> {
+    /// Whether the run's history records the update's acceptance (rejected updates leave no
+    /// trace). Read from the newest event back to the ones older than the update. Unknown
+    /// counts as accepted: the failure then comes with the result instead of being lost.
+    async fn was_accepted(&self, sent_at: SystemTime) -> bool {
+        let oldest = sent_at.checked_sub(CLOCK_SKEW_MARGIN).unwrap_or(SystemTime::UNIX_EPOCH);
+        let mut token = Vec::new();
+        loop {
+            let req = GetWorkflowExecutionHistoryReverseRequest {
+                namespace: self.client.namespace().to_string(),
+                execution: Some(self.execution.clone()),
+                maximum_page_size: 0,
+                next_page_token: token,
+            };
+            let resp = self
+                .client
+                .call("GetWorkflowExecutionHistoryReverse", CallKind::Idempotent, req, |mut c, r| async move {
+                    c.get_workflow_execution_history_reverse(r).await
+                })
+                .await;
+            let Ok(resp) = resp else { return true };
+            for event in resp.history.map(|h| h.events).unwrap_or_default() {
+                let about_this_update = match &event.attributes {
+                    Some(Ev::WorkflowExecutionUpdateAcceptedEventAttributes(a)) => {
+                        a.protocol_instance_id == self.update_id
+                    }
+                    Some(Ev::WorkflowExecutionUpdateCompletedEventAttributes(a)) => {
+                        a.meta.as_ref().is_some_and(|m| m.update_id == self.update_id)
+                    }
+                    _ => false,
+                };
+                if about_this_update {
+                    return true;
                 }
-                return Ok(WorkflowUpdateHandle {
-                    client: client.clone(),
-                    execution,
-                    update_id,
-                    outcome: Some(outcome),
-                    _out: PhantomData,
-                });
+                if event.event_time.as_ref().is_some_and(|t| crate::common::time_from_proto(t) < oldest) {
+                    return false;
+                }
             }
-            if reached >= stage as i32 {
-                return Ok(WorkflowUpdateHandle {
-                    client: client.clone(),
-                    execution,
-                    update_id,
-                    outcome: None,
-                    _out: PhantomData,
-                });
+            if resp.next_page_token.is_empty() {
+                return false;
             }
+            token = resp.next_page_token;
         }
     }
 }
 
 impl<W: Workflow> WorkflowHandle<W> {
     /// Sends an update and waits for its result: `handle.execute_update(Cart::add_item, item).await?`.
+    /// A rejection or a failed handler is [`ClientError::UpdateFailed`].
     pub async fn execute_update<I: Serialize, O: DeserializeOwned>(
         &self,
         update: UpdateMethod<W, I, O>,
@@ -161,7 +249,8 @@ impl<W: Workflow> WorkflowHandle<W> {
         self.execute_update_by_name(update.name(), &input).await
     }
 
-    /// Sends an update and returns once the workflow accepted it.
+    /// Sends an update and returns once the workflow accepted it: see
+    /// [`start_update_by_name`](Self::start_update_by_name).
     pub async fn start_update<I: Serialize, O: DeserializeOwned>(
         &self,
         update: UpdateMethod<W, I, O>,
