@@ -24,7 +24,7 @@ use crate::common::{RetryPolicy, duration_from_proto, time_from_proto};
 use crate::converter;
 use crate::error::{ActivityError, ApplicationError, Failure, FailureKind, panic_message};
 use crate::protos::temporal::api::common::v1::{Payload, Payloads};
-use crate::protos::temporal::api::taskqueue::v1::{TaskQueue, TaskQueueMetadata};
+use crate::protos::temporal::api::taskqueue::v1::TaskQueueMetadata;
 use crate::protos::temporal::api::workflowservice::v1::{
     PollActivityTaskQueueRequest, PollActivityTaskQueueResponse, RecordActivityTaskHeartbeatRequest,
     RespondActivityTaskCanceledRequest, RespondActivityTaskCompletedRequest, RespondActivityTaskFailedRequest,
@@ -170,7 +170,7 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver
         }
         let req = PollActivityTaskQueueRequest {
             namespace: shared.client.namespace().to_string(),
-            task_queue: Some(TaskQueue { name: shared.task_queue.clone(), ..Default::default() }),
+            task_queue: Some(super::workflows::normal_queue(&shared.task_queue)),
             identity: shared.client.identity().to_string(),
             worker_instance_key: shared.instance_key.clone(),
             task_queue_metadata: shared

@@ -185,7 +185,7 @@ impl Worker {
                 shared.client.namespace().to_string(),
                 opts.failure_policy.clone(),
             )?);
-            let normal = TaskQueue { name: shared.task_queue.clone(), ..Default::default() };
+            let normal = workflows::normal_queue(&shared.task_queue);
             let polls = opts.max_concurrent_workflow_task_polls.max(2);
             let (normal_polls, sticky_polls) = match &shared.sticky_queue {
                 Some(_) => (polls.div_ceil(5), polls - polls.div_ceil(5)),

@@ -249,6 +249,12 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
     }
 }
 
+/// The worker's task queue as polls name it: the kind tells the server which queue is meant
+/// (it warns about every poll without one).
+pub(crate) fn normal_queue(name: &str) -> TaskQueue {
+    TaskQueue { name: name.to_string(), kind: TaskQueueKind::Normal as i32, normal_name: String::new() }
+}
+
 pub(crate) fn sticky_queue(shared_name: &str, sticky_name: String) -> TaskQueue {
     TaskQueue { name: sticky_name, kind: TaskQueueKind::Sticky as i32, normal_name: shared_name.to_string() }
 }
