@@ -27,7 +27,7 @@ use tonic::transport::{Channel, Endpoint};
 
 pub use async_activity::{AsyncActivityHandle, AsyncActivityId, AsyncHeartbeatResponse};
 pub use error::ClientError;
-pub(crate) use error::RpcFailure;
+pub(crate) use error::{RpcFailure, error_chain};
 #[doc(hidden)]
 pub use handle::HandleMethods;
 pub use handle::{Untyped, WorkflowDescription, WorkflowHandle};
