@@ -112,6 +112,7 @@ impl<W> WorkflowHandle<W> {
     /// ```no_run
     /// # use std::time::Duration;
     /// # use temporal_sdk::prelude::*;
+    /// # use temporal_sdk::client::Untyped;
     /// # async fn demo(handle: WorkflowHandle<Untyped>) -> Result<(), ClientError> {
     /// let state: String = handle.with_rpc_timeout(Duration::from_secs(2)).query_by_name("state", &()).await?;
     /// # let _ = state; Ok(()) }

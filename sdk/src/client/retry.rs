@@ -10,7 +10,8 @@ use tonic::{Code, Status};
 ///
 /// ```
 /// use std::time::Duration;
-/// use temporal_sdk::{ClientOptions, RetryConfig};
+/// use temporal_sdk::ClientOptions;
+/// use temporal_sdk::client::RetryConfig;
 ///
 /// let patient = RetryConfig { max_elapsed: Some(Duration::from_secs(60)), ..RetryConfig::default() };
 /// let options = ClientOptions::new("localhost:7233").retry(patient);
@@ -51,7 +52,7 @@ impl RetryConfig {
     /// goes away and comes back.
     ///
     /// ```
-    /// let forever = temporal_sdk::RetryConfig::forever();
+    /// let forever = temporal_sdk::client::RetryConfig::forever();
     /// assert_eq!(forever.max_retries, None);
     /// ```
     pub fn forever() -> Self {
@@ -67,7 +68,7 @@ impl RetryConfig {
     /// No retries at all.
     ///
     /// ```
-    /// let none = temporal_sdk::RetryConfig::none();
+    /// let none = temporal_sdk::client::RetryConfig::none();
     /// assert_eq!(none.max_retries, Some(0));
     /// ```
     pub fn none() -> Self {

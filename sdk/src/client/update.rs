@@ -22,6 +22,7 @@ use crate::workflow::{UpdateMethod, Workflow};
 ///
 /// ```no_run
 /// # use temporal_sdk::prelude::*;
+/// # use temporal_sdk::client::Untyped;
 /// # async fn demo(handle: WorkflowHandle<Untyped>) -> Result<(), ClientError> {
 /// let update = handle.start_update_by_name::<u32, _>("add_item", &"apple").await?;
 /// // The handler may still fail: its failure comes with the result.
@@ -101,6 +102,7 @@ impl<W> WorkflowHandle<W> {
     ///
     /// ```no_run
     /// # use temporal_sdk::prelude::*;
+    /// # use temporal_sdk::client::Untyped;
     /// # async fn demo(handle: WorkflowHandle<Untyped>) -> Result<(), ClientError> {
     /// let update = handle.start_update_by_name::<u32, _>("add_item", &"apple").await?;
     /// let count = update.result().await?;
@@ -119,6 +121,7 @@ impl<W> WorkflowHandle<W> {
     ///
     /// ```no_run
     /// # use temporal_sdk::prelude::*;
+    /// # use temporal_sdk::client::Untyped;
     /// # async fn demo(handle: WorkflowHandle<Untyped>) -> Result<(), ClientError> {
     /// let count: u32 = handle.execute_update_by_name("add_item", &"apple").await?;
     /// # let _ = count; Ok(()) }
