@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Client, ClientError};
+use super::{CallKind, Client, ClientError};
 use crate::converter;
 use crate::error::Failure;
 use crate::protos::temporal::api::common::v1::{Payload, Payloads};
@@ -154,7 +154,7 @@ impl AsyncActivityHandle {
                 };
                 let r = self
                     .client
-                    .call("RecordActivityTaskHeartbeat", req, |mut c, r| async move {
+                    .call("RecordActivityTaskHeartbeat", CallKind::Idempotent, req, |mut c, r| async move {
                         c.record_activity_task_heartbeat(r).await
                     })
                     .await?;
@@ -172,7 +172,7 @@ impl AsyncActivityHandle {
                 };
                 let r = self
                     .client
-                    .call("RecordActivityTaskHeartbeatById", req, |mut c, r| async move {
+                    .call("RecordActivityTaskHeartbeatById", CallKind::Idempotent, req, |mut c, r| async move {
                         c.record_activity_task_heartbeat_by_id(r).await
                     })
                     .await?;
@@ -202,7 +202,7 @@ impl AsyncActivityHandle {
                     ..Default::default()
                 };
                 self.client
-                    .call("RespondActivityTaskCompleted", req, |mut c, r| async move {
+                    .call("RespondActivityTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
                         c.respond_activity_task_completed(r).await
                     })
                     .await?;
@@ -218,7 +218,7 @@ impl AsyncActivityHandle {
                     ..Default::default()
                 };
                 self.client
-                    .call("RespondActivityTaskCompletedById", req, |mut c, r| async move {
+                    .call("RespondActivityTaskCompletedById", CallKind::Idempotent, req, |mut c, r| async move {
                         c.respond_activity_task_completed_by_id(r).await
                     })
                     .await?;
@@ -250,7 +250,7 @@ impl AsyncActivityHandle {
                     ..Default::default()
                 };
                 self.client
-                    .call("RespondActivityTaskFailed", req, |mut c, r| async move {
+                    .call("RespondActivityTaskFailed", CallKind::Idempotent, req, |mut c, r| async move {
                         c.respond_activity_task_failed(r).await
                     })
                     .await?;
@@ -266,7 +266,7 @@ impl AsyncActivityHandle {
                     ..Default::default()
                 };
                 self.client
-                    .call("RespondActivityTaskFailedById", req, |mut c, r| async move {
+                    .call("RespondActivityTaskFailedById", CallKind::Idempotent, req, |mut c, r| async move {
                         c.respond_activity_task_failed_by_id(r).await
                     })
                     .await?;
@@ -298,7 +298,7 @@ impl AsyncActivityHandle {
                     ..Default::default()
                 };
                 self.client
-                    .call("RespondActivityTaskCanceled", req, |mut c, r| async move {
+                    .call("RespondActivityTaskCanceled", CallKind::Idempotent, req, |mut c, r| async move {
                         c.respond_activity_task_canceled(r).await
                     })
                     .await?;
@@ -314,7 +314,7 @@ impl AsyncActivityHandle {
                     ..Default::default()
                 };
                 self.client
-                    .call("RespondActivityTaskCanceledById", req, |mut c, r| async move {
+                    .call("RespondActivityTaskCanceledById", CallKind::Idempotent, req, |mut c, r| async move {
                         c.respond_activity_task_canceled_by_id(r).await
                     })
                     .await?;

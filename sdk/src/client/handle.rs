@@ -4,7 +4,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Client, ClientError, LONG_POLL_TIMEOUT, RetryConfig};
+use super::{CallKind, Client, ClientError};
 use crate::common::time_from_proto;
 use crate::converter;
 use crate::error::{Failure, FailureKind, TimeoutType};
@@ -106,6 +106,22 @@ impl<W> WorkflowHandle<W> {
         &self.workflow_id
     }
 
+    /// This handle, with calls that give up after `timeout`, retries included (see
+    /// [`Client::with_rpc_timeout`]).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use temporal_sdk::prelude::*;
+    /// # use temporal_sdk::client::Untyped;
+    /// # async fn demo(handle: WorkflowHandle<Untyped>) -> Result<(), ClientError> {
+    /// let state: String = handle.with_rpc_timeout(Duration::from_secs(2)).query_by_name("state", &()).await?;
+    /// # let _ = state; Ok(()) }
+    /// ```
+    pub fn with_rpc_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.client = self.client.with_rpc_timeout(timeout);
+        self
+    }
+
     pub(crate) fn client(&self) -> &Client {
         &self.client
     }
@@ -153,14 +169,9 @@ impl<W> WorkflowHandle<W> {
             };
             let resp = self
                 .client
-                .call_with(
-                    "GetWorkflowExecutionHistory",
-                    req,
-                    &RetryConfig::forever(),
-                    LONG_POLL_TIMEOUT,
-                    true,
-                    |mut c, r| async move { c.get_workflow_execution_history(r).await },
-                )
+                .call("GetWorkflowExecutionHistory", CallKind::UserLongPoll, req, |mut c, r| async move {
+                    c.get_workflow_execution_history(r).await
+                })
                 .await?;
             let Some(event) = resp.history.and_then(|h| h.events.into_iter().last()) else {
                 token = resp.next_page_token;
@@ -235,7 +246,9 @@ impl<W> WorkflowHandle<W> {
             ..Default::default()
         };
         self.client
-            .call("SignalWorkflowExecution", req, |mut c, r| async move { c.signal_workflow_execution(r).await })
+            .call("SignalWorkflowExecution", CallKind::Idempotent, req, |mut c, r| async move {
+                c.signal_workflow_execution(r).await
+            })
             .await?;
         Ok(())
     }
@@ -257,15 +270,16 @@ impl<W> WorkflowHandle<W> {
             }),
             ..Default::default()
         };
-        let resp =
-            self.client.call("QueryWorkflow", req, |mut c, r| async move { c.query_workflow(r).await }).await.map_err(
-                |e| match e {
-                    ClientError::Rpc { code: tonic::Code::InvalidArgument, message, .. } => {
-                        ClientError::QueryFailed(message)
-                    }
-                    other => other,
-                },
-            )?;
+        let resp = self
+            .client
+            .call("QueryWorkflow", CallKind::Idempotent, req, |mut c, r| async move { c.query_workflow(r).await })
+            .await
+            .map_err(|e| match e {
+                ClientError::Rpc { code: tonic::Code::InvalidArgument, message, .. } => {
+                    ClientError::QueryFailed(message)
+                }
+                other => other,
+            })?;
         if let Some(rejected) = resp.query_rejected {
             return Err(ClientError::QueryRejected { status: rejected.status().as_str_name().to_string() });
         }
@@ -284,7 +298,7 @@ impl<W> WorkflowHandle<W> {
             ..Default::default()
         };
         self.client
-            .call("RequestCancelWorkflowExecution", req, |mut c, r| async move {
+            .call("RequestCancelWorkflowExecution", CallKind::Idempotent, req, |mut c, r| async move {
                 c.request_cancel_workflow_execution(r).await
             })
             .await?;
@@ -302,7 +316,9 @@ impl<W> WorkflowHandle<W> {
             ..Default::default()
         };
         self.client
-            .call("TerminateWorkflowExecution", req, |mut c, r| async move { c.terminate_workflow_execution(r).await })
+            .call("TerminateWorkflowExecution", CallKind::Normal, req, |mut c, r| async move {
+                c.terminate_workflow_execution(r).await
+            })
             .await?;
         Ok(())
     }
@@ -315,7 +331,9 @@ impl<W> WorkflowHandle<W> {
         };
         let raw = self
             .client
-            .call("DescribeWorkflowExecution", req, |mut c, r| async move { c.describe_workflow_execution(r).await })
+            .call("DescribeWorkflowExecution", CallKind::Idempotent, req, |mut c, r| async move {
+                c.describe_workflow_execution(r).await
+            })
             .await?;
         let info = raw.workflow_execution_info.clone().unwrap_or_default();
         let exec = info.execution.clone().unwrap_or_default();
@@ -345,7 +363,7 @@ impl<W> WorkflowHandle<W> {
             };
             let resp = self
                 .client
-                .call("GetWorkflowExecutionHistory", req, |mut c, r| async move {
+                .call("GetWorkflowExecutionHistory", CallKind::Idempotent, req, |mut c, r| async move {
                     c.get_workflow_execution_history(r).await
                 })
                 .await?;

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, Stream, StreamExt};
 
-use super::{Client, ClientError};
+use super::{CallKind, Client, ClientError};
 use crate::common::time_from_proto;
 use crate::protos::temporal::api::enums::v1::WorkflowExecutionStatus;
 use crate::protos::temporal::api::workflow::v1::WorkflowExecutionInfo;
@@ -113,7 +113,9 @@ impl Client {
     pub async fn count_workflows(&self, query: impl Into<String>) -> Result<u64, ClientError> {
         let req = CountWorkflowExecutionsRequest { namespace: self.namespace.clone(), query: query.into() };
         let resp = self
-            .call("CountWorkflowExecutions", req, |mut c, r| async move { c.count_workflow_executions(r).await })
+            .call("CountWorkflowExecutions", CallKind::Idempotent, req, |mut c, r| async move {
+                c.count_workflow_executions(r).await
+            })
             .await?;
         Ok(u64::try_from(resp.count).unwrap_or(0))
     }
@@ -126,7 +128,10 @@ impl Client {
     ) -> Result<ListWorkflowExecutionsResponse, ClientError> {
         let req =
             ListWorkflowExecutionsRequest { namespace: self.namespace.clone(), page_size, next_page_token, query };
-        self.call("ListWorkflowExecutions", req, |mut c, r| async move { c.list_workflow_executions(r).await }).await
+        self.call("ListWorkflowExecutions", CallKind::Idempotent, req, |mut c, r| async move {
+            c.list_workflow_executions(r).await
+        })
+        .await
     }
 }
 

@@ -9,6 +9,7 @@
 //! ```
 
 mod async_activity;
+mod call;
 mod error;
 mod handle;
 mod list;
@@ -18,20 +19,21 @@ mod signal_with_start;
 pub(crate) mod time_skipping;
 mod update;
 
-use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
 use tonic::transport::{Channel, Endpoint};
 
 pub use async_activity::{AsyncActivityHandle, AsyncActivityId, AsyncHeartbeatResponse};
 pub use error::ClientError;
+pub(crate) use error::{RpcFailure, error_chain};
 #[doc(hidden)]
 pub use handle::HandleMethods;
 pub use handle::{Untyped, WorkflowDescription, WorkflowHandle};
 pub use list::{HistoryFetchError, WorkflowExecution, WorkflowExecutions, WorkflowHistories};
 pub use options::WorkflowOptions;
+pub(crate) use retry::CallKind;
 pub use retry::RetryConfig;
 pub use update::WorkflowUpdateHandle;
 
@@ -74,7 +76,7 @@ pub struct ClientOptions {
     pub tls: Option<TlsOptions>,
     /// An API key sent as a bearer token.
     pub api_key: Option<String>,
-    /// Retries of transient errors on ordinary calls.
+    /// Retries of transient errors on ordinary calls (long polls retry forever).
     pub retry: RetryConfig,
     /// Limit of connecting.
     pub connect_timeout: Duration,
@@ -159,6 +161,8 @@ struct Connection {
 pub struct Client {
     conn: Arc<Connection>,
     namespace: String,
+    /// The caller's limit of each call, retries included (see [`Client::with_rpc_timeout`]).
+    rpc_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Client {
@@ -169,10 +173,10 @@ impl std::fmt::Debug for Client {
 
 const CLIENT_NAME: &str = "temporal-rust";
 const CLIENT_VERSION: &str = env!("CARGO_PKG_VERSION");
-/// Per-call deadline of ordinary calls.
+/// Deadline of one attempt of an ordinary call.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Deadline of long polls: the server answers empty after about a minute.
-pub(crate) const LONG_POLL_TIMEOUT: Duration = Duration::from_secs(70);
+const LONG_POLL_TIMEOUT: Duration = Duration::from_secs(70);
 
 impl Client {
     /// Connects to a server and checks that it answers.
@@ -200,10 +204,14 @@ impl Client {
         if use_tls {
             endpoint = configure_tls(endpoint, options.tls.clone().unwrap_or_default())?;
         }
-        let channel = endpoint
-            .connect()
-            .await
-            .map_err(|e| ClientError::Connect { target: options.target.clone(), message: error_chain(&e) })?;
+        let described = |message: String| match error::tls_mismatch_hint(use_tls, &message) {
+            Some(hint) => format!("{message} ({hint})"),
+            None => message,
+        };
+        let channel = endpoint.connect().await.map_err(|e| ClientError::Connect {
+            target: options.target.clone(),
+            message: described(error::error_chain(&e)),
+        })?;
         let api_key = match &options.api_key {
             Some(k) => Some(
                 MetadataValue::try_from(format!("Bearer {k}"))
@@ -221,20 +229,57 @@ impl Client {
                 time_skipping: Default::default(),
             }),
             namespace: options.namespace,
+            rpc_timeout: None,
         };
-        client
-            .call(
-                "GetSystemInfo",
-                GetSystemInfoRequest::default(),
-                |mut c, r| async move { c.get_system_info(r).await },
-            )
-            .await?;
-        Ok(client)
+        // The TCP connection may be up while nothing on it speaks gRPC (a TLS port reached
+        // without TLS): the first call says so, and then it is a connection failure.
+        let probe = client
+            .call_raw("GetSystemInfo", CallKind::Idempotent, GetSystemInfoRequest::default(), |mut c, r| async move {
+                c.get_system_info(r).await
+            })
+            .await;
+        match probe {
+            Ok(_) => Ok(client),
+            Err(failure)
+                if failure.timed_out_after.is_none()
+                    && retry::caused_by::<tonic::transport::Error>(&failure.status) =>
+            {
+                Err(ClientError::Connect {
+                    target: options.target,
+                    message: described(error::describe_status(&failure.status)),
+                })
+            }
+            Err(failure) => Err(failure.into()),
+        }
     }
 
     /// A client for another namespace on the same connection.
     pub fn with_namespace(&self, namespace: impl Into<String>) -> Client {
-        Client { conn: Arc::clone(&self.conn), namespace: namespace.into() }
+        Client { conn: Arc::clone(&self.conn), namespace: namespace.into(), rpc_timeout: self.rpc_timeout }
+    }
+
+    /// A client whose calls (and the calls of the handles it makes) give up after `timeout`,
+    /// retries included, with [`ClientError::Timeout`]. Without it, each attempt of a call
+    /// may take 30 s (long polls 70 s), and calls that are safe to repeat are tried again
+    /// when an attempt runs out of time. A worker built from such a client ignores it.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use temporal_sdk::prelude::*;
+    /// # async fn demo(client: Client) -> Result<(), ClientError> {
+    /// let impatient = client.with_rpc_timeout(Duration::from_secs(2));
+    /// let handle = impatient.get_untyped_workflow_handle("order-1", None);
+    /// let status: String = handle.query_by_name("status", &()).await?;
+    /// # let _ = status; Ok(()) }
+    /// ```
+    pub fn with_rpc_timeout(&self, timeout: Duration) -> Client {
+        Client { rpc_timeout: Some(timeout), ..self.clone() }
+    }
+
+    /// The client without a caller's RPC timeout, for workers: their polls and reports
+    /// follow their own deadlines.
+    pub(crate) fn without_rpc_timeout(&self) -> Client {
+        Client { rpc_timeout: None, ..self.clone() }
     }
 
     /// The namespace.
@@ -251,70 +296,6 @@ impl Client {
     /// Requests need the `temporal-namespace` header set by the caller.
     pub fn workflow_service(&self) -> WorkflowServiceClient<Channel> {
         WorkflowServiceClient::new(self.conn.channel.clone()).max_decoding_message_size(128 * 1024 * 1024)
-    }
-
-    fn request<T>(&self, message: T, timeout: Duration) -> tonic::Request<T> {
-        let mut req = tonic::Request::new(message);
-        req.set_timeout(timeout);
-        let md = req.metadata_mut();
-        md.insert("client-name", MetadataValue::from_static(CLIENT_NAME));
-        md.insert("client-version", MetadataValue::from_static(CLIENT_VERSION));
-        if let Ok(ns) = MetadataValue::try_from(self.namespace.as_str()) {
-            md.insert("temporal-namespace", ns);
-        }
-        if let Some(key) = &self.conn.api_key {
-            md.insert("authorization", key.clone());
-        }
-        req
-    }
-
-    /// Calls the workflow service, retrying transient errors per the client's configuration.
-    pub(crate) async fn call<T, R, F, Fut>(&self, operation: &'static str, message: T, f: F) -> Result<R, ClientError>
-    where
-        T: Clone,
-        F: Fn(WorkflowServiceClient<Channel>, tonic::Request<T>) -> Fut,
-        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
-    {
-        self.call_with(operation, message, &self.conn.retry, CALL_TIMEOUT, false, f).await
-    }
-
-    /// Like [`Client::call`], with an explicit retry configuration and deadline.
-    pub(crate) async fn call_with<T, R, F, Fut>(
-        &self,
-        operation: &'static str,
-        message: T,
-        retry: &RetryConfig,
-        timeout: Duration,
-        long_poll: bool,
-        f: F,
-    ) -> Result<R, ClientError>
-    where
-        T: Clone,
-        F: Fn(WorkflowServiceClient<Channel>, tonic::Request<T>) -> Fut,
-        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
-    {
-        let started = Instant::now();
-        let mut attempt = 0u32;
-        loop {
-            let result = f(self.workflow_service(), self.request(message.clone(), timeout)).await;
-            let status = match result {
-                Ok(resp) => return Ok(resp.into_inner()),
-                Err(status) => status,
-            };
-            attempt += 1;
-            let out_of_budget = retry.max_retries.is_some_and(|m| attempt > m)
-                || retry.max_elapsed.is_some_and(|m| started.elapsed() >= m);
-            if !retry::is_retryable(status.code(), long_poll) || out_of_budget {
-                return Err(ClientError::from_status(operation, status));
-            }
-            let backoff = if status.code() == tonic::Code::ResourceExhausted {
-                retry.backoff(attempt).max(Duration::from_secs(1))
-            } else {
-                retry.backoff(attempt)
-            };
-            tracing::debug!(operation, code = ?status.code(), message = status.message(), ?backoff, "retrying");
-            tokio::time::sleep(backoff).await;
-        }
     }
 
     /// Starts a workflow and returns a handle typed by the workflow.
@@ -396,9 +377,13 @@ impl Client {
         options.apply(&mut req);
         let eager = if options.request_eager_start { self.reserve_eager_worker(&options.task_queue) } else { None };
         req.request_eager_execution = eager.is_some();
+        // The request id makes a repeat after a lost answer return the same run.
         let resp = self
-            .call("StartWorkflowExecution", req, |mut c, r| async move { c.start_workflow_execution(r).await })
-            .await?;
+            .call_raw("StartWorkflowExecution", CallKind::Idempotent, req, |mut c, r| async move {
+                c.start_workflow_execution(r).await
+            })
+            .await
+            .map_err(|f| f.into_start_error(&options.id, workflow_type))?;
         if let (Some((worker, permit)), Some(task)) = (eager, resp.eager_workflow_task) {
             worker.dispatch(task, permit);
         }
@@ -462,21 +447,10 @@ fn configure_tls(endpoint: Endpoint, tls: TlsOptions) -> Result<Endpoint, Client
     }
     endpoint
         .tls_config(config)
-        .map_err(|e| ClientError::InvalidOptions(format!("TLS configuration: {}", error_chain(&e))))
+        .map_err(|e| ClientError::InvalidOptions(format!("TLS configuration: {}", error::error_chain(&e))))
 }
 
 #[cfg(not(feature = "tls"))]
 fn configure_tls(_endpoint: Endpoint, _tls: TlsOptions) -> Result<Endpoint, ClientError> {
     Err(ClientError::InvalidOptions("TLS was requested but temporal-sdk was built without its `tls` feature".into()))
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(inner) = source {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    s
 }

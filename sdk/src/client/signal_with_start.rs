@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Client, ClientError, Untyped, WorkflowHandle, WorkflowOptions};
+use super::{CallKind, Client, ClientError, Untyped, WorkflowHandle, WorkflowOptions};
 use crate::converter;
 use crate::protos::temporal::api::common::v1::{Payload, Payloads, WorkflowType};
 use crate::protos::temporal::api::workflowservice::v1::{
@@ -103,10 +103,11 @@ impl Client {
             ..Default::default()
         };
         let resp = self
-            .call("SignalWithStartWorkflowExecution", req, |mut c, r| async move {
+            .call_raw("SignalWithStartWorkflowExecution", CallKind::Idempotent, req, |mut c, r| async move {
                 c.signal_with_start_workflow_execution(r).await
             })
-            .await?;
+            .await
+            .map_err(|f| f.into_start_error(&options.id, workflow_type))?;
         Ok(resp.run_id)
     }
 }

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Client, ClientError, LONG_POLL_TIMEOUT, RetryConfig, WorkflowHandle};
+use super::{CallKind, Client, ClientError, WorkflowHandle};
 use crate::converter;
 use crate::error::Failure;
 use crate::protos::temporal::api::common::v1::{Payload, Payloads, WorkflowExecution};
@@ -17,6 +17,20 @@ use crate::protos::temporal::api::workflowservice::v1::{
 use crate::workflow::{UpdateMethod, Workflow};
 
 /// An update the workflow accepted; await its result with [`WorkflowUpdateHandle::result`].
+///
+/// ```no_run
+/// # use temporal_sdk::prelude::*;
+/// # use temporal_sdk::client::Untyped;
+/// # async fn demo(handle: WorkflowHandle<Untyped>) -> Result<(), ClientError> {
+/// let update = handle.start_update_by_name::<u32, _>("add_item", &"apple").await?;
+/// // The handler may still fail: its failure comes with the result.
+/// match update.result().await {
+///     Ok(count) => println!("{count} items"),
+///     Err(ClientError::UpdateFailed { cause }) => println!("update {} failed: {cause}", update.id()),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
 pub struct WorkflowUpdateHandle<O> {
     client: Client,
     execution: WorkflowExecution,
@@ -37,7 +51,8 @@ impl<O: DeserializeOwned> WorkflowUpdateHandle<O> {
         &self.update_id
     }
 
-    /// Waits for the update's result.
+    /// Waits for the update's result; a failure of its handler (or of its workflow, which
+    /// completed before the update did) is [`ClientError::UpdateFailed`].
     pub async fn result(&self) -> Result<O, ClientError> {
         let outcome = match &self.outcome {
             Some(o) => o.clone(),
@@ -67,14 +82,9 @@ async fn poll_outcome(client: &Client, execution: &WorkflowExecution, update_id:
             wait_policy: Some(WaitPolicy { lifecycle_stage: Stage::Completed as i32 }),
         };
         let resp = client
-            .call_with(
-                "PollWorkflowExecutionUpdate",
-                req,
-                &RetryConfig::forever(),
-                LONG_POLL_TIMEOUT,
-                true,
-                |mut c, r| async move { c.poll_workflow_execution_update(r).await },
-            )
+            .call("PollWorkflowExecutionUpdate", CallKind::UserLongPoll, req, |mut c, r| async move {
+                c.poll_workflow_execution_update(r).await
+            })
             .await?;
         if let Some(outcome) = resp.outcome {
             return Ok(outcome);
@@ -84,7 +94,18 @@ async fn poll_outcome(client: &Client, execution: &WorkflowExecution, update_id:
 
 impl<W> WorkflowHandle<W> {
     /// Sends an update by name with one argument (`&()` for none) and waits until the workflow
-    /// accepted it (or rejected it: then the error says why).
+    /// accepted or rejected it. As in the Python SDK the handle comes back either way, and
+    /// also when the update already failed: a rejection by the validator or a failure of the
+    /// handler is the handle's result, [`ClientError::UpdateFailed`].
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # use temporal_sdk::client::Untyped;
+    /// # async fn demo(handle: WorkflowHandle<Untyped>) -> Result<(), ClientError> {
+    /// let update = handle.start_update_by_name::<u32, _>("add_item", &"apple").await?;
+    /// let count = update.result().await?;
+    /// # let _ = count; Ok(()) }
+    /// ```
     pub async fn start_update_by_name<O: DeserializeOwned, I: Serialize + ?Sized>(
         &self,
         update: &str,
@@ -93,7 +114,16 @@ impl<W> WorkflowHandle<W> {
         self.send_update(update, converter::encode_args(input)?, Stage::Accepted).await
     }
 
-    /// Sends an update by name and waits for its result.
+    /// Sends an update by name and waits for its result: a rejection or a failed handler is
+    /// [`ClientError::UpdateFailed`].
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # use temporal_sdk::client::Untyped;
+    /// # async fn demo(handle: WorkflowHandle<Untyped>) -> Result<(), ClientError> {
+    /// let count: u32 = handle.execute_update_by_name("add_item", &"apple").await?;
+    /// # let _ = count; Ok(()) }
+    /// ```
     pub async fn execute_update_by_name<O: DeserializeOwned, I: Serialize + ?Sized>(
         &self,
         update: &str,
@@ -110,10 +140,9 @@ impl<W> WorkflowHandle<W> {
     ) -> Result<WorkflowUpdateHandle<O>, ClientError> {
         let client = self.client();
         let update_id = uuid::Uuid::new_v4().to_string();
-        let execution = self.execution();
         let req = UpdateWorkflowExecutionRequest {
             namespace: client.namespace().to_string(),
-            workflow_execution: Some(execution.clone()),
+            workflow_execution: Some(self.execution()),
             first_execution_run_id: self.first_execution_run_id().unwrap_or_default().to_string(),
             wait_policy: Some(WaitPolicy { lifecycle_stage: stage as i32 }),
             request: Some(Request {
@@ -122,47 +151,36 @@ impl<W> WorkflowHandle<W> {
                 ..Default::default()
             }),
         };
-        loop {
-            // The server answers when the stage is reached or its own wait limit expired; the
-            // same update id makes calling again safe.
+        let resp = loop {
+            // The server answers when the stage is reached or its own wait ran out; the same
+            // update id makes asking again safe.
             let resp = client
-                .call_with(
-                    "UpdateWorkflowExecution",
-                    req.clone(),
-                    &RetryConfig::forever(),
-                    LONG_POLL_TIMEOUT,
-                    true,
-                    |mut c, r| async move { c.update_workflow_execution(r).await },
-                )
+                .call("UpdateWorkflowExecution", CallKind::UserLongPoll, req.clone(), |mut c, r| async move {
+                    c.update_workflow_execution(r).await
+                })
                 .await?;
-            let reached = resp.stage;
-            if let Some(outcome) = resp.outcome {
-                if let Some(outcome::Value::Failure(f)) = &outcome.value {
-                    return Err(ClientError::UpdateFailed { cause: Box::new(Failure::from_proto(f.clone())) });
-                }
-                return Ok(WorkflowUpdateHandle {
-                    client: client.clone(),
-                    execution,
-                    update_id,
-                    outcome: Some(outcome),
-                    _out: PhantomData,
-                });
+            if resp.outcome.is_some() || resp.stage >= stage as i32 {
+                break resp;
             }
-            if reached >= stage as i32 {
-                return Ok(WorkflowUpdateHandle {
-                    client: client.clone(),
-                    execution,
-                    update_id,
-                    outcome: None,
-                    _out: PhantomData,
-                });
-            }
-        }
+        };
+        let execution = resp
+            .update_ref
+            .and_then(|r| r.workflow_execution)
+            .filter(|e| !e.run_id.is_empty())
+            .unwrap_or_else(|| self.execution());
+        Ok(WorkflowUpdateHandle {
+            client: client.clone(),
+            execution,
+            update_id,
+            outcome: resp.outcome,
+            _out: PhantomData,
+        })
     }
 }
 
 impl<W: Workflow> WorkflowHandle<W> {
     /// Sends an update and waits for its result: `handle.execute_update(Cart::add_item, item).await?`.
+    /// A rejection or a failed handler is [`ClientError::UpdateFailed`].
     pub async fn execute_update<I: Serialize, O: DeserializeOwned>(
         &self,
         update: UpdateMethod<W, I, O>,
@@ -171,7 +189,8 @@ impl<W: Workflow> WorkflowHandle<W> {
         self.execute_update_by_name(update.name(), &input).await
     }
 
-    /// Sends an update and returns once the workflow accepted it.
+    /// Sends an update and returns once the workflow accepted it: see
+    /// [`start_update_by_name`](Self::start_update_by_name).
     pub async fn start_update<I: Serialize, O: DeserializeOwned>(
         &self,
         update: UpdateMethod<W, I, O>,

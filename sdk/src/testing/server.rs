@@ -17,6 +17,7 @@ use temporal_sdk_protos::temporal::api::workflowservice::v1::workflow_service_cl
 use tonic::transport::Endpoint;
 
 use super::provision::{ProvisionError, ServerKind, find_or_install};
+use crate::client::error_chain;
 
 /// How long a server may take from spawn to its first successful gRPC answer.
 const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -102,6 +103,21 @@ pub struct DevServerOptions {
     pub extra_args: Vec<String>,
     /// How long to wait for the server to answer before giving up (60 s by default).
     pub startup_timeout: Duration,
+    /// A file that receives everything the server prints (created, or appended to), for
+    /// tests that look for the server's warnings; [`TestServer::recent_output`] keeps only
+    /// the last lines.
+    ///
+    /// ```no_run
+    /// use temporal_sdk::testing::{DevServerOptions, TestServer};
+    ///
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// let log = std::env::temp_dir().join("dev-server.log");
+    /// let server = TestServer::start_dev(DevServerOptions { output_file: Some(log.clone()), ..Default::default() }).await?;
+    /// // ... run workflows ...
+    /// assert!(!std::fs::read_to_string(&log)?.contains("level=ERROR"));
+    /// # let _ = server; Ok(()) }
+    /// ```
+    pub output_file: Option<PathBuf>,
 }
 
 impl Default for DevServerOptions {
@@ -114,6 +130,7 @@ impl Default for DevServerOptions {
             executable: None,
             extra_args: Vec::new(),
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
+            output_file: None,
         }
     }
 }
@@ -201,7 +218,9 @@ impl TestServer {
         let kind = ServerKind::Dev;
         let exe = resolve_executable(kind, options.executable.clone()).await?;
         let port_count = if options.ui { 4 } else { 3 };
-        start_with_retries(kind, exe, port_count, options.startup_timeout, |ports| dev_args(&options, ports)).await
+        let output = OutputTail::new(options.output_file.as_deref())?;
+        start_with_retries(kind, exe, port_count, options.startup_timeout, output, |ports| dev_args(&options, ports))
+            .await
     }
 
     /// Starts the time-skipping test server on a free port and waits until it answers.
@@ -220,7 +239,7 @@ impl TestServer {
     pub async fn start_time_skipping(options: TimeSkippingServerOptions) -> Result<TestServer, ProvisionError> {
         let kind = ServerKind::TimeSkipping;
         let exe = resolve_executable(kind, options.executable.clone()).await?;
-        start_with_retries(kind, exe, 1, options.startup_timeout, |ports| {
+        start_with_retries(kind, exe, 1, options.startup_timeout, OutputTail::default(), |ports| {
             let mut args: Vec<OsString> = vec![ports[0].to_string().into()];
             args.extend(options.extra_args.iter().map(OsString::from));
             args
@@ -387,12 +406,13 @@ async fn start_with_retries(
     exe: PathBuf,
     port_count: usize,
     timeout: Duration,
+    output: OutputTail,
     args_for: impl Fn(&[u16]) -> Vec<OsString>,
 ) -> Result<TestServer, ProvisionError> {
     let mut attempt = 1;
     loop {
         let ports = free_ports(port_count)?;
-        let result = start_once(kind, &exe, ports[0], args_for(&ports), timeout).await;
+        let result = start_once(kind, &exe, ports[0], args_for(&ports), timeout, output.clone()).await;
         match result {
             Err(ProvisionError::ExitedEarly { ref output, .. })
                 if attempt < PORT_ATTEMPTS && output.to_ascii_lowercase().contains("address already in use") =>
@@ -426,6 +446,7 @@ async fn start_once(
     port: u16,
     args: Vec<OsString>,
     timeout: Duration,
+    output: OutputTail,
 ) -> Result<TestServer, ProvisionError> {
     let command = std::iter::once(exe.as_os_str())
         .chain(args.iter().map(OsString::as_os_str))
@@ -433,7 +454,6 @@ async fn start_once(
         .collect::<Vec<_>>()
         .join(" ");
     let started = Instant::now();
-    let output = OutputTail::default();
     let mut process = ServerProcess::spawn(kind, exe, &args, &output)?;
     let deadline = started + timeout;
     let mut last_error = String::from("no answer yet");
@@ -476,23 +496,29 @@ async fn probe(port: u16) -> Result<(), String> {
         .map_err(|status| format!("GetSystemInfo: {status}"))
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-/// The last lines a server printed, shared with the threads that read its pipes.
+/// The last lines a server printed, shared with the threads that read its pipes, and the
+/// file that gets all of them when one was asked for.
 #[derive(Debug, Clone, Default)]
-struct OutputTail(Arc<Mutex<VecDeque<String>>>);
+struct OutputTail(Arc<Mutex<VecDeque<String>>>, Option<Arc<Mutex<std::fs::File>>>);
 
 impl OutputTail {
+    fn new(file: Option<&std::path::Path>) -> Result<Self, ProvisionError> {
+        let Some(path) = file else { return Ok(Self::default()) };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|source| ProvisionError::Io { context: format!("opening {}", path.display()), source })?;
+        Ok(Self(Arc::default(), Some(Arc::new(Mutex::new(file)))))
+    }
+
     fn push(&self, line: String) {
+        if let Some(file) = &self.1 {
+            use std::io::Write;
+            let mut file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            // The copy is a convenience; a full disk must not stop the draining of the pipe.
+            let _ = writeln!(file, "{line}");
+        }
         let mut lines = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if lines.len() == OUTPUT_TAIL_LINES {
             lines.pop_front();

@@ -19,11 +19,11 @@ use crate::activity::{
     ActivityContext, ActivityImplementation, ActivityInfo, CONTEXT, CancelReason, Cancellation, HeartbeatSink,
     HeartbeatState, Signal,
 };
-use crate::client::{LONG_POLL_TIMEOUT, RetryConfig};
+use crate::client::CallKind;
 use crate::common::{RetryPolicy, duration_from_proto, time_from_proto};
 use crate::error::{ActivityError, ApplicationError, Failure, panic_message};
 use crate::protos::temporal::api::common::v1::{Payload, Payloads};
-use crate::protos::temporal::api::taskqueue::v1::{TaskQueue, TaskQueueMetadata};
+use crate::protos::temporal::api::taskqueue::v1::TaskQueueMetadata;
 use crate::protos::temporal::api::workflowservice::v1::{
     PollActivityTaskQueueRequest, PollActivityTaskQueueResponse, RecordActivityTaskHeartbeatRequest,
     RespondActivityTaskCanceledRequest, RespondActivityTaskCompletedRequest, RespondActivityTaskFailedRequest,
@@ -153,7 +153,7 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver
         }
         let req = PollActivityTaskQueueRequest {
             namespace: shared.client.namespace().to_string(),
-            task_queue: Some(TaskQueue { name: shared.task_queue.clone(), ..Default::default() }),
+            task_queue: Some(super::workflows::normal_queue(&shared.task_queue)),
             identity: shared.client.identity().to_string(),
             worker_instance_key: shared.instance_key.clone(),
             task_queue_metadata: shared
@@ -161,9 +161,8 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver
                 .map(|rate| TaskQueueMetadata { max_tasks_per_second: Some(rate) }),
             ..Default::default()
         };
-        let retry = RetryConfig::forever();
         let polled = tokio::select! {
-            r = shared.client.call_with("PollActivityTaskQueue", req, &retry, LONG_POLL_TIMEOUT, true, |mut c, r| async move {
+            r = shared.client.call("PollActivityTaskQueue", CallKind::TaskPoll, req, |mut c, r| async move {
                 c.poll_activity_task_queue(r).await
             }) => r,
             _ = shutdown.wait_for(|s| *s) => return,
@@ -338,7 +337,7 @@ async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
             };
             shared
                 .client
-                .call("RespondActivityTaskCompleted", req, |mut c, r| async move {
+                .call("RespondActivityTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
                     c.respond_activity_task_completed(r).await
                 })
                 .await
@@ -355,11 +354,9 @@ async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
             };
             shared
                 .client
-                .call(
-                    "RespondActivityTaskFailed",
-                    req,
-                    |mut c, r| async move { c.respond_activity_task_failed(r).await },
-                )
+                .call("RespondActivityTaskFailed", CallKind::Idempotent, req, |mut c, r| async move {
+                    c.respond_activity_task_failed(r).await
+                })
                 .await
                 .map(drop)
         }
@@ -369,7 +366,7 @@ async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
                 RespondActivityTaskCanceledRequest { task_token, details, identity, namespace, ..Default::default() };
             shared
                 .client
-                .call("RespondActivityTaskCanceled", req, |mut c, r| async move {
+                .call("RespondActivityTaskCanceled", CallKind::Idempotent, req, |mut c, r| async move {
                     c.respond_activity_task_canceled(r).await
                 })
                 .await
@@ -400,7 +397,9 @@ async fn record_heartbeat(shared: &Shared, ctx: &ActivityContext, task_token: Ve
     tracing::trace!(target: "temporal_sdk::heartbeat_rpc", activity_id = %ctx.info.activity_id, "RecordActivityTaskHeartbeat");
     let response = shared
         .client
-        .call("RecordActivityTaskHeartbeat", req, |mut c, r| async move { c.record_activity_task_heartbeat(r).await })
+        .call("RecordActivityTaskHeartbeat", CallKind::Idempotent, req, |mut c, r| async move {
+            c.record_activity_task_heartbeat(r).await
+        })
         .await;
     match response {
         Ok(resp) if resp.cancel_requested => ctx.cancel(CancelReason::Requested),

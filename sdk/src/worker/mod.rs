@@ -32,7 +32,7 @@ pub(crate) use activities::panic_failure;
 pub use executor::{ActivityExecutor, ActivityJob, ThreadPoolExecutor};
 pub use options::WorkerOptions;
 
-use crate::client::Client;
+use crate::client::{CallKind, Client};
 use crate::protos::temporal::api::enums::v1::TaskQueueType;
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
 use crate::protos::temporal::api::workflowservice::v1::ShutdownWorkerRequest;
@@ -120,7 +120,7 @@ impl Worker {
             )
         });
         let shared = Arc::new(Shared {
-            client: client.clone(),
+            client: client.without_rpc_timeout(),
             task_queue: options.task_queue.clone(),
             sticky_queue,
             sticky_schedule_to_start: options.sticky_queue_schedule_to_start_timeout,
@@ -185,7 +185,7 @@ impl Worker {
                 shared.client.namespace().to_string(),
                 opts.failure_policy.clone(),
             )?);
-            let normal = TaskQueue { name: shared.task_queue.clone(), ..Default::default() };
+            let normal = workflows::normal_queue(&shared.task_queue);
             let polls = opts.max_concurrent_workflow_task_polls.max(2);
             let (normal_polls, sticky_polls) = match &shared.sticky_queue {
                 Some(_) => (polls.div_ceil(5), polls - polls.div_ceil(5)),
@@ -241,8 +241,10 @@ impl Worker {
                 task_queue_types: vec![TaskQueueType::Workflow as i32],
                 ..Default::default()
             };
-            if let Err(e) =
-                shared.client.call("ShutdownWorker", req, |mut c, r| async move { c.shutdown_worker(r).await }).await
+            if let Err(e) = shared
+                .client
+                .call("ShutdownWorker", CallKind::Idempotent, req, |mut c, r| async move { c.shutdown_worker(r).await })
+                .await
             {
                 tracing::debug!(error = %e, "ShutdownWorker failed");
             }

@@ -11,7 +11,7 @@ use crate::protos::temporal::api::command::v1::{Command, command::Attributes as 
 
 use super::pool::{Pool, TaskOutcome};
 use super::{Shared, activities, local_activities};
-use crate::client::{ClientError, LONG_POLL_TIMEOUT, RetryConfig};
+use crate::client::{CallKind, ClientError};
 use crate::common::duration_to_proto;
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowExecution};
 use crate::protos::temporal::api::enums::v1::{QueryResultType, TaskQueueKind};
@@ -43,9 +43,8 @@ pub(crate) async fn poll_loop(
             worker_instance_key: shared.instance_key.clone(),
             ..Default::default()
         };
-        let retry = RetryConfig::forever();
         let polled = tokio::select! {
-            r = shared.client.call_with("PollWorkflowTaskQueue", req, &retry, LONG_POLL_TIMEOUT, true, |mut c, r| async move {
+            r = shared.client.call("PollWorkflowTaskQueue", CallKind::TaskPoll, req, |mut c, r| async move {
                 c.poll_workflow_task_queue(r).await
             }) => r,
             _ = shutdown.wait_for(|s| *s) => return,
@@ -128,13 +127,12 @@ async fn fetch_history(
             next_page_token: token,
             ..Default::default()
         };
-        let resp =
-            shared
-                .client
-                .call("GetWorkflowExecutionHistory", req, |mut c, r| async move {
-                    c.get_workflow_execution_history(r).await
-                })
-                .await?;
+        let resp = shared
+            .client
+            .call("GetWorkflowExecutionHistory", CallKind::Idempotent, req, |mut c, r| async move {
+                c.get_workflow_execution_history(r).await
+            })
+            .await?;
         events.extend(resp.history.map(|h| h.events).unwrap_or_default());
         if resp.next_page_token.is_empty() {
             return Ok(events);
@@ -147,113 +145,118 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
     let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
     let namespace = shared.client.namespace().to_string();
     let identity = shared.client.identity().to_string();
-    let result =
-        match outcome {
-            TaskOutcome::Completed { mut commands, messages, query_results, cached } => {
-                let mut reserved = reserve_eager_activities(shared, &mut commands);
-                let sticky_attributes = (cached && shared.sticky_queue.is_some()).then(|| StickyExecutionAttributes {
-                    worker_task_queue: shared.sticky_queue.clone(),
-                    schedule_to_start_timeout: Some(duration_to_proto(shared.sticky_schedule_to_start)),
-                });
-                let req = RespondWorkflowTaskCompletedRequest {
-                    task_token: task.task_token.clone(),
-                    commands,
-                    messages,
-                    identity,
-                    namespace,
-                    sticky_attributes,
-                    query_results,
-                    sdk_metadata: Some(WorkflowTaskCompletedMetadata {
-                        sdk_name: history::SDK_NAME.into(),
-                        sdk_version: env!("CARGO_PKG_VERSION").into(),
-                        // Recorded once, with the first completed task, as sdk-core does.
-                        core_used_flags: if task.previous_started_event_id == 0 {
-                            vec![history::ID_AND_TYPE_CHECKS_FLAG]
-                        } else {
-                            Vec::new()
-                        },
-                        ..Default::default()
-                    }),
+    let result = match outcome {
+        TaskOutcome::Completed { mut commands, messages, query_results, cached } => {
+            let mut reserved = reserve_eager_activities(shared, &mut commands);
+            let sticky_attributes = (cached && shared.sticky_queue.is_some()).then(|| StickyExecutionAttributes {
+                worker_task_queue: shared.sticky_queue.clone(),
+                schedule_to_start_timeout: Some(duration_to_proto(shared.sticky_schedule_to_start)),
+            });
+            let req = RespondWorkflowTaskCompletedRequest {
+                task_token: task.task_token.clone(),
+                commands,
+                messages,
+                identity,
+                namespace,
+                sticky_attributes,
+                query_results,
+                sdk_metadata: Some(WorkflowTaskCompletedMetadata {
+                    sdk_name: history::SDK_NAME.into(),
+                    sdk_version: env!("CARGO_PKG_VERSION").into(),
+                    // Recorded once, with the first completed task, as sdk-core does.
+                    core_used_flags: if task.previous_started_event_id == 0 {
+                        vec![history::ID_AND_TYPE_CHECKS_FLAG]
+                    } else {
+                        Vec::new()
+                    },
                     ..Default::default()
-                };
-                let response = shared
-                    .client
-                    .call("RespondWorkflowTaskCompleted", req, |mut c, r| async move {
-                        c.respond_workflow_task_completed(r).await
-                    })
-                    .await;
-                response.map(|resp| {
-                    if resp.reset_history_event_id != 0 {
-                        // The server discarded a speculative task (an update was rejected):
-                        // the cached run went past what history keeps, so replay it next time.
-                        pool.evict(&run_id);
-                    }
-                    for activity in resp.activity_tasks {
-                        match reserved.pop() {
-                            Some(permit) => activities::spawn_activity(shared, activity, permit),
-                            None => tracing::warn!("the server dispatched more eager activities than were asked for"),
-                        }
-                    }
+                }),
+                ..Default::default()
+            };
+            let response = shared
+                .client
+                .call("RespondWorkflowTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
+                    c.respond_workflow_task_completed(r).await
                 })
-            }
-            TaskOutcome::Failed { cause, failure } => {
-                pool.evict(&run_id);
-                // Only the first attempt is reported: later attempts would fail the same way and
-                // the server retries right away, so they are left to time out instead of spinning.
-                if task.attempt > 1 {
-                    return;
+                .await;
+            response.map(|resp| {
+                if resp.reset_history_event_id != 0 {
+                    // The server discarded a speculative task (an update was rejected):
+                    // the cached run went past what history keeps, so replay it next time.
+                    pool.evict(&run_id);
                 }
-                let req = RespondWorkflowTaskFailedRequest {
-                    task_token: task.task_token.clone(),
-                    cause: cause as i32,
-                    failure: Some(failure),
-                    identity,
-                    namespace,
-                    ..Default::default()
-                };
-                shared
-                    .client
-                    .call("RespondWorkflowTaskFailed", req, |mut c, r| async move {
-                        c.respond_workflow_task_failed(r).await
-                    })
-                    .await
-                    .map(drop)
-            }
-            TaskOutcome::QueryAnswer(answer) => {
-                let mut req = RespondQueryTaskCompletedRequest {
-                    task_token: task.task_token.clone(),
-                    namespace,
-                    ..Default::default()
-                };
-                match answer {
-                    Ok(p) => {
-                        req.completed_type = QueryResultType::Answered as i32;
-                        req.query_result = Some(Payloads { payloads: vec![p] });
-                    }
-                    Err(message) => {
-                        req.completed_type = QueryResultType::Failed as i32;
-                        req.error_message = message;
+                for activity in resp.activity_tasks {
+                    match reserved.pop() {
+                        Some(permit) => activities::spawn_activity(shared, activity, permit),
+                        None => tracing::warn!("the server dispatched more eager activities than were asked for"),
                     }
                 }
-                shared
-                    .client
-                    .call("RespondQueryTaskCompleted", req, |mut c, r| async move {
-                        c.respond_query_task_completed(r).await
-                    })
-                    .await
-                    .map(drop)
+            })
+        }
+        TaskOutcome::Failed { cause, failure } => {
+            pool.evict(&run_id);
+            // Only the first attempt is reported: later attempts would fail the same way and
+            // the server retries right away, so they are left to time out instead of spinning.
+            if task.attempt > 1 {
+                return;
             }
-            TaskOutcome::LocalActivities(_) | TaskOutcome::NeedFullHistory => {
-                pool.evict(&run_id);
-                Ok(())
+            let req = RespondWorkflowTaskFailedRequest {
+                task_token: task.task_token.clone(),
+                cause: cause as i32,
+                failure: Some(failure),
+                identity,
+                namespace,
+                ..Default::default()
+            };
+            shared
+                .client
+                .call("RespondWorkflowTaskFailed", CallKind::Idempotent, req, |mut c, r| async move {
+                    c.respond_workflow_task_failed(r).await
+                })
+                .await
+                .map(drop)
+        }
+        TaskOutcome::QueryAnswer(answer) => {
+            let mut req = RespondQueryTaskCompletedRequest {
+                task_token: task.task_token.clone(),
+                namespace,
+                ..Default::default()
+            };
+            match answer {
+                Ok(p) => {
+                    req.completed_type = QueryResultType::Answered as i32;
+                    req.query_result = Some(Payloads { payloads: vec![p] });
+                }
+                Err(message) => {
+                    req.completed_type = QueryResultType::Failed as i32;
+                    req.error_message = message;
+                }
             }
-        };
+            shared
+                .client
+                .call("RespondQueryTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
+                    c.respond_query_task_completed(r).await
+                })
+                .await
+                .map(drop)
+        }
+        TaskOutcome::LocalActivities(_) | TaskOutcome::NeedFullHistory => {
+            pool.evict(&run_id);
+            Ok(())
+        }
+    };
     if let Err(e) = result {
         // The server refused the completion (e.g. new events arrived, or the run ended): the
         // cached state no longer matches, so replay from history next time.
         pool.evict(&run_id);
         tracing::warn!(error = %e, run_id = %run_id, "workflow task completion was not accepted");
     }
+}
+
+/// The worker's task queue as polls name it: the kind tells the server which queue is meant
+/// (it warns about every poll without one).
+pub(crate) fn normal_queue(name: &str) -> TaskQueue {
+    TaskQueue { name: name.to_string(), kind: TaskQueueKind::Normal as i32, normal_name: String::new() }
 }
 
 pub(crate) fn sticky_queue(shared_name: &str, sticky_name: String) -> TaskQueue {

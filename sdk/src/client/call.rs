@@ -1,0 +1,224 @@
+//! One call to the workflow service: headers, deadline, and retries by the rules of
+//! [`retry`](super::retry).
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use tonic::metadata::MetadataValue;
+use tonic::transport::Channel;
+
+use super::retry::{self, CallKind};
+use super::{CALL_TIMEOUT, CLIENT_NAME, CLIENT_VERSION, Client, ClientError, LONG_POLL_TIMEOUT, RpcFailure};
+use crate::protos::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
+
+impl Client {
+    fn request<T>(&self, message: T, timeout: Duration) -> tonic::Request<T> {
+        let mut req = tonic::Request::new(message);
+        req.set_timeout(timeout);
+        let md = req.metadata_mut();
+        md.insert("client-name", MetadataValue::from_static(CLIENT_NAME));
+        md.insert("client-version", MetadataValue::from_static(CLIENT_VERSION));
+        if let Ok(ns) = MetadataValue::try_from(self.namespace.as_str()) {
+            md.insert("temporal-namespace", ns);
+        }
+        if let Some(key) = &self.conn.api_key {
+            md.insert("authorization", key.clone());
+        }
+        req
+    }
+
+    /// Calls the workflow service, retrying what `kind` allows (see [`CallKind`]).
+    pub(crate) async fn call<T, R, F, Fut>(
+        &self,
+        operation: &'static str,
+        kind: CallKind,
+        message: T,
+        f: F,
+    ) -> Result<R, ClientError>
+    where
+        T: Clone,
+        F: Fn(WorkflowServiceClient<Channel>, tonic::Request<T>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+    {
+        self.call_raw(operation, kind, message, f).await.map_err(ClientError::from)
+    }
+
+    /// [`Client::call`], leaving the failure for the caller to turn into an error.
+    ///
+    /// Each attempt gets the kind's deadline, cut to what is left of the caller's RPC timeout
+    /// (task polls ignore that one). A call is retried while its kind allows for the failure
+    /// and the retry budget lasts; time spent in attempts that ran out of time is not
+    /// charged to the budget's `max_elapsed`, or one slow attempt would end every call.
+    pub(crate) async fn call_raw<T, R, F, Fut>(
+        &self,
+        operation: &'static str,
+        kind: CallKind,
+        message: T,
+        f: F,
+    ) -> Result<R, RpcFailure>
+    where
+        T: Clone,
+        F: Fn(WorkflowServiceClient<Channel>, tonic::Request<T>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+    {
+        let config = kind.config(&self.conn.retry);
+        let attempt_limit = match kind {
+            CallKind::UserLongPoll | CallKind::TaskPoll => LONG_POLL_TIMEOUT,
+            CallKind::Normal | CallKind::Idempotent => CALL_TIMEOUT,
+        };
+        let started = Instant::now();
+        let deadline = self.rpc_timeout.filter(|_| kind != CallKind::TaskPoll).map(|t| started + t);
+        let mut retries = 0u32;
+        let mut expired_attempts = Duration::ZERO;
+        loop {
+            let attempt_started = Instant::now();
+            let timeout = match deadline {
+                Some(d) => d.saturating_duration_since(attempt_started).min(attempt_limit),
+                None => attempt_limit,
+            };
+            let result = f(self.workflow_service(), self.request(message.clone(), timeout)).await;
+            let status = match result {
+                Ok(resp) => return Ok(resp.into_inner()),
+                Err(status) => status,
+            };
+            let failure = retry::Failure::of(&status);
+            let timed_out = failure == retry::Failure::DeadlineExpired;
+            if timed_out {
+                expired_attempts += attempt_started.elapsed();
+            }
+            let give_up = |status| {
+                let after = deadline.map_or(timeout, |d| d.saturating_duration_since(started));
+                Err(RpcFailure { operation, status, timed_out_after: timed_out.then_some(after) })
+            };
+            retries += 1;
+            let charged = started.elapsed().saturating_sub(expired_attempts);
+            let budget_spent =
+                config.max_retries.is_some_and(|m| retries > m) || config.max_elapsed.is_some_and(|m| charged >= m);
+            if budget_spent || !kind.retries(failure, started.elapsed()) {
+                return give_up(status);
+            }
+            let backoff = retry::backoff(&config, failure, retries);
+            if deadline.is_some_and(|d| Instant::now() + backoff >= d) {
+                return give_up(status);
+            }
+            tracing::debug!(operation, code = ?status.code(), message = status.message(), ?backoff, "retrying");
+            tokio::time::sleep(backoff).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+    use crate::client::{Connection, RetryConfig};
+    use crate::protos::temporal::api::workflowservice::v1::GetSystemInfoResponse;
+
+    /// A client whose calls never reach a network: the tests script each attempt's outcome.
+    fn offline_client(retry: RetryConfig) -> Client {
+        let channel = tonic::transport::Endpoint::from_static("http://127.0.0.1:1").connect_lazy();
+        Client {
+            conn: Arc::new(Connection {
+                channel,
+                eager_workers: Default::default(),
+                identity: "test".into(),
+                api_key: None,
+                retry,
+                time_skipping: Default::default(),
+            }),
+            namespace: "default".into(),
+            rpc_timeout: None,
+        }
+    }
+
+    fn deadline_expired() -> tonic::Status {
+        tonic::Status::from_error(Box::new(tonic::TimeoutExpired(())))
+    }
+
+    fn connection_closed() -> tonic::Status {
+        let mut status = tonic::Status::cancelled("operation was canceled");
+        match tonic::transport::Endpoint::from_shared("http://[::1".to_string()) {
+            Err(e) => status.set_source(Arc::new(e)),
+            Ok(_) => panic!("an invalid URI was accepted"),
+        };
+        status
+    }
+
+    /// Calls `GetSystemInfo` through the retry loop; attempt `n` (0-based) ends as
+    /// `script(n)` after `delay(n)`.
+    async fn scripted(
+        client: &Client,
+        kind: CallKind,
+        script: impl Fn(u32) -> Result<(), tonic::Status>,
+        delay: impl Fn(u32) -> Duration,
+    ) -> (Result<GetSystemInfoResponse, RpcFailure>, u32) {
+        let attempts = AtomicU32::new(0);
+        let result = client
+            .call_raw("GetSystemInfo", kind, (), |_, _| {
+                let n = attempts.fetch_add(1, Ordering::SeqCst);
+                let outcome = script(n);
+                let wait = delay(n);
+                async move {
+                    tokio::time::sleep(wait).await;
+                    outcome.map(|()| tonic::Response::new(GetSystemInfoResponse::default()))
+                }
+            })
+            .await;
+        (result, attempts.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test]
+    async fn a_slow_attempt_does_not_use_up_the_budget_of_a_call_safe_to_repeat() {
+        // The budget is shorter than the first attempt, which runs into its deadline.
+        let retry = RetryConfig { max_elapsed: Some(Duration::from_millis(100)), ..RetryConfig::default() };
+        let client = offline_client(retry);
+        let first_expires = |n| if n == 0 { Err(deadline_expired()) } else { Ok(()) };
+        let slow_first = |n| if n == 0 { Duration::from_millis(200) } else { Duration::ZERO };
+        let (result, attempts) = scripted(&client, CallKind::Idempotent, first_expires, slow_first).await;
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(attempts, 2);
+        // A call that may have taken effect is not repeated, and says it timed out.
+        let (result, attempts) = scripted(&client, CallKind::Normal, first_expires, slow_first).await;
+        let error = ClientError::from(result.expect_err("not retried"));
+        assert!(error.is_timeout(), "{error}");
+        assert_eq!(attempts, 1);
+    }
+
+    #[tokio::test]
+    async fn a_closed_connection_is_retried_for_every_call() {
+        let client = offline_client(RetryConfig::default());
+        for kind in [CallKind::Normal, CallKind::Idempotent, CallKind::UserLongPoll] {
+            let closed_once = |n| if n == 0 { Err(connection_closed()) } else { Ok(()) };
+            let (result, attempts) = scripted(&client, kind, closed_once, |_| Duration::ZERO).await;
+            assert!(result.is_ok(), "{kind:?}: {result:?}");
+            assert_eq!(attempts, 2, "{kind:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn final_codes_are_not_retried() {
+        let client = offline_client(RetryConfig::default());
+        let invalid = |_| Err(tonic::Status::invalid_argument("bad"));
+        let (result, attempts) = scripted(&client, CallKind::Idempotent, invalid, |_| Duration::ZERO).await;
+        assert_eq!(result.expect_err("final").status.code(), tonic::Code::InvalidArgument);
+        assert_eq!(attempts, 1);
+    }
+
+    #[tokio::test]
+    async fn the_callers_rpc_timeout_bounds_the_call_with_its_retries() {
+        let client = offline_client(RetryConfig::forever()).with_rpc_timeout(Duration::from_millis(500));
+        let started = Instant::now();
+        let always_expires = |_| Err(deadline_expired());
+        let (result, attempts) =
+            scripted(&client, CallKind::Idempotent, always_expires, |_| Duration::from_millis(100)).await;
+        let error = ClientError::from(result.expect_err("out of time"));
+        assert!(
+            matches!(error, ClientError::Timeout { after, .. } if after == Duration::from_millis(500)),
+            "{error:?}"
+        );
+        assert!(attempts >= 2, "{attempts}");
+        assert!(started.elapsed() < Duration::from_millis(800), "{:?}", started.elapsed());
+    }
+}
