@@ -39,8 +39,9 @@ use futures::{Stream, StreamExt};
 use crate::client::HistoryFetchError;
 use crate::protos::history_json::{self, HistoryJsonError};
 use crate::protos::temporal::api::history::v1::{History, history_event::Attributes};
-use crate::runtime::instance::{Factory, WorkflowFactory};
+use crate::runtime::instance::WorkflowFactory;
 use crate::runtime::run::{RunError, WorkflowRun};
+use crate::workflow::instance::Factory;
 use crate::workflow::{Workflow, WorkflowInfo};
 
 /// A workflow's recorded history with its workflow id.

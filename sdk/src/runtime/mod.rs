@@ -1,9 +1,13 @@
-//! The deterministic workflow runtime: history in, commands out.
+//! The deterministic engine: history in, commands out. Independent of tonic and tokio, and of
+//! the public face (`workflow/`), which stands on it.
 
 pub(crate) mod context;
 pub(crate) mod executor;
 pub(crate) mod history;
+pub(crate) mod info;
 pub(crate) mod instance;
+pub(crate) mod ops;
 pub(crate) mod panic;
+pub(crate) mod rng;
 pub(crate) mod run;
-pub(crate) mod update;
+pub(crate) mod state;

@@ -13,11 +13,18 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::context::{ActivityOutcome, EmittedCommand, Enter, OpKind, RunState, SharedState, to_command};
+use super::context::{Enter, SharedState};
 use super::executor::Executor;
 use super::history;
-use super::instance::{WorkflowFactory, WorkflowInstance};
-use super::update::{self, UpdateRequest};
+use super::info::WorkflowInfo;
+use super::instance::{HandlerOutcome, WorkflowFactory, WorkflowInstance};
+use super::ops::activity::{self, ActivityOutcome};
+use super::ops::child::{self, child_cancelled};
+use super::ops::external;
+use super::ops::local_activity::{self, LocalActivityRequest, LocalActivityResult};
+use super::ops::update::{self, UpdateRequest};
+use super::ops::{self, EmittedCommand, OpKind, patch, to_command};
+use super::state::RunState;
 use crate::common::{RetryPolicy, duration_from_proto, time_from_proto};
 use crate::error::{Failure, FailureKind, RetryState, TimeoutType, WorkflowError};
 use crate::protos::temporal::api::command::v1::{
@@ -30,11 +37,6 @@ use crate::protos::temporal::api::history::v1::{
     HistoryEvent, WorkflowExecutionStartedEventAttributes, history_event::Attributes as Ev,
 };
 use crate::protos::temporal::api::protocol::v1::Message;
-use crate::workflow::definition::HandlerOutcome;
-use crate::workflow::{
-    LocalActivityRequest, LocalActivityResult, WorkflowInfo, cancel, child_cancelled, child_failure, local_activity,
-    patch,
-};
 
 /// Why a run cannot go on with the history it was given.
 #[derive(Debug, thiserror::Error)]
@@ -145,7 +147,7 @@ impl Drop for WorkflowRun {
 impl WorkflowRun {
     pub(crate) fn new(factory: Arc<dyn WorkflowFactory>, info: WorkflowInfo) -> Self {
         Self {
-            state: Rc::new(RefCell::new(RunState::new(info, SystemTime::UNIX_EPOCH))),
+            state: Rc::new(RefCell::new(RunState::new(info))),
             executor: Executor::default(),
             factory,
             instance: None,
@@ -258,10 +260,10 @@ impl WorkflowRun {
                 }
                 Some(Ev::MarkerRecordedEventAttributes(a)) => {
                     if let Some((id, _)) = patch::marker_patch(a) {
-                        self.state.borrow_mut().patches_seen.insert(id);
+                        self.state.borrow_mut().patches.seen.insert(id);
                     }
                     if let Some(result) = local_activity::marker_result(a) {
-                        self.state.borrow_mut().local_activity_markers.insert(result.seq, result);
+                        self.state.borrow_mut().local_activities.markers.insert(result.seq, result);
                     }
                 }
                 _ => {}
@@ -432,22 +434,7 @@ impl WorkflowRun {
         retry_state: i32,
         cause: Option<Failure>,
     ) -> Failure {
-        let st = self.state.borrow();
-        let meta = st.activity_meta.get(&seq);
-        let mut f = Failure::new(
-            message,
-            FailureKind::Activity {
-                activity_type: meta.map(|m| m.activity_type.clone()).unwrap_or_default(),
-                activity_id: meta.map(|m| m.activity_id.clone()).unwrap_or_else(|| seq.to_string()),
-                retry_state: RetryState::try_from(retry_state).unwrap_or(RetryState::Unspecified),
-                scheduled_event_id: meta.and_then(|m| m.scheduled_event_id).unwrap_or_default(),
-                started_event_id,
-                identity: identity.to_string(),
-            },
-        );
-        f.source = String::new();
-        f.cause = cause.map(Box::new);
-        f
+        self.state.borrow().activities.failure(seq, message, started_event_id, identity, retry_state, cause)
     }
 
     fn init_info(&mut self, event: &HistoryEvent, a: &WorkflowExecutionStartedEventAttributes) {
@@ -480,7 +467,7 @@ impl WorkflowRun {
         }
         st.search_attributes = a.search_attributes.clone().map(|s| s.indexed_fields).unwrap_or_default();
         st.memo = a.memo.clone().map(|m| m.fields).unwrap_or_default();
-        crate::workflow::random::seed(&mut st, &seed_id);
+        st.rng.seed(&seed_id);
     }
 
     /// Applies the collected jobs and runs the workflow until it stalls.
@@ -519,15 +506,15 @@ impl WorkflowRun {
                 break;
             }
             let mut st = self.state.borrow_mut();
-            let requests = std::mem::take(&mut st.local_activity_requests);
+            let requests = std::mem::take(&mut st.local_activities.requests);
             let mut resolved = false;
             for request in requests {
-                match st.local_activity_markers.remove(&request.seq) {
+                match st.local_activities.markers.remove(&request.seq) {
                     Some(result) => {
                         local_activity::resolve(&mut st, result);
                         resolved = true;
                     }
-                    None => st.local_activity_requests.push(request),
+                    None => st.local_activities.requests.push(request),
                 }
             }
             if !resolved {
@@ -536,7 +523,7 @@ impl WorkflowRun {
         }
         self.check_not_stuck_on_foreign_future()?;
         if !replaying && !self.finished {
-            let pending = std::mem::take(&mut self.state.borrow_mut().local_activity_requests);
+            let pending = std::mem::take(&mut self.state.borrow_mut().local_activities.requests);
             if !pending.is_empty() {
                 return Ok(Activation { local_activities: pending, ..Activation::default() });
             }
@@ -559,16 +546,7 @@ impl WorkflowRun {
     fn check_not_stuck_on_foreign_future(&self) -> Result<(), RunError> {
         let st = self.state.borrow();
         let running = !self.finished && st.result.is_none() && self.executor.live_tasks() > 0;
-        let waiting_on_sdk = !st.ops.is_empty()
-            || !st.timers.is_empty()
-            || !st.activities.is_empty()
-            || !st.local_activities.is_empty()
-            || !st.children.is_empty()
-            || !st.conditions.is_empty()
-            || !st.signals_external.is_empty()
-            || !st.cancels_external.is_empty()
-            || !st.condition_wakers.is_empty()
-            || st.running_handlers > 0;
+        let waiting_on_sdk = st.waits_on_sdk();
         if running && !waiting_on_sdk {
             return Err(RunError::Task(
                 "workflow code is waiting on a future the SDK did not create (for example a tokio timer, channel or task): \
@@ -642,69 +620,41 @@ impl WorkflowRun {
             }
             Job::FireTimer(seq) => {
                 let mut st = self.state.borrow_mut();
-                st.finish_op(OpKind::Timer, seq);
-                if let Some(slot) = st.timers.get_mut(&seq) {
-                    slot.resolve(Ok(()));
-                }
+                st.owners.finish(OpKind::Timer, seq);
+                st.timers.fire(seq);
             }
             Job::ResolveActivity(seq, outcome) => {
                 let mut st = self.state.borrow_mut();
-                st.finish_op(OpKind::Activity, seq);
-                if let Some(slot) = st.activities.get_mut(&seq) {
-                    slot.resolve(outcome);
-                }
+                st.owners.finish(OpKind::Activity, seq);
+                st.activities.resolve(seq, outcome);
             }
             Job::ChildStarted { seq, run_id, event_id } => {
-                if let Some(child) = self.state.borrow_mut().children.get_mut(&seq) {
-                    child.run_id = Some(run_id.clone());
-                    child.started_event_id = Some(event_id);
-                    child.start.resolve(Ok(run_id));
-                }
+                self.state.borrow_mut().children.started(seq, run_id, event_id);
             }
             Job::ChildStartFailed(seq, failure) => {
                 let mut st = self.state.borrow_mut();
-                st.finish_op(OpKind::Child, seq);
-                if let Some(child) = st.children.get_mut(&seq) {
-                    child.start.resolve(Err(failure.clone()));
-                    child.result.resolve(Err(failure));
-                }
+                st.owners.finish(OpKind::Child, seq);
+                st.children.start_failed(seq, failure);
             }
             Job::ChildResolved(seq, outcome) => {
                 let mut st = self.state.borrow_mut();
-                st.finish_op(OpKind::Child, seq);
-                if let Some(child) = st.children.get_mut(&seq) {
-                    let outcome = outcome.map_err(|(namespace, retry_state, cause)| {
-                        child_failure(child, &namespace, retry_state, cause)
-                    });
-                    child.result.resolve(outcome);
-                }
+                st.owners.finish(OpKind::Child, seq);
+                st.children.resolve(seq, outcome);
             }
             Job::ExternalResolved(kind, seq, outcome) => {
-                let mut st = self.state.borrow_mut();
-                st.finish_op(kind, seq);
+                let st = &mut *self.state.borrow_mut();
+                st.owners.finish(kind, seq);
                 if kind == OpKind::CancelExternal {
-                    // A child waiting only for its cancellation request to arrive resolves now.
-                    if let Some(child_seq) = st.child_cancel_requests.remove(&seq) {
-                        let namespace = st.info.namespace.clone();
-                        if let Some(child) = st.children.get_mut(&child_seq) {
-                            let cancelled =
-                                child_failure(child, &namespace, RetryState::CancelRequested, child_cancelled());
-                            child.result.resolve(Err(cancelled));
-                        }
-                    }
+                    st.children.cancel_request_delivered(seq, &st.info.namespace);
                 }
-                let map =
-                    if kind == OpKind::SignalExternal { &mut st.signals_external } else { &mut st.cancels_external };
-                if let Some(slot) = map.get_mut(&seq) {
-                    slot.resolve(outcome);
-                }
+                st.externals.resolve(kind, seq, outcome);
             }
             Job::Cancel => {
                 let mut st = self.state.borrow_mut();
                 if !st.cancel_requested {
                     st.cancel_requested = true;
                     if let Some(main) = st.main_task {
-                        cancel::cancel_task(&mut st, main);
+                        ops::cancel_task(&mut st, main);
                     }
                 }
             }
@@ -735,7 +685,7 @@ impl WorkflowRun {
     /// Takes the activation's commands, adding the closing command if the workflow ended.
     fn finish_activation(&mut self) -> Result<Vec<EmittedCommand>, RunError> {
         let mut st = self.state.borrow_mut();
-        let mut commands = std::mem::take(&mut st.commands);
+        let mut commands = st.commands.take();
         if self.finished {
             return Ok(commands);
         }
@@ -823,12 +773,10 @@ impl WorkflowRun {
                 Some(Cmd::ScheduleActivityTaskCommandAttributes(c)),
                 Some(Ev::ActivityTaskScheduledEventAttributes(e)),
             ) => {
-                let same = (c.activity_id == e.activity_id || !self.id_checks) && c.activity_type == e.activity_type;
+                let same = activity::matches(c, e, self.id_checks);
                 if same {
                     self.seq_by_event.insert(event.event_id, cmd.seq);
-                    if let Some(meta) = self.state.borrow_mut().activity_meta.get_mut(&cmd.seq) {
-                        meta.scheduled_event_id = Some(event.event_id);
-                    }
+                    self.state.borrow_mut().activities.scheduled(cmd.seq, event.event_id);
                 }
                 same
             }
@@ -840,12 +788,10 @@ impl WorkflowRun {
                 Some(Cmd::StartChildWorkflowExecutionCommandAttributes(c)),
                 Some(Ev::StartChildWorkflowExecutionInitiatedEventAttributes(e)),
             ) => {
-                let same = (c.workflow_id == e.workflow_id || !self.id_checks) && c.workflow_type == e.workflow_type;
+                let same = child::matches(c, e, self.id_checks);
                 if same {
                     self.seq_by_event.insert(event.event_id, cmd.seq);
-                    if let Some(child) = self.state.borrow_mut().children.get_mut(&cmd.seq) {
-                        child.initiated_event_id = Some(event.event_id);
-                    }
+                    self.state.borrow_mut().children.initiated(cmd.seq, event.event_id);
                 }
                 same
             }
@@ -854,8 +800,9 @@ impl WorkflowRun {
                 Some(Ev::SignalExternalWorkflowExecutionInitiatedEventAttributes(e)),
             ) => {
                 let same = c.signal_name == e.signal_name
-                    && c.execution.as_ref().map(|x| &x.workflow_id)
-                        == e.workflow_execution.as_ref().map(|x| &x.workflow_id);
+                    && c.execution
+                        .as_ref()
+                        .is_some_and(|x| external::same_target(&x.workflow_id, &e.workflow_execution));
                 if same {
                     self.seq_by_event.insert(event.event_id, cmd.seq);
                 }
@@ -865,7 +812,7 @@ impl WorkflowRun {
                 Some(Cmd::RequestCancelExternalWorkflowExecutionCommandAttributes(c)),
                 Some(Ev::RequestCancelExternalWorkflowExecutionInitiatedEventAttributes(e)),
             ) => {
-                let same = e.workflow_execution.as_ref().is_some_and(|x| x.workflow_id == c.workflow_id);
+                let same = external::same_target(&c.workflow_id, &e.workflow_execution);
                 if same {
                     self.seq_by_event.insert(event.event_id, cmd.seq);
                 }

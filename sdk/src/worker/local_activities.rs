@@ -11,7 +11,7 @@ use super::activities::panic_failure;
 use crate::activity::{ActivityContext, ActivityInfo, CONTEXT, Cancellation, HeartbeatSink};
 use crate::common::RetryPolicy;
 use crate::error::{ActivityError, Failure, FailureKind, TimeoutType, panic_message};
-use crate::workflow::{LocalActivityRequest, LocalActivityResult};
+use crate::runtime::ops::local_activity::{LocalActivityRequest, LocalActivityResult};
 
 /// How long local retries may keep a workflow task open before the backoff becomes a timer:
 /// well inside the default 10 s workflow task timeout.

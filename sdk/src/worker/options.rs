@@ -9,8 +9,9 @@ use super::executor::ActivityExecutor;
 use crate::activity::{ActivityImplementation, ActivityMethods, BoundActivity};
 use crate::error::ActivityError;
 use crate::protos::temporal::api::common::v1::Payload;
-use crate::runtime::instance::{Factory, WorkflowFactory};
+use crate::runtime::instance::WorkflowFactory;
 use crate::workflow::Workflow;
+use crate::workflow::instance::Factory;
 
 /// What a worker hosts and how much it takes on at once.
 ///

@@ -20,10 +20,10 @@ use crate::protos::temporal::api::failure::v1::Failure as ProtoFailure;
 use crate::protos::temporal::api::query::v1::WorkflowQuery;
 use crate::protos::temporal::api::query::v1::WorkflowQueryResult;
 use crate::protos::temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse;
+use crate::runtime::info::WorkflowInfo;
 use crate::runtime::instance::WorkflowFactory;
+use crate::runtime::ops::local_activity::{LocalActivityRequest, LocalActivityResult};
 use crate::runtime::run::{Activation, FailurePolicy, RunError, WorkflowRun};
-use crate::workflow::WorkflowInfo;
-use crate::workflow::{LocalActivityRequest, LocalActivityResult};
 
 /// What became of a workflow task. (One per task, moved once: the size difference between
 /// variants does not matter.)

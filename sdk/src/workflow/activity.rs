@@ -1,34 +1,24 @@
+use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures::future::FusedFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::activity::ActivityDefinition;
 use crate::common::{RetryPolicy, duration_to_proto};
 use crate::converter;
-use crate::error::{Failure, FailureKind, RetryState, WorkflowError, WorkflowResult};
-use crate::protos::temporal::api::command::v1::{
-    RequestCancelActivityTaskCommandAttributes, ScheduleActivityTaskCommandAttributes, command,
-};
+use crate::error::{WorkflowError, WorkflowResult};
+use crate::protos::temporal::api::command::v1::ScheduleActivityTaskCommandAttributes;
 use crate::protos::temporal::api::common::v1::{ActivityType, Payloads};
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
-use crate::runtime::context::{self, ActivityOutcome, OpKind, RunState, SharedState};
-
-/// What happens to an activity in flight when the workflow cancels it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ActivityCancellationType {
-    /// Ask the server to cancel and resolve at once as cancelled.
-    #[default]
-    TryCancel,
-    /// Ask the server to cancel and wait until the activity acknowledges it.
-    WaitCancellationCompleted,
-    /// Do not tell the server; resolve at once as cancelled.
-    Abandon,
-}
+use crate::runtime::ops::OpFuture;
+pub use crate::runtime::ops::activity::ActivityCancellationType;
+use crate::runtime::ops::activity::ActivityOp;
 
 /// Options of one activity invocation from a workflow.
 ///
@@ -173,26 +163,16 @@ fn schedule<O>(
     input: Result<Vec<crate::protos::temporal::api::common::v1::Payload>, converter::PayloadError>,
     options: ActivityOptions,
 ) -> ActivityHandle<O> {
-    let failed = |e: WorkflowError| ActivityHandle { inner: Inner::Error(Some(e)), _out: PhantomData };
-    let Some(state) = context::current() else {
-        return failed(context::outside_workflow("workflow::execute_activity"));
-    };
-    let input = match input {
-        Ok(p) => p,
-        Err(e) => return failed(WorkflowError::Task(Box::new(e))),
-    };
-    if options.start_to_close_timeout.is_none() && options.schedule_to_close_timeout.is_none() {
-        return failed(WorkflowError::task(format!(
-            "activity {activity_type:?} needs a start-to-close or schedule-to-close timeout (ActivityOptions::start_to_close(..))"
-        )));
-    }
-    let seq = {
-        let mut st = state.borrow_mut();
-        st.seq.activity += 1;
-        let seq = st.seq.activity;
+    let op = OpFuture::start("workflow::execute_activity", |st| {
+        let input = input.map_err(|e| WorkflowError::Task(Box::new(e)))?;
+        if options.start_to_close_timeout.is_none() && options.schedule_to_close_timeout.is_none() {
+            return Err(WorkflowError::task(format!(
+                "activity {activity_type:?} needs a start-to-close or schedule-to-close timeout (ActivityOptions::start_to_close(..))"
+            )));
+        }
         let task_queue = options.task_queue.clone().unwrap_or_else(|| st.info.task_queue.clone());
         let attrs = ScheduleActivityTaskCommandAttributes {
-            activity_id: options.activity_id.clone().unwrap_or_else(|| seq.to_string()),
+            activity_id: options.activity_id.clone().unwrap_or_default(),
             activity_type: Some(ActivityType { name: activity_type.to_string() }),
             task_queue: Some(TaskQueue { name: task_queue, ..Default::default() }),
             input: Some(Payloads { payloads: input }),
@@ -203,132 +183,30 @@ fn schedule<O>(
             retry_policy: options.retry_policy.as_ref().map(RetryPolicy::to_proto),
             ..Default::default()
         };
-        let meta = ActivityMeta {
-            activity_type: activity_type.to_string(),
-            activity_id: attrs.activity_id.clone(),
-            cancellation_type: options.cancellation_type,
-            scheduled_event_id: None,
-        };
-        st.push_command(command::Attributes::ScheduleActivityTaskCommandAttributes(attrs), seq);
-        st.activities.insert(seq, Default::default());
-        st.activity_meta.insert(seq, meta);
-        if st.register_op(OpKind::Activity, seq) {
-            cancel(&mut st, seq);
-        }
-        seq
-    };
-    ActivityHandle { inner: Inner::Pending { state, seq }, _out: PhantomData }
-}
-
-/// What the runtime keeps about a scheduled activity to cancel it and describe its failures.
-#[derive(Debug, Clone)]
-pub(crate) struct ActivityMeta {
-    pub(crate) activity_type: String,
-    pub(crate) activity_id: String,
-    pub(crate) cancellation_type: ActivityCancellationType,
-    /// Known once history recorded the schedule command.
-    pub(crate) scheduled_event_id: Option<i64>,
-}
-
-/// The failure an activity resolves with when the workflow cancelled it.
-pub(crate) fn cancelled_failure(meta: &ActivityMeta) -> Failure {
-    let mut f = Failure::new(
-        "Activity cancelled",
-        FailureKind::Activity {
-            activity_type: meta.activity_type.clone(),
-            activity_id: meta.activity_id.clone(),
-            retry_state: RetryState::CancelRequested,
-            scheduled_event_id: meta.scheduled_event_id.unwrap_or_default(),
-            started_event_id: 0,
-            identity: String::new(),
-        },
-    )
-    .with_cause(Failure::cancelled("Activity cancelled"));
-    f.source = String::new();
-    f
-}
-
-/// Cancels an activity per its cancellation type.
-pub(crate) fn cancel(st: &mut RunState, seq: u32) {
-    st.finish_op(OpKind::Activity, seq);
-    if st.activities.get(&seq).is_none_or(|slot| slot.value.is_some()) {
-        return; // finished (or forgotten) already: a cancel command would be rejected
-    }
-    let Some(meta) = st.activity_meta.get(&seq).cloned() else { return };
-    let unsent = st.remove_unsent(|c| {
-        c.seq == seq
-            && matches!(&c.command.attributes, Some(command::Attributes::ScheduleActivityTaskCommandAttributes(_)))
+        Ok(st.activities.schedule(&mut st.commands, attrs, options.cancellation_type))
     });
-    let resolve_now = unsent
-        || match meta.cancellation_type {
-            ActivityCancellationType::Abandon => true,
-            ActivityCancellationType::TryCancel | ActivityCancellationType::WaitCancellationCompleted => {
-                match meta.scheduled_event_id {
-                    Some(scheduled_event_id) => {
-                        let attrs = RequestCancelActivityTaskCommandAttributes { scheduled_event_id };
-                        st.push_command(command::Attributes::RequestCancelActivityTaskCommandAttributes(attrs), seq);
-                    }
-                    None => {
-                        tracing::warn!(activity_id = %meta.activity_id, "cannot request cancellation: the activity's schedule event is unknown")
-                    }
-                }
-                meta.cancellation_type == ActivityCancellationType::TryCancel
-            }
-        };
-    if resolve_now && let Some(slot) = st.activities.get_mut(&seq) {
-        slot.resolve(ActivityOutcome::Failed(cancelled_failure(&meta)));
-    }
+    ActivityHandle { op, _out: PhantomData }
 }
 
-/// An activity scheduled from a workflow: await it for the result, or cancel it.
+/// An activity scheduled from a workflow: await it for the result, or cancel it. Dropping it
+/// unfinished cancels the activity (per its cancellation type).
 #[must_use = "an activity future does nothing unless awaited"]
 pub struct ActivityHandle<O> {
-    inner: Inner,
+    op: OpFuture<ActivityOp>,
     _out: PhantomData<fn() -> O>,
-}
-
-enum Inner {
-    Pending { state: SharedState, seq: u32 },
-    Error(Option<WorkflowError>),
-    Done,
 }
 
 impl<O: DeserializeOwned> Future for ActivityHandle<O> {
     type Output = WorkflowResult<O>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.inner {
-            Inner::Error(e) => Poll::Ready(Err(e
-                .take()
-                .unwrap_or_else(|| WorkflowError::task("activity future polled after completion")))),
-            Inner::Done => Poll::Ready(Err(WorkflowError::task("activity polled after completion"))),
-            Inner::Pending { state, seq } => {
-                let mut st = state.borrow_mut();
-                let Some(slot) = st.activities.get_mut(seq) else {
-                    return Poll::Ready(Err(WorkflowError::task("activity future polled after completion")));
-                };
-                let Some(outcome) = slot.value.take() else {
-                    slot.waker = Some(cx.waker().clone());
-                    return Poll::Pending;
-                };
-                st.activities.remove(seq);
-                st.activity_meta.remove(seq);
-                st.finish_op(OpKind::Activity, *seq);
+        Pin::new(&mut self.op).poll(cx).map(|result| converter::decode_result::<O>(result?))
+    }
+}
 
-                drop(st);
-                self.inner = Inner::Done;
-                Poll::Ready(match outcome {
-                    ActivityOutcome::Completed(payload) => {
-                        let decoded = match &payload {
-                            Some(p) => converter::decode::<O>(p),
-                            None => converter::decode_args::<O>(&[]),
-                        };
-                        decoded.map_err(|e| WorkflowError::Task(Box::new(e)))
-                    }
-                    ActivityOutcome::Failed(f) => Err(WorkflowError::from_failure(f)),
-                })
-            }
-        }
+impl<O: DeserializeOwned> FusedFuture for ActivityHandle<O> {
+    fn is_terminated(&self) -> bool {
+        self.op.is_terminated()
     }
 }
 
@@ -336,28 +214,12 @@ impl<O> ActivityHandle<O> {
     /// Asks for the activity to be cancelled, per its cancellation type; awaiting the handle
     /// then gives the cancellation (or the result, if the activity finished first).
     pub fn cancel(&self) {
-        if let Inner::Pending { state, seq } = &self.inner
-            && let Ok(mut st) = state.try_borrow_mut()
-            && st.activities.get(seq).is_some_and(|s| s.value.is_none())
-        {
-            cancel(&mut st, *seq);
-        }
+        self.op.cancel();
     }
 }
 
-impl<O> Drop for ActivityHandle<O> {
-    /// An activity nobody waits for any more is cancelled (per its cancellation type).
-    fn drop(&mut self) {
-        if let Inner::Pending { state, seq } = &self.inner
-            && let Ok(mut st) = state.try_borrow_mut()
-            && !st.tearing_down
-        {
-            if st.activities.get(seq).is_some_and(|s| s.value.is_none()) {
-                cancel(&mut st, *seq);
-            }
-            st.activities.remove(seq);
-            st.activity_meta.remove(seq);
-            st.finish_op(OpKind::Activity, *seq);
-        }
+impl<O> fmt::Debug for ActivityHandle<O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActivityHandle").field("type", &std::any::type_name::<O>()).finish_non_exhaustive()
     }
 }

@@ -5,37 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::error::{Failure, WorkflowError};
-use crate::runtime::context::{self, OpKind, RunState};
-
-/// The error an SDK call returns when it was cancelled.
-pub(crate) fn cancelled_error(what: &str) -> WorkflowError {
-    WorkflowError::from_failure(Failure::cancelled(format!("{what} cancelled")))
-}
-
-/// Cancels the operations `task` waits on (or keeps the cancellation for its next one).
-pub(crate) fn cancel_task(st: &mut RunState, task: u64) {
-    for (kind, seq) in st.take_cancellable_ops(task) {
-        cancel_op(st, kind, seq);
-    }
-}
-
-/// Cancels one operation the way its kind and options say.
-pub(crate) fn cancel_op(st: &mut RunState, kind: OpKind, seq: u32) {
-    match kind {
-        OpKind::Timer => super::timer::cancel(st, seq),
-        OpKind::Activity => super::activity::cancel(st, seq),
-        OpKind::Condition => {
-            if let Some(slot) = st.conditions.get_mut(&seq) {
-                slot.resolve(());
-            }
-        }
-        OpKind::Child => super::child::cancel(st, seq),
-        OpKind::SignalExternal | OpKind::CancelExternal => super::external::cancel(st, kind, seq),
-        // A local activity runs inside this very workflow task: it finishes (briefly) first.
-        OpKind::LocalActivity => {}
-    }
-}
+use crate::runtime::context;
 
 /// Runs `future` protected from workflow cancellation: operations started inside it are not
 /// cancelled when the workflow is asked to cancel; the request reaches the next unprotected
@@ -58,6 +28,7 @@ pub fn shield<F: Future>(future: F) -> Shield<F> {
 
 /// The future of [`shield`].
 #[must_use = "a shielded future does nothing unless awaited"]
+#[derive(Debug)]
 pub struct Shield<F> {
     // Boxed so that polling needs no pin projection (the crate forbids `unsafe`).
     future: Pin<Box<F>>,

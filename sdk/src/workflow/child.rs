@@ -1,41 +1,30 @@
 //! Child workflows: started from a workflow, awaited, signalled and cancelled by it.
 
+use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::rc::Rc;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
+use futures::future::FusedFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::cancel::cancelled_error;
 use super::external::signal_external;
 use super::{RunMethod, SignalFuture, SignalMethod, Workflow};
 use crate::common::{RetryPolicy, duration_to_proto};
 use crate::converter;
-use crate::error::{Failure, FailureKind, RetryState, WorkflowError, WorkflowResult};
-use crate::protos::temporal::api::command::v1::{
-    RequestCancelExternalWorkflowExecutionCommandAttributes, StartChildWorkflowExecutionCommandAttributes, command,
-};
+use crate::error::{WorkflowError, WorkflowResult};
+use crate::protos::temporal::api::command::v1::StartChildWorkflowExecutionCommandAttributes;
 use crate::protos::temporal::api::common::v1::{Payload, Payloads, WorkflowType};
 pub use crate::protos::temporal::api::enums::v1::{ParentClosePolicy, WorkflowIdReusePolicy};
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
-use crate::runtime::context::{self, OpKind, RunState, SharedState, Slot};
-
-/// What cancelling a child workflow does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ChildWorkflowCancellationType {
-    /// Do not tell the child; resolve at once as cancelled.
-    Abandon,
-    /// Ask the child to cancel and resolve at once as cancelled.
-    TryCancel,
-    /// Ask the child to cancel and wait until it has ended (the default, as in Python).
-    #[default]
-    WaitCancellationCompleted,
-    /// Ask the child to cancel and wait until the request reached it.
-    WaitCancellationRequested,
-}
+use crate::runtime::context::{self, SharedState};
+pub use crate::runtime::ops::child::ChildWorkflowCancellationType;
+use crate::runtime::ops::child::{ChildResultOp, ChildStartOp};
+use crate::runtime::ops::{self, Op, OpFuture, OpKind};
 
 /// Options of a child workflow.
 ///
@@ -117,21 +106,6 @@ impl ChildWorkflowOptions {
 }
 
 /// How a child's result looks before decoding.
-pub(crate) type ChildOutcome = Result<Option<Payload>, Failure>;
-
-/// What the runtime keeps about a child workflow.
-pub(crate) struct ChildState {
-    pub(crate) workflow_id: String,
-    pub(crate) workflow_type: String,
-    pub(crate) run_id: Option<String>,
-    pub(crate) cancellation_type: ChildWorkflowCancellationType,
-    pub(crate) initiated_event_id: Option<i64>,
-    /// The `ChildWorkflowExecutionStarted` event, once history has it.
-    pub(crate) started_event_id: Option<i64>,
-    pub(crate) start: Slot<Result<String, Failure>>,
-    pub(crate) result: Slot<ChildOutcome>,
-}
-
 /// Starts a child workflow; the future resolves once the server has started it (or failed to,
 /// e.g. because the id is taken), giving a handle to await its result and to signal or
 /// cancel it.
@@ -177,29 +151,16 @@ fn start<W>(
     input: Result<Vec<Payload>, converter::PayloadError>,
     options: ChildWorkflowOptions,
 ) -> ChildWorkflowStart<W> {
-    let failed = |e| ChildWorkflowStart { inner: StartInner::Error(Some(e)), _w: PhantomData };
-    let Some(state) = context::current() else {
-        return failed(context::outside_workflow("workflow::start_child_workflow"));
+    // Without an id the child gets a deterministic uuid, drawn before the state is borrowed.
+    let workflow_id = match &options.id {
+        Some(id) => id.clone(),
+        None if context::current().is_some() => super::uuid4().to_string(),
+        None => String::new(),
     };
-    let input = match input {
-        Ok(p) => p,
-        Err(e) => return failed(WorkflowError::Task(Box::new(e))),
-    };
-    let seq = {
-        let mut st = state.borrow_mut();
-        let workflow_id = match &options.id {
-            Some(id) => id.clone(),
-            None => {
-                drop(st);
-                let id = super::uuid4().to_string();
-                st = state.borrow_mut();
-                id
-            }
-        };
-        st.seq.child += 1;
-        let seq = st.seq.child;
+    let op = OpFuture::start("workflow::start_child_workflow", |st| {
+        let input = input.map_err(|e| WorkflowError::Task(Box::new(e)))?;
         let attrs = StartChildWorkflowExecutionCommandAttributes {
-            workflow_id: workflow_id.clone(),
+            workflow_id,
             workflow_type: Some(WorkflowType { name: workflow_type.to_string() }),
             task_queue: Some(TaskQueue {
                 name: options.task_queue.clone().unwrap_or_else(|| st.info.task_queue.clone()),
@@ -215,158 +176,44 @@ fn start<W>(
             cron_schedule: options.cron_schedule.clone().unwrap_or_default(),
             ..Default::default()
         };
-        st.push_command(command::Attributes::StartChildWorkflowExecutionCommandAttributes(attrs), seq);
-        st.children.insert(
-            seq,
-            ChildState {
-                workflow_id,
-                workflow_type: workflow_type.to_string(),
-                run_id: None,
-                cancellation_type: options.cancellation_type,
-                initiated_event_id: None,
-                started_event_id: None,
-                start: Slot::default(),
-                result: Slot::default(),
-            },
-        );
-        if st.register_op(OpKind::Child, seq) {
-            cancel(&mut st, seq);
-        }
-        seq
-    };
-    ChildWorkflowStart { inner: StartInner::Pending { state, seq }, _w: PhantomData }
-}
-
-/// Cancels a child per its cancellation type.
-pub(crate) fn cancel(st: &mut RunState, seq: u32) {
-    st.finish_op(OpKind::Child, seq);
-    let unsent = st.remove_unsent(|c| {
-        c.seq == seq
-            && matches!(
-                &c.command.attributes,
-                Some(command::Attributes::StartChildWorkflowExecutionCommandAttributes(_))
-            )
+        Ok(st.children.start(&mut st.commands, attrs, options.cancellation_type))
     });
-    let Some(child) = st.children.get(&seq) else { return };
-    if child.result.value.is_some() {
-        return; // the child ended already: there is nothing left to cancel
-    }
-    let cancelled = child_failure(child, &st.info.namespace, RetryState::CancelRequested, child_cancelled());
-    if unsent {
-        if let Some(child) = st.children.get_mut(&seq) {
-            child.start.resolve(Err(cancelled.clone()));
-            child.result.resolve(Err(cancelled));
-        }
-        return;
-    }
-    let (workflow_id, run_id, kind) =
-        (child.workflow_id.clone(), child.run_id.clone().unwrap_or_default(), child.cancellation_type);
-    if kind != ChildWorkflowCancellationType::Abandon {
-        st.seq.cancel_external += 1;
-        let cancel_seq = st.seq.cancel_external;
-        let attrs = RequestCancelExternalWorkflowExecutionCommandAttributes {
-            workflow_id,
-            run_id,
-            child_workflow_only: true,
-            ..Default::default()
-        };
-        st.push_command(
-            command::Attributes::RequestCancelExternalWorkflowExecutionCommandAttributes(attrs),
-            cancel_seq,
-        );
-        st.cancels_external.insert(cancel_seq, Slot::default());
-        if kind == ChildWorkflowCancellationType::WaitCancellationRequested {
-            st.child_cancel_requests.insert(cancel_seq, seq);
-        }
-    }
-    if matches!(kind, ChildWorkflowCancellationType::Abandon | ChildWorkflowCancellationType::TryCancel)
-        && let Some(child) = st.children.get_mut(&seq)
-    {
-        child.start.resolve(Err(cancelled.clone()));
-        child.result.resolve(Err(cancelled));
-    }
+    ChildWorkflowStart { op, _w: PhantomData }
 }
 
-/// Wraps a child's own failure the way the other SDKs hand it to the parent.
-/// The cause of a cancelled child's failure.
-pub(crate) fn child_cancelled() -> Failure {
-    Failure::cancelled("Child Workflow execution cancelled")
-}
-
-/// The failure a child ends with, wrapped as every Temporal SDK wraps it: "Child Workflow
-/// execution failed" with the child's namespace, ids and the parent's event ids, caused by
-/// what happened to the child.
-pub(crate) fn child_failure(child: &ChildState, namespace: &str, retry_state: RetryState, cause: Failure) -> Failure {
-    let mut f = Failure::new(
-        "Child Workflow execution failed",
-        FailureKind::ChildWorkflow {
-            namespace: namespace.to_string(),
-            workflow_id: child.workflow_id.clone(),
-            run_id: child.run_id.clone().unwrap_or_default(),
-            workflow_type: child.workflow_type.clone(),
-            retry_state,
-            initiated_event_id: child.initiated_event_id.unwrap_or_default(),
-            started_event_id: child.started_event_id.unwrap_or_default(),
-        },
-    )
-    .with_cause(cause);
-    f.source = String::new();
-    f
-}
-
-/// The start of a child workflow: resolves to its handle.
+/// The start of a child workflow: resolves to its handle. Dropping it before the child
+/// started cancels the child (per its cancellation type).
 #[must_use = "a child workflow start does nothing unless awaited"]
 pub struct ChildWorkflowStart<W> {
-    inner: StartInner,
+    op: OpFuture<ChildStartOp>,
     _w: PhantomData<fn() -> W>,
-}
-
-enum StartInner {
-    Pending { state: SharedState, seq: u32 },
-    Error(Option<WorkflowError>),
-    Done,
 }
 
 impl<W> Future for ChildWorkflowStart<W> {
     type Output = WorkflowResult<ChildWorkflowHandle<W>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (state, seq) = match &mut self.inner {
-            StartInner::Pending { state, seq } => (state.clone(), *seq),
-            StartInner::Error(e) => {
-                return Poll::Ready(Err(e
-                    .take()
-                    .unwrap_or_else(|| WorkflowError::task("child start polled after completion"))));
+        let target = self.op.target();
+        let run_id = ready!(Pin::new(&mut self.op).poll(cx))?;
+        Poll::Ready(match target {
+            Some((state, seq)) => {
+                let workflow_id = state.borrow().children.ids(seq).map(|(id, _)| id).unwrap_or_default();
+                Ok(ChildWorkflowHandle { state: Some((state, seq)), workflow_id, run_id, _w: PhantomData })
             }
-            StartInner::Done => return Poll::Ready(Err(WorkflowError::task("child start polled after completion"))),
-        };
-        let mut st = state.borrow_mut();
-        let Some(child) = st.children.get_mut(&seq) else {
-            return Poll::Ready(Err(cancelled_error("Child workflow")));
-        };
-        let Some(started) = child.start.value.clone() else {
-            child.start.waker = Some(cx.waker().clone());
-            return Poll::Pending;
-        };
-        let workflow_id = child.workflow_id.clone();
-        drop(st);
-        self.inner = StartInner::Done;
-        Poll::Ready(match started {
-            Ok(run_id) => Ok(ChildWorkflowHandle { state: Some((state, seq)), workflow_id, run_id, _w: PhantomData }),
-            Err(f) => Err(WorkflowError::from_failure(f)),
+            None => Err(WorkflowError::task("child start polled after completion")),
         })
     }
 }
 
-impl<W> Drop for ChildWorkflowStart<W> {
-    fn drop(&mut self) {
-        if let StartInner::Pending { state, seq } = &self.inner
-            && let Ok(mut st) = state.try_borrow_mut()
-            && !st.tearing_down
-            && st.children.get(seq).is_some_and(|c| c.start.value.is_none())
-        {
-            cancel(&mut st, *seq);
-        }
+impl<W> FusedFuture for ChildWorkflowStart<W> {
+    fn is_terminated(&self) -> bool {
+        self.op.is_terminated()
+    }
+}
+
+impl<W> fmt::Debug for ChildWorkflowStart<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildWorkflowStart").field("workflow", &std::any::type_name::<W>()).finish_non_exhaustive()
     }
 }
 
@@ -376,6 +223,15 @@ pub struct ChildWorkflowHandle<W> {
     workflow_id: String,
     run_id: String,
     _w: PhantomData<fn() -> W>,
+}
+
+impl<W> fmt::Debug for ChildWorkflowHandle<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildWorkflowHandle")
+            .field("workflow_id", &self.workflow_id)
+            .field("run_id", &self.run_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<W> ChildWorkflowHandle<W> {
@@ -392,15 +248,19 @@ impl<W> ChildWorkflowHandle<W> {
     pub fn cancel(&self) {
         if let Some((state, seq)) = &self.state
             && let Ok(mut st) = state.try_borrow_mut()
-            && st.children.get(seq).is_some_and(|c| c.result.value.is_none())
+            && ChildResultOp::is_open(&st, *seq)
         {
-            cancel(&mut st, *seq);
+            ops::cancel_op(&mut st, OpKind::Child, *seq);
         }
     }
 
     /// Waits for the child's result, decoded as `T`.
     pub fn result_as<T: DeserializeOwned>(&self) -> ChildResult<T> {
-        ChildResult { state: self.state.clone(), _t: PhantomData }
+        let op = match &self.state {
+            Some((state, seq)) => OpFuture::existing(Rc::clone(state), *seq),
+            None => OpFuture::failed(WorkflowError::task("child result already taken")),
+        };
+        ChildResult { op, _t: PhantomData }
     }
 
     /// Signals the child by name.
@@ -422,33 +282,29 @@ impl<W: Workflow> ChildWorkflowHandle<W> {
     }
 }
 
-/// The result of a child workflow.
+/// The result of a child workflow (dropping it does not cancel the child).
 #[must_use = "a child result does nothing unless awaited"]
 pub struct ChildResult<T> {
-    state: Option<(SharedState, u32)>,
+    op: OpFuture<ChildResultOp>,
     _t: PhantomData<fn() -> T>,
 }
 
 impl<T: DeserializeOwned> Future for ChildResult<T> {
     type Output = WorkflowResult<T>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some((state, seq)) = &self.state else {
-            return Poll::Ready(Err(WorkflowError::task("child result already taken")));
-        };
-        let mut st = state.borrow_mut();
-        let Some(child) = st.children.get_mut(seq) else {
-            return Poll::Ready(Err(WorkflowError::task("child result already taken")));
-        };
-        let Some(outcome) = child.result.value.clone() else {
-            child.result.waker = Some(cx.waker().clone());
-            return Poll::Pending;
-        };
-        st.finish_op(OpKind::Child, *seq);
-        Poll::Ready(match outcome {
-            Ok(Some(p)) => converter::decode(&p).map_err(|e| WorkflowError::Task(Box::new(e))),
-            Ok(None) => converter::decode_args(&[]).map_err(|e| WorkflowError::Task(Box::new(e))),
-            Err(f) => Err(WorkflowError::from_failure(f)),
-        })
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.op).poll(cx).map(|result| converter::decode_result::<T>(result?))
+    }
+}
+
+impl<T: DeserializeOwned> FusedFuture for ChildResult<T> {
+    fn is_terminated(&self) -> bool {
+        self.op.is_terminated()
+    }
+}
+
+impl<T> fmt::Debug for ChildResult<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildResult").field("type", &std::any::type_name::<T>()).finish_non_exhaustive()
     }
 }

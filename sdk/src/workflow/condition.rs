@@ -1,14 +1,15 @@
+use std::fmt;
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::future::{Either, select};
+use futures::future::{Either, FusedFuture, select};
 
-use super::cancel::cancelled_error;
 use super::sleep;
-use crate::error::WorkflowResult;
-use crate::runtime::context::{self, OpKind, Slot};
+use crate::error::{WorkflowError, WorkflowResult};
+use crate::runtime::context;
+use crate::runtime::ops::{self, OpKind, cancelled_error};
 
 /// Waits until `condition` returns true; it is re-checked whenever the workflow's state may
 /// have changed (after signals, resolutions and other tasks ran). A workflow cancellation
@@ -30,7 +31,7 @@ use crate::runtime::context::{self, OpKind, Slot};
 /// # }
 /// ```
 pub fn wait_condition<F: FnMut() -> bool>(condition: F) -> WaitCondition<F> {
-    WaitCondition { condition, seq: None }
+    WaitCondition { condition, seq: None, done: false }
 }
 
 /// Waits until `condition` returns true or `timeout` of workflow time passed (a durable
@@ -65,50 +66,70 @@ pub async fn wait_condition_timeout<F: FnMut() -> bool + Unpin>(
 pub struct WaitCondition<F> {
     condition: F,
     seq: Option<u32>,
+    done: bool,
 }
 
 impl<F: FnMut() -> bool + Unpin> Future for WaitCondition<F> {
     type Output = WorkflowResult<()>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.done {
+            return Poll::Ready(Err(WorkflowError::task("wait_condition polled after completion")));
+        }
         let Some(state) = context::current() else {
+            self.done = true;
             return Poll::Ready(Err(context::outside_workflow("workflow::wait_condition")));
         };
         let seq = match self.seq {
             Some(seq) => seq,
             None => {
                 let mut st = state.borrow_mut();
-                st.seq.condition += 1;
-                let seq = st.seq.condition;
-                st.conditions.insert(seq, Slot::default());
+                let seq = st.conditions.add();
                 if st.register_op(OpKind::Condition, seq) {
-                    super::cancel::cancel_op(&mut st, OpKind::Condition, seq);
+                    ops::cancel_op(&mut st, OpKind::Condition, seq);
                 }
                 drop(st);
                 self.seq = Some(seq);
                 seq
             }
         };
-        if state.borrow().conditions.get(&seq).is_some_and(|s| s.value.is_some()) {
-            let mut st = state.borrow_mut();
-            st.conditions.remove(&seq);
-            st.finish_op(OpKind::Condition, seq);
-            return Poll::Ready(Err(cancelled_error("Wait condition")));
-        }
+        let cancelled = state.borrow().conditions.is_cancelled(seq);
         // Evaluated without holding the state borrowed: the closure may call SDK functions.
-        if (self.condition)() {
-            let mut st = state.borrow_mut();
-            st.generation += 1;
-            st.conditions.remove(&seq);
-            st.finish_op(OpKind::Condition, seq);
-            return Poll::Ready(Ok(()));
-        }
+        let outcome = if cancelled {
+            Some(Err(cancelled_error("Wait condition")))
+        } else if (self.condition)() {
+            state.borrow_mut().generation += 1;
+            Some(Ok(()))
+        } else {
+            None
+        };
         let mut st = state.borrow_mut();
-        st.condition_wakers.push(cx.waker().clone());
-        if let Some(slot) = st.conditions.get_mut(&seq) {
-            slot.waker = Some(cx.waker().clone());
+        match outcome {
+            Some(outcome) => {
+                st.conditions.remove(seq);
+                st.owners.finish(OpKind::Condition, seq);
+                drop(st);
+                self.done = true;
+                Poll::Ready(outcome)
+            }
+            None => {
+                st.condition_wakers.push(cx.waker().clone());
+                st.conditions.set_waker(seq, cx.waker());
+                Poll::Pending
+            }
         }
-        Poll::Pending
+    }
+}
+
+impl<F: FnMut() -> bool + Unpin> FusedFuture for WaitCondition<F> {
+    fn is_terminated(&self) -> bool {
+        self.done
+    }
+}
+
+impl<F> fmt::Debug for WaitCondition<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitCondition").field("done", &self.done).finish_non_exhaustive()
     }
 }
 
@@ -116,8 +137,8 @@ impl<F> Drop for WaitCondition<F> {
     fn drop(&mut self) {
         let (Some(seq), Some(state)) = (self.seq, context::current()) else { return };
         if let Ok(mut st) = state.try_borrow_mut() {
-            st.conditions.remove(&seq);
-            st.finish_op(OpKind::Condition, seq);
+            st.conditions.remove(seq);
+            st.owners.finish(OpKind::Condition, seq);
         }
     }
 }

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use crate::converter::{self, PayloadError, QueryInput, QueryOutput, RawValue, SignalInput, UpdateInput, UpdateOutput};
 use crate::error::{WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::common::v1::Payload;
+use crate::runtime::instance::HandlerOutcome;
 
 /// A workflow type: implemented by `#[workflow]` on the `impl` block of a struct.
 ///
@@ -107,12 +108,6 @@ pub(crate) type DynQueryFn<W> = Box<dyn Fn(&W, &str, &[Payload]) -> Result<Paylo
 pub(crate) type DynUpdateFn<W> =
     Box<dyn Fn(&Rc<W>, &str, &[Payload]) -> LocalBoxFuture<'static, WorkflowResult<Payload>> + Send + Sync>;
 pub(crate) type DynValidatorFn<W> = Box<dyn Fn(&W, &str, &[Payload]) -> WorkflowResult<()> + Send + Sync>;
-
-/// What a signal handler left behind: nothing, or a future the executor must drive.
-pub(crate) enum HandlerOutcome {
-    Done,
-    Running(LocalBoxFuture<'static, WorkflowResult<()>>),
-}
 
 /// The constructor, run method and handlers of a workflow type (built by `#[workflow]`).
 ///

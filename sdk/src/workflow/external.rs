@@ -1,20 +1,23 @@
 //! Handles to other workflows: signal them or ask them to cancel.
 
+use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures::future::FusedFuture;
 use serde::Serialize;
 
 use super::{SignalMethod, Workflow};
 use crate::converter::{self, PayloadError};
-use crate::error::{Failure, WorkflowError, WorkflowResult};
+use crate::error::{WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::command::v1::{
-    RequestCancelExternalWorkflowExecutionCommandAttributes, SignalExternalWorkflowExecutionCommandAttributes, command,
+    RequestCancelExternalWorkflowExecutionCommandAttributes, SignalExternalWorkflowExecutionCommandAttributes,
 };
 use crate::protos::temporal::api::common::v1::{Payload, Payloads, WorkflowExecution};
-use crate::runtime::context::{self, OpKind, RunState, SharedState, Slot, poll_slot};
+use crate::runtime::ops::OpFuture;
+use crate::runtime::ops::external::{CancelRequestOp, SignalOp};
 
 /// A handle to another workflow, by id, for signals and cancellation from workflow code.
 ///
@@ -63,26 +66,15 @@ impl<W> ExternalWorkflowHandle<W> {
 
     /// Asks the workflow to cancel; resolves once the request was delivered.
     pub fn cancel(&self) -> SignalFuture {
-        let Some(state) = context::current() else {
-            return SignalFuture::failed(context::outside_workflow("ExternalWorkflowHandle::cancel"));
+        let attrs = RequestCancelExternalWorkflowExecutionCommandAttributes {
+            workflow_id: self.workflow_id.clone(),
+            run_id: self.run_id.clone(),
+            ..Default::default()
         };
-        let seq = {
-            let mut st = state.borrow_mut();
-            st.seq.cancel_external += 1;
-            let seq = st.seq.cancel_external;
-            let attrs = RequestCancelExternalWorkflowExecutionCommandAttributes {
-                workflow_id: self.workflow_id.clone(),
-                run_id: self.run_id.clone(),
-                ..Default::default()
-            };
-            st.push_command(command::Attributes::RequestCancelExternalWorkflowExecutionCommandAttributes(attrs), seq);
-            st.cancels_external.insert(seq, Slot::default());
-            if st.register_op(OpKind::CancelExternal, seq) {
-                cancel(&mut st, OpKind::CancelExternal, seq);
-            }
-            seq
-        };
-        SignalFuture { inner: Inner::Pending { state, kind: OpKind::CancelExternal, seq } }
+        let op = OpFuture::start("ExternalWorkflowHandle::cancel", |st| {
+            Ok(st.externals.request_cancel(&mut st.commands, attrs))
+        });
+        SignalFuture { inner: Delivery::CancelRequest(op) }
     }
 }
 
@@ -100,17 +92,8 @@ pub(crate) fn signal_external(
     input: Result<Vec<Payload>, PayloadError>,
     child_workflow_only: bool,
 ) -> SignalFuture {
-    let Some(state) = context::current() else {
-        return SignalFuture::failed(context::outside_workflow("signal"));
-    };
-    let input = match input {
-        Ok(p) => p,
-        Err(e) => return SignalFuture::failed(WorkflowError::Task(Box::new(e))),
-    };
-    let seq = {
-        let mut st = state.borrow_mut();
-        st.seq.signal_external += 1;
-        let seq = st.seq.signal_external;
+    let op = OpFuture::start("signal", |st| {
+        let input = input.map_err(|e| WorkflowError::Task(Box::new(e)))?;
         let attrs = SignalExternalWorkflowExecutionCommandAttributes {
             execution: Some(WorkflowExecution { workflow_id: workflow_id.to_string(), run_id: run_id.to_string() }),
             signal_name: signal.to_string(),
@@ -118,60 +101,21 @@ pub(crate) fn signal_external(
             child_workflow_only,
             ..Default::default()
         };
-        st.push_command(command::Attributes::SignalExternalWorkflowExecutionCommandAttributes(attrs), seq);
-        st.signals_external.insert(seq, Slot::default());
-        if st.register_op(OpKind::SignalExternal, seq) {
-            cancel(&mut st, OpKind::SignalExternal, seq);
-        }
-        seq
-    };
-    SignalFuture { inner: Inner::Pending { state, kind: OpKind::SignalExternal, seq } }
-}
-
-/// Cancels a signal or cancellation request to another workflow: forgotten if it has not
-/// left the worker, else only no longer awaited (the server cannot take it back).
-pub(crate) fn cancel(st: &mut RunState, kind: OpKind, seq: u32) {
-    st.finish_op(kind, seq);
-    let unsent = st.remove_unsent(|c| {
-        c.seq == seq
-            && match kind {
-                OpKind::SignalExternal => {
-                    matches!(
-                        &c.command.attributes,
-                        Some(command::Attributes::SignalExternalWorkflowExecutionCommandAttributes(_))
-                    )
-                }
-                _ => matches!(
-                    &c.command.attributes,
-                    Some(command::Attributes::RequestCancelExternalWorkflowExecutionCommandAttributes(_))
-                ),
-            }
+        Ok(st.externals.signal(&mut st.commands, attrs))
     });
-    let _ = unsent;
-    let map = match kind {
-        OpKind::SignalExternal => &mut st.signals_external,
-        _ => &mut st.cancels_external,
-    };
-    if let Some(slot) = map.get_mut(&seq) {
-        slot.resolve(Err(Failure::cancelled("Signal cancelled")));
-    }
+    SignalFuture { inner: Delivery::Signal(op) }
 }
 
-/// The delivery of a signal or cancellation request to another workflow.
+/// The delivery of a signal or cancellation request to another workflow. Dropping it does
+/// not take the signal back: once issued, it is sent.
 #[must_use = "a signal does nothing unless awaited"]
 pub struct SignalFuture {
-    inner: Inner,
+    inner: Delivery,
 }
 
-enum Inner {
-    Pending { state: SharedState, kind: OpKind, seq: u32 },
-    Error(Option<WorkflowError>),
-}
-
-impl SignalFuture {
-    fn failed(e: WorkflowError) -> Self {
-        Self { inner: Inner::Error(Some(e)) }
-    }
+enum Delivery {
+    Signal(OpFuture<SignalOp>),
+    CancelRequest(OpFuture<CancelRequestOp>),
 }
 
 impl Future for SignalFuture {
@@ -179,24 +123,27 @@ impl Future for SignalFuture {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match &mut self.inner {
-            Inner::Error(e) => {
-                Poll::Ready(Err(e.take().unwrap_or_else(|| WorkflowError::task("signal polled after completion"))))
-            }
-            Inner::Pending { state, kind, seq } => {
-                let mut st = state.borrow_mut();
-                let map = match kind {
-                    OpKind::SignalExternal => &mut st.signals_external,
-                    _ => &mut st.cancels_external,
-                };
-                match poll_slot(map, *seq, cx) {
-                    Poll::Pending => Poll::Pending,
-                    Poll::Ready(None) => Poll::Ready(Err(WorkflowError::task("signal polled after completion"))),
-                    Poll::Ready(Some(outcome)) => {
-                        st.finish_op(*kind, *seq);
-                        Poll::Ready(outcome.map_err(WorkflowError::from_failure))
-                    }
-                }
-            }
+            Delivery::Signal(op) => Pin::new(op).poll(cx),
+            Delivery::CancelRequest(op) => Pin::new(op).poll(cx),
         }
+    }
+}
+
+impl FusedFuture for SignalFuture {
+    fn is_terminated(&self) -> bool {
+        match &self.inner {
+            Delivery::Signal(op) => op.is_terminated(),
+            Delivery::CancelRequest(op) => op.is_terminated(),
+        }
+    }
+}
+
+impl fmt::Debug for SignalFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.inner {
+            Delivery::Signal(_) => "signal",
+            Delivery::CancelRequest(_) => "cancellation request",
+        };
+        f.debug_struct("SignalFuture").field("kind", &kind).field("terminated", &self.is_terminated()).finish()
     }
 }

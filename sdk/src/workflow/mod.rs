@@ -26,21 +26,20 @@
 //! ```
 
 mod activity;
-pub(crate) mod cancel;
+mod cancel;
 mod child;
 mod condition;
 mod continue_as_new;
 pub(crate) mod definition;
 mod external;
-mod info;
-pub(crate) mod local_activity;
+pub(crate) mod instance;
+mod local_activity;
 mod logger;
-pub(crate) mod patch;
+mod patch;
 mod properties;
-pub(crate) mod random;
-pub(crate) mod timer;
+mod random;
+mod timer;
 
-pub(crate) use activity::ActivityMeta;
 pub use activity::{
     ActivityCancellationType, ActivityHandle, ActivityOptions, execute_activity, execute_activity_by_name,
     start_activity,
@@ -51,13 +50,11 @@ pub use child::{
     ParentClosePolicy, WorkflowIdReusePolicy, execute_child_workflow, start_child_workflow,
     start_child_workflow_by_name,
 };
-pub(crate) use child::{ChildState, child_cancelled, child_failure};
 pub use continue_as_new::{ContinueAsNew, ContinueAsNewOptions, continue_as_new, continue_as_new_with_options};
 pub use external::{
     ExternalWorkflowHandle, SignalFuture, get_external_workflow_handle, get_external_workflow_handle_untyped,
 };
 pub use local_activity::{LocalActivityHandle, LocalActivityOptions, execute_local_activity};
-pub(crate) use local_activity::{LocalActivityRequest, LocalActivityResult};
 pub use logger::{Logger, logger};
 pub use patch::{deprecate_patch, patched};
 pub use properties::{
@@ -66,6 +63,7 @@ pub use properties::{
 pub use random::{random, random_f64, random_range, uuid4};
 
 pub use crate::client::Untyped;
+pub use crate::runtime::info::WorkflowInfo;
 pub use condition::{WaitCondition, wait_condition, wait_condition_timeout};
 pub use definition::{
     QueryMethod, RunMethod, SignalMethod, UpdateMethod, Workflow, WorkflowDefinition, WorkflowReturn,
@@ -74,7 +72,6 @@ pub use definition::{
 /// several branches are ready, the first listed wins, so replays take the same branch.
 pub use futures::future::{Either, join_all, select, select_all};
 pub use futures::{join, select_biased as select};
-pub use info::WorkflowInfo;
 pub use timer::{Timer, sleep};
 
 use std::time::SystemTime;

@@ -1,33 +1,13 @@
 //! Deterministic randomness: the same sequence on every replay of a run.
 
-use crate::runtime::context::{self, RunState};
-
-/// Seeds the generator from the run's original run id, with a hash that must never change
-/// (std's hasher is not guaranteed stable across Rust releases, so FNV-1a it is).
-pub(crate) fn seed(st: &mut RunState, original_run_id: &str) {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in original_run_id.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    st.rng = h;
-}
-
-/// SplitMix64: tiny, fast, and fully specified, so replays on any platform agree.
-pub(crate) fn next_u64(st: &mut RunState) -> u64 {
-    st.rng = st.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = st.rng;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+use crate::runtime::context;
 
 /// A deterministic random `u64`: use it instead of `rand` in workflow code.
 ///
 /// Outside workflow code it returns values from a fixed seed.
 pub fn random() -> u64 {
     match context::current() {
-        Some(s) => next_u64(&mut s.borrow_mut()),
+        Some(s) => s.borrow_mut().rng.next_u64(),
         None => 0x9e37_79b9_7f4a_7c15,
     }
 }

@@ -9,9 +9,6 @@ use futures::future::LocalBoxFuture;
 use prost::Message as _;
 use prost_wkt_types::Any;
 
-use super::context::{Enter, SharedState};
-use super::instance::WorkflowInstance;
-use super::panic::catch_quietly;
 use crate::error::{Failure, WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::command::v1::{ProtocolMessageCommandAttributes, command::Attributes as Cmd};
 use crate::protos::temporal::api::common::v1::{Payload, Payloads};
@@ -20,6 +17,9 @@ use crate::protos::temporal::api::history::v1::{
 };
 use crate::protos::temporal::api::protocol::v1::Message;
 use crate::protos::temporal::api::update::v1::{Acceptance, Meta, Outcome, Rejection, Request, Response, outcome};
+use crate::runtime::context::{Enter, SharedState};
+use crate::runtime::instance::WorkflowInstance;
+use crate::runtime::panic::catch_quietly;
 
 const REQUEST_TYPE: &str = "type.googleapis.com/temporal.api.update.v1.Request";
 

@@ -1,3 +1,5 @@
+//! What a running workflow knows about itself.
+
 use std::time::{Duration, SystemTime};
 
 use crate::common::RetryPolicy;

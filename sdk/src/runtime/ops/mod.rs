@@ -1,0 +1,372 @@
+//! The operations workflow code waits on, one file per kind: its table of pending instances,
+//! the command it emits, how history events resolve it, how its command matches its event on
+//! replay, and how it is cancelled.
+//!
+//! Every SDK future over an operation is an [`OpFuture`]: a sequence number into the kind's
+//! table, resolved from history, cancelled when dropped unfinished (for kinds where that is the
+//! meaning of dropping), and fused so that `select!` may hold it across iterations.
+
+pub(crate) mod activity;
+pub(crate) mod child;
+pub(crate) mod condition;
+pub(crate) mod external;
+pub(crate) mod local_activity;
+pub(crate) mod patch;
+pub(crate) mod timer;
+pub(crate) mod update;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use futures::future::FusedFuture;
+
+use super::context::{self, SharedState};
+use super::state::RunState;
+use crate::error::{Failure, WorkflowError, WorkflowResult};
+use crate::protos::temporal::api::command::v1::{Command, command};
+use crate::protos::temporal::api::enums::v1::CommandType;
+
+/// A value that history will fill in, and the task waiting for it.
+#[derive(Debug)]
+pub(crate) struct Slot<T> {
+    pub(crate) value: Option<T>,
+    pub(crate) waker: Option<Waker>,
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Self { value: None, waker: None }
+    }
+}
+
+impl<T> Slot<T> {
+    /// Fills the slot and wakes its task; the first resolution wins (a cancellation that
+    /// resolved an activity at once is not overwritten by the activity's late result).
+    pub(crate) fn resolve(&mut self, value: T) {
+        if self.value.is_some() {
+            return;
+        }
+        self.value = Some(value);
+        if let Some(w) = self.waker.take() {
+            w.wake();
+        }
+    }
+
+    /// Whether the operation still waits for its resolution.
+    pub(crate) fn is_open(&self) -> bool {
+        self.value.is_none()
+    }
+
+    /// Takes the resolution, or remembers who waits for it.
+    pub(crate) fn take(&mut self, cx: &Context<'_>) -> Poll<T> {
+        match self.value.take() {
+            Some(v) => Poll::Ready(v),
+            None => {
+                self.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// The kinds of SDK operation that a workflow task can be waiting on and that cancelling the
+/// task cancels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum OpKind {
+    Timer,
+    Activity,
+    Condition,
+    Child,
+    SignalExternal,
+    CancelExternal,
+    LocalActivity,
+}
+
+/// A command emitted by workflow code, with what the runtime needs to match it later.
+#[derive(Debug, Clone)]
+pub(crate) struct EmittedCommand {
+    pub(crate) command: Command,
+    /// The sequence number of the timer, activity, ... it belongs to.
+    pub(crate) seq: u32,
+}
+
+/// The commands of the current activation, in the order workflow code issued them.
+#[derive(Debug, Default)]
+pub(crate) struct Commands {
+    list: Vec<EmittedCommand>,
+}
+
+impl Commands {
+    pub(crate) fn push(&mut self, attributes: command::Attributes, seq: u32) {
+        self.list.push(EmittedCommand { command: to_command(attributes), seq });
+    }
+
+    /// Removes a command that has not been sent yet; true if it was there.
+    pub(crate) fn remove_unsent(&mut self, matches: impl Fn(&EmittedCommand) -> bool) -> bool {
+        match self.list.iter().position(matches) {
+            Some(i) => {
+                self.list.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Drops what was issued after the first `len` commands (queries and validators may not
+    /// schedule anything).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.list.truncate(len);
+    }
+
+    pub(crate) fn take(&mut self) -> Vec<EmittedCommand> {
+        std::mem::take(&mut self.list)
+    }
+}
+
+/// Which task an operation belongs to, and whether a shield protects it.
+#[derive(Debug, Clone, Copy)]
+struct OpOwner {
+    task: Option<u64>,
+    shielded: bool,
+}
+
+/// The pending operations and the tasks that wait on them, in a fixed order for deterministic
+/// cancellation.
+#[derive(Debug, Default)]
+pub(crate) struct Owners {
+    ops: BTreeMap<(OpKind, u32), OpOwner>,
+    /// Tasks whose cancellation found nothing to cancel yet: the next operation gets it.
+    pending_cancel: BTreeSet<u64>,
+}
+
+impl Owners {
+    /// Records a new operation of `task`. Returns true when a cancellation of the task is
+    /// pending and must be delivered to this operation right away.
+    pub(crate) fn register(&mut self, kind: OpKind, seq: u32, task: Option<u64>, shielded: bool) -> bool {
+        self.ops.insert((kind, seq), OpOwner { task, shielded });
+        !shielded && task.is_some_and(|t| self.pending_cancel.remove(&t))
+    }
+
+    pub(crate) fn finish(&mut self, kind: OpKind, seq: u32) {
+        self.ops.remove(&(kind, seq));
+    }
+
+    /// The unshielded operations a task is waiting on; when there are none, the cancellation
+    /// is kept for the task's next operation (a request is delivered once).
+    pub(crate) fn take_cancellable(&mut self, task: u64) -> Vec<(OpKind, u32)> {
+        let ops: Vec<(OpKind, u32)> =
+            self.ops.iter().filter(|(_, o)| o.task == Some(task) && !o.shielded).map(|(k, _)| *k).collect();
+        if ops.is_empty() {
+            self.pending_cancel.insert(task);
+        }
+        ops
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}
+
+/// Cancels the operations `task` waits on (or keeps the cancellation for its next one).
+pub(crate) fn cancel_task(st: &mut RunState, task: u64) {
+    for (kind, seq) in st.owners.take_cancellable(task) {
+        cancel_op(st, kind, seq);
+    }
+}
+
+/// Cancels one operation the way its kind and options say.
+pub(crate) fn cancel_op(st: &mut RunState, kind: OpKind, seq: u32) {
+    st.owners.finish(kind, seq);
+    match kind {
+        OpKind::Timer => st.timers.cancel(&mut st.commands, seq),
+        OpKind::Activity => st.activities.cancel(&mut st.commands, seq),
+        OpKind::Condition => st.conditions.cancel(seq),
+        OpKind::Child => child::cancel(st, seq),
+        OpKind::SignalExternal | OpKind::CancelExternal => st.externals.cancel(&mut st.commands, kind, seq),
+        // A local activity runs inside this very workflow task: it finishes (briefly) first.
+        OpKind::LocalActivity => {}
+    }
+}
+
+/// The error an SDK call returns when it was cancelled.
+pub(crate) fn cancelled_error(what: &str) -> WorkflowError {
+    WorkflowError::from_failure(Failure::cancelled(format!("{what} cancelled")))
+}
+
+/// An operation kind as [`OpFuture`] drives it.
+pub(crate) trait Op {
+    const KIND: OpKind;
+    /// What the operation is called in errors ("Timer", "Activity", ...).
+    const WHAT: &'static str;
+    /// What a resolved operation gives its future (a failure is the future's error).
+    type Output;
+    /// Whether dropping the unfinished future cancels the operation (a signal already
+    /// issued is delivered whether or not anyone waits for it).
+    const CANCEL_ON_DROP: bool = true;
+    /// Takes the resolution, or registers the waker. `None`: the operation is unknown.
+    fn take(st: &mut RunState, seq: u32, cx: &Context<'_>) -> Poll<Option<Result<Self::Output, Box<Failure>>>>;
+    /// Whether the operation is still waiting for history.
+    fn is_open(st: &RunState, seq: u32) -> bool;
+    /// The future delivered the outcome or was dropped: forget what nobody needs any more
+    /// (the table entry, the task's claim on the operation).
+    fn done(st: &mut RunState, seq: u32);
+}
+
+/// The future behind every SDK operation: Future + FusedFuture + cancellation on drop.
+pub(crate) struct OpFuture<K: Op> {
+    state: OpState,
+    _kind: PhantomData<fn() -> K>,
+}
+
+enum OpState {
+    Pending {
+        state: SharedState,
+        seq: u32,
+    },
+    /// Could not start (outside workflow code, bad input): the error, given once.
+    Failed(Option<WorkflowError>),
+    Done,
+}
+
+impl<K: Op> OpFuture<K> {
+    /// Starts an operation of the current run: `start` issues its command and returns its
+    /// sequence number; the operation is registered with the current task.
+    pub(crate) fn start(what: &str, start: impl FnOnce(&mut RunState) -> Result<u32, WorkflowError>) -> Self {
+        let Some(state) = context::current() else { return Self::failed(context::outside_workflow(what)) };
+        let seq = {
+            let mut st = state.borrow_mut();
+            let seq = match start(&mut st) {
+                Ok(seq) => seq,
+                Err(e) => return Self::failed(e),
+            };
+            st.generation += 1;
+            if st.register_op(K::KIND, seq) {
+                cancel_op(&mut st, K::KIND, seq);
+            }
+            seq
+        };
+        Self { state: OpState::Pending { state, seq }, _kind: PhantomData }
+    }
+
+    /// A future over an operation that already exists (a started child's result).
+    pub(crate) fn existing(state: SharedState, seq: u32) -> Self {
+        Self { state: OpState::Pending { state, seq }, _kind: PhantomData }
+    }
+
+    /// A future that fails with `error` when polled.
+    pub(crate) fn failed(error: WorkflowError) -> Self {
+        Self { state: OpState::Failed(Some(error)), _kind: PhantomData }
+    }
+
+    /// Runs `f` on the pending operation's state, unless the state is busy (a borrow is
+    /// already held: then nothing is done).
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut RunState, u32) -> R) -> Option<R> {
+        match &self.state {
+            OpState::Pending { state, seq } => state.try_borrow_mut().ok().map(|mut st| f(&mut st, *seq)),
+            _ => None,
+        }
+    }
+
+    /// The run and sequence number of the operation while it is pending.
+    pub(crate) fn target(&self) -> Option<(SharedState, u32)> {
+        match &self.state {
+            OpState::Pending { state, seq } => Some((std::rc::Rc::clone(state), *seq)),
+            _ => None,
+        }
+    }
+
+    /// Requests cancellation of the operation (per its kind and options) if it still waits.
+    pub(crate) fn cancel(&self) {
+        self.with_state(|st, seq| {
+            if K::is_open(st, seq) {
+                cancel_op(st, K::KIND, seq);
+            }
+        });
+    }
+}
+
+impl<K: Op> Future for OpFuture<K> {
+    type Output = WorkflowResult<K::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let out = match &mut self.state {
+            OpState::Failed(e) => e.take().unwrap_or_else(|| WorkflowError::task("SDK future polled after completion")),
+            OpState::Done => return Poll::Ready(Err(WorkflowError::task("SDK future polled after completion"))),
+            OpState::Pending { state, seq } => {
+                let mut st = state.borrow_mut();
+                let out = match K::take(&mut st, *seq, cx) {
+                    Poll::Pending => return Poll::Pending,
+                    // Forgotten: it was cancelled before anyone waited for it.
+                    Poll::Ready(None) => return Poll::Ready(Err(cancelled_error(K::WHAT))),
+                    Poll::Ready(Some(Ok(v))) => Ok(v),
+                    Poll::Ready(Some(Err(f))) => Err(WorkflowError::Failure(f)),
+                };
+                K::done(&mut st, *seq);
+                drop(st);
+                self.state = OpState::Done;
+                return Poll::Ready(out);
+            }
+        };
+        self.state = OpState::Done;
+        Poll::Ready(Err(out))
+    }
+}
+
+impl<K: Op> FusedFuture for OpFuture<K> {
+    fn is_terminated(&self) -> bool {
+        matches!(self.state, OpState::Done)
+    }
+}
+
+impl<K: Op> Drop for OpFuture<K> {
+    /// An operation nobody waits for any more is cancelled (per its kind and options); a run
+    /// being dropped is not workflow code cancelling anything.
+    fn drop(&mut self) {
+        let OpState::Pending { state, seq } = &self.state else { return };
+        let Ok(mut st) = state.try_borrow_mut() else { return };
+        if st.tearing_down {
+            return;
+        }
+        if K::CANCEL_ON_DROP && K::is_open(&st, *seq) {
+            cancel_op(&mut st, K::KIND, *seq);
+        }
+        if K::CANCEL_ON_DROP || !K::is_open(&st, *seq) {
+            K::done(&mut st, *seq);
+        }
+    }
+}
+
+/// A command with its type filled in from its attributes. (The protos crate has a `From` for
+/// this that panics on several attribute kinds, so the SDK keeps its own total mapping.)
+pub(crate) fn to_command(attributes: command::Attributes) -> Command {
+    use command::Attributes as A;
+    let command_type = match &attributes {
+        A::ScheduleActivityTaskCommandAttributes(_) => CommandType::ScheduleActivityTask,
+        A::StartTimerCommandAttributes(_) => CommandType::StartTimer,
+        A::CompleteWorkflowExecutionCommandAttributes(_) => CommandType::CompleteWorkflowExecution,
+        A::FailWorkflowExecutionCommandAttributes(_) => CommandType::FailWorkflowExecution,
+        A::RequestCancelActivityTaskCommandAttributes(_) => CommandType::RequestCancelActivityTask,
+        A::CancelTimerCommandAttributes(_) => CommandType::CancelTimer,
+        A::CancelWorkflowExecutionCommandAttributes(_) => CommandType::CancelWorkflowExecution,
+        A::RequestCancelExternalWorkflowExecutionCommandAttributes(_) => {
+            CommandType::RequestCancelExternalWorkflowExecution
+        }
+        A::RecordMarkerCommandAttributes(_) => CommandType::RecordMarker,
+        A::ContinueAsNewWorkflowExecutionCommandAttributes(_) => CommandType::ContinueAsNewWorkflowExecution,
+        A::StartChildWorkflowExecutionCommandAttributes(_) => CommandType::StartChildWorkflowExecution,
+        A::SignalExternalWorkflowExecutionCommandAttributes(_) => CommandType::SignalExternalWorkflowExecution,
+        A::UpsertWorkflowSearchAttributesCommandAttributes(_) => CommandType::UpsertWorkflowSearchAttributes,
+        A::ProtocolMessageCommandAttributes(_) => CommandType::ProtocolMessage,
+        A::ModifyWorkflowPropertiesCommandAttributes(_) => CommandType::ModifyWorkflowProperties,
+        A::ScheduleNexusOperationCommandAttributes(_) => CommandType::ScheduleNexusOperation,
+        A::RequestCancelNexusOperationCommandAttributes(_) => CommandType::RequestCancelNexusOperation,
+    };
+    Command { command_type: command_type as i32, attributes: Some(attributes), ..Default::default() }
+}
