@@ -30,7 +30,6 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -39,8 +38,9 @@ use futures::{Stream, StreamExt};
 use crate::client::HistoryFetchError;
 use crate::protos::history_json::{self, HistoryJsonError};
 use crate::protos::temporal::api::history::v1::{History, history_event::Attributes};
-use crate::runtime::instance::WorkflowFactory;
-use crate::runtime::run::{RunError, WorkflowRun};
+use crate::runtime::registry::Registry;
+use crate::runtime::run::{FailurePolicy, RunError};
+use crate::runtime::task;
 use crate::workflow::instance::Factory;
 use crate::workflow::{Workflow, WorkflowInfo};
 
@@ -186,14 +186,13 @@ pub enum ReplayError {
 /// ```
 #[derive(Default)]
 pub struct Replayer {
-    workflows: HashMap<&'static str, Arc<dyn WorkflowFactory>>,
+    workflows: Registry,
     fail_fast: bool,
 }
 
 impl fmt::Debug for Replayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut types: Vec<&str> = self.workflows.keys().copied().collect();
-        types.sort_unstable();
+        let types: Vec<&str> = self.workflows.names().into_iter().collect();
         f.debug_struct("Replayer").field("workflows", &types).field("fail_fast", &self.fail_fast).finish()
     }
 }
@@ -220,7 +219,7 @@ impl Replayer {
     /// # let _ = replayer;
     /// ```
     pub fn workflow<W: Workflow>(mut self) -> Self {
-        self.workflows.insert(W::NAME, Arc::new(Factory::<W>::new()));
+        self.workflows.insert(Arc::new(Factory::<W>::new()));
         self
     }
 
@@ -258,25 +257,19 @@ impl Replayer {
         let workflow_type = history
             .workflow_type()
             .ok_or_else(|| ReplayError::InvalidHistory("the first event is not WorkflowExecutionStarted".into()))?;
-        let factory = self.workflows.get(workflow_type).or_else(|| self.workflows.values().find(|f| f.is_dynamic()));
-        let Some(factory) = factory else {
-            let mut known: Vec<String> = self.workflows.keys().map(|k| k.to_string()).collect();
-            known.sort();
-            return Err(ReplayError::UnknownWorkflowType { workflow_type: workflow_type.to_string(), known });
-        };
         let info = WorkflowInfo {
             workflow_id: history.workflow_id.clone(),
             run_id: history.run_id().unwrap_or_default().to_string(),
             workflow_type: workflow_type.to_string(),
             ..WorkflowInfo::default()
         };
-        let mut run = WorkflowRun::new(Arc::clone(factory), info);
-        // Keep workflow code's panics (a replay failure) from being reported twice.
-        match run.apply_events(&history.history.events, &[]) {
-            Ok(_) => Ok(()),
-            Err(RunError::Nondeterminism(m)) => {
-                Err(ReplayError::Nondeterminism(format!("[TMPRL1100] Nondeterminism error: {m}")))
-            }
+        let Ok(mut run) = task::new_run(&self.workflows, workflow_type, info, &FailurePolicy::default()) else {
+            let known = self.workflows.names().into_iter().map(str::to_string).collect();
+            return Err(ReplayError::UnknownWorkflowType { workflow_type: workflow_type.to_string(), known });
+        };
+        match task::replay(&mut run, &history.history.events) {
+            Ok(()) => Ok(()),
+            Err(e @ RunError::Nondeterminism(_)) => Err(ReplayError::Nondeterminism(e.to_string())),
             Err(e @ (RunError::Panic(_) | RunError::Task(_))) => Err(ReplayError::WorkflowTaskFailed(e.to_string())),
             Err(RunError::BadHistory(m)) => Err(ReplayError::InvalidHistory(m)),
             Err(e @ RunError::Gap { .. }) => Err(ReplayError::InvalidHistory(e.to_string())),

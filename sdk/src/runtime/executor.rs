@@ -96,8 +96,11 @@ impl Executor {
             st.shield_depth = 0;
         }
         let spawned = std::mem::take(&mut state.borrow_mut().spawned);
-        for fut in spawned {
-            let _ = self.spawn(fut);
+        for (fut, sink) in spawned {
+            let id = self.spawn(fut);
+            if let Some(sink) = sink {
+                sink(id);
+            }
         }
         match polled {
             Ok(Poll::Ready(())) => {

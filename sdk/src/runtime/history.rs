@@ -5,7 +5,7 @@ use crate::protos::temporal::api::history::v1::history_event::Attributes;
 use crate::protos::temporal::api::history::v1::{HistoryEvent, WorkflowTaskCompletedEventAttributes};
 
 /// The event type that an event's attributes belong to.
-fn type_of_attributes(attributes: &Attributes) -> EventType {
+pub(crate) fn type_of_attributes(attributes: &Attributes) -> EventType {
     use Attributes as A;
     use EventType as E;
     match attributes {

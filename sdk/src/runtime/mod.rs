@@ -8,6 +8,8 @@ pub(crate) mod info;
 pub(crate) mod instance;
 pub(crate) mod ops;
 pub(crate) mod panic;
+pub(crate) mod registry;
 pub(crate) mod rng;
 pub(crate) mod run;
 pub(crate) mod state;
+pub(crate) mod task;

@@ -131,6 +131,8 @@ pub(crate) struct WorkflowRun {
     last_event_id: i64,
     jobs: Vec<Job>,
     finished: bool,
+    /// Set once applying history failed.
+    broken: bool,
     policy: FailurePolicy,
 }
 
@@ -158,6 +160,7 @@ impl WorkflowRun {
             last_event_id: 0,
             jobs: Vec::new(),
             finished: false,
+            broken: false,
             policy: FailurePolicy::default(),
         }
     }
@@ -201,6 +204,22 @@ impl WorkflowRun {
         events: &[HistoryEvent],
         messages: &[Message],
     ) -> Result<Activation, RunError> {
+        let applied = self.apply(events, messages);
+        self.broken |= applied.is_err();
+        applied
+    }
+
+    /// Whether applying history failed: the run's state is not one history can continue.
+    pub(crate) fn is_broken(&self) -> bool {
+        self.broken
+    }
+
+    /// The run id of the run.
+    pub(crate) fn run_id(&self) -> String {
+        self.state.borrow().info.run_id.clone()
+    }
+
+    fn apply(&mut self, events: &[HistoryEvent], messages: &[Message]) -> Result<Activation, RunError> {
         let mut outgoing = Activation::default();
         for (i, event) in events.iter().enumerate() {
             if event.event_id <= self.last_event_id {
@@ -563,6 +582,12 @@ impl WorkflowRun {
         &mut self,
         results: Vec<LocalActivityResult>,
     ) -> Result<Activation, RunError> {
+        let resumed = self.resume(results);
+        self.broken |= resumed.is_err();
+        resumed
+    }
+
+    fn resume(&mut self, results: Vec<LocalActivityResult>) -> Result<Activation, RunError> {
         {
             let mut st = self.state.borrow_mut();
             for result in results {

@@ -55,8 +55,9 @@ pub(crate) struct RunState {
     /// Bumped on every change that could make a `wait_condition` true.
     pub(crate) generation: u64,
     pub(crate) condition_wakers: Vec<Waker>,
-    /// Tasks started during a poll (handlers, `workflow::spawn`); the executor adopts them.
-    pub(crate) spawned: Vec<LocalBoxFuture<'static, ()>>,
+    /// Tasks started during a poll (`workflow::spawn`); the executor adopts them after the
+    /// poll and tells each its task id.
+    pub(crate) spawned: Vec<(LocalBoxFuture<'static, ()>, Option<TaskIdSink>)>,
     /// The run method's result, once it returned.
     pub(crate) result: Option<WorkflowResult<Payload>>,
     /// The first error a signal handler task returned; it ends the activation.
@@ -128,3 +129,6 @@ impl RunState {
 }
 
 pub(crate) type SharedState = std::rc::Rc<std::cell::RefCell<RunState>>;
+
+/// Receives the executor's id of a spawned task (to cancel what that task waits on).
+pub(crate) type TaskIdSink = Box<dyn FnOnce(u64)>;

@@ -41,10 +41,12 @@
 //! `#[activity(name = "charge_card")]`, with the worker of the test.
 
 mod activity_environment;
+mod history_builder;
 mod provision;
 mod server;
 
 pub use activity_environment::ActivityEnvironment;
+pub use history_builder::HistoryBuilder;
 pub use provision::{ProvisionError, ServerKind, find_or_install};
 pub use server::{DevServerOptions, SearchAttributeType, TestServer, TimeSkippingServerOptions};
 

@@ -36,6 +36,7 @@ use crate::client::{CallKind, Client};
 use crate::protos::temporal::api::enums::v1::TaskQueueType;
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
 use crate::protos::temporal::api::workflowservice::v1::ShutdownWorkerRequest;
+use crate::runtime::registry::Registry;
 use activities::ErasedActivity;
 
 /// Why a worker could not start or run.
@@ -81,7 +82,7 @@ pub(crate) struct Shared {
 struct Inner {
     shared: Arc<Shared>,
     options: WorkerOptions,
-    workflows: pool::WorkflowTable,
+    workflows: Arc<Registry>,
     shutdown: watch::Sender<bool>,
     finished: watch::Sender<bool>,
     started: Mutex<bool>,
@@ -105,7 +106,7 @@ impl Worker {
         if options.workflows.is_empty() && options.activities.is_empty() {
             return Err(WorkerError::InvalidOptions("the worker hosts no workflows and no activities".into()));
         }
-        let workflows = Arc::new(options.workflow_table().map_err(WorkerError::InvalidOptions)?);
+        let workflows = Arc::new(options.workflow_registry().map_err(WorkerError::InvalidOptions)?);
         let activities = options.activity_table().map_err(WorkerError::InvalidOptions)?;
         options.check_activity_rates().map_err(WorkerError::InvalidOptions)?;
         let activity_executor = match &options.activity_executor {
@@ -113,7 +114,7 @@ impl Worker {
             None => Arc::new(ThreadPoolExecutor::new(options.max_concurrent_activities)),
         };
         let instance_key = uuid::Uuid::new_v4().to_string();
-        let sticky_queue = (options.max_cached_workflows > 0 && !workflows.is_empty()).then(|| {
+        let sticky_queue = (options.max_cached_workflows > 0 && !options.workflows.is_empty()).then(|| {
             workflows::sticky_queue(
                 &options.task_queue,
                 format!("{}-{}", client.identity(), uuid::Uuid::new_v4().simple()),

@@ -10,6 +10,7 @@ use crate::activity::{ActivityImplementation, ActivityMethods, BoundActivity};
 use crate::error::ActivityError;
 use crate::protos::temporal::api::common::v1::Payload;
 use crate::runtime::instance::WorkflowFactory;
+use crate::runtime::registry::Registry;
 use crate::workflow::Workflow;
 use crate::workflow::instance::Factory;
 
@@ -265,17 +266,8 @@ impl WorkerOptions {
         &self.task_queue
     }
 
-    pub(crate) fn workflow_table(&self) -> Result<HashMap<&'static str, Arc<dyn WorkflowFactory>>, String> {
-        let mut table = HashMap::new();
-        for w in &self.workflows {
-            if table.insert(w.name(), Arc::clone(w)).is_some() {
-                return Err(format!("workflow type {:?} is registered twice", w.name()));
-            }
-        }
-        if self.workflows.iter().filter(|w| w.is_dynamic()).count() > 1 {
-            return Err("more than one dynamic workflow is registered; a worker takes at most one".into());
-        }
-        Ok(table)
+    pub(crate) fn workflow_registry(&self) -> Result<Registry, String> {
+        Registry::new(self.workflows.iter().cloned())
     }
 
     pub(crate) fn activity_table(&self) -> Result<HashMap<&'static str, Arc<dyn ErasedActivity>>, String> {

@@ -9,12 +9,12 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::protos::temporal::api::command::v1::{Command, command::Attributes as Cmd};
 
-use super::pool::{Pool, TaskOutcome};
+use super::pool::Pool;
 use super::{Shared, activities, local_activities};
 use crate::client::{CallKind, ClientError};
 use crate::common::duration_to_proto;
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowExecution};
-use crate::protos::temporal::api::enums::v1::{QueryResultType, TaskQueueKind};
+use crate::protos::temporal::api::enums::v1::{QueryResultType, TaskQueueKind, WorkflowTaskFailedCause};
 use crate::protos::temporal::api::history::v1::History;
 use crate::protos::temporal::api::sdk::v1::WorkflowTaskCompletedMetadata;
 use crate::protos::temporal::api::taskqueue::v1::{StickyExecutionAttributes, TaskQueue};
@@ -22,7 +22,8 @@ use crate::protos::temporal::api::workflowservice::v1::{
     GetWorkflowExecutionHistoryRequest, PollWorkflowTaskQueueRequest, PollWorkflowTaskQueueResponse,
     RespondQueryTaskCompletedRequest, RespondWorkflowTaskCompletedRequest, RespondWorkflowTaskFailedRequest,
 };
-use crate::runtime::history;
+use crate::runtime::history::SDK_NAME;
+use crate::runtime::task::{self, Step, TaskOutcome};
 
 pub(crate) async fn poll_loop(
     shared: Arc<Shared>,
@@ -76,8 +77,8 @@ pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: Pol
             Err(e) => return fail_for_history(shared, pool, &task, e).await,
         }
     }
-    let mut outcome = pool.process(task.clone()).await;
-    if matches!(outcome, TaskOutcome::NeedFullHistory) {
+    let mut step = pool.process(task.clone()).await;
+    if let Step::NeedFullHistory = step {
         match fetch_history(shared, &execution, Vec::new()).await {
             Ok(events) => {
                 // The poll's own events may be newer than what history returned a moment ago.
@@ -86,23 +87,32 @@ pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: Pol
                 let mut all = events;
                 all.extend(polled.into_iter().filter(|e| e.event_id > last));
                 task.history = Some(History { events: all });
-                outcome = pool.process(task.clone()).await;
+                step = pool.process(task.clone()).await;
             }
             Err(e) => return fail_for_history(shared, pool, &task, e).await,
         }
     }
-    while let TaskOutcome::LocalActivities(requests) = outcome {
-        let workflow = crate::activity::ActivityInfo {
-            workflow_namespace: shared.client.namespace().to_string(),
-            workflow_id: execution.workflow_id.clone(),
-            workflow_run_id: execution.run_id.clone(),
-            workflow_type: task.workflow_type.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
-            task_queue: shared.task_queue.clone(),
-            ..Default::default()
-        };
-        let results = local_activities::run_all(shared, &workflow, requests).await;
-        outcome = pool.resume(&execution.run_id, results, task.queries.clone()).await;
-    }
+    let outcome = loop {
+        match step {
+            Step::Done(outcome) => break outcome,
+            Step::NeedFullHistory => {
+                let message = "the full history does not continue without gaps".to_string();
+                break task::failed(WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, message, "InvalidHistory");
+            }
+            Step::LocalActivities(requests) => {
+                let workflow = crate::activity::ActivityInfo {
+                    workflow_namespace: shared.client.namespace().to_string(),
+                    workflow_id: execution.workflow_id.clone(),
+                    workflow_run_id: execution.run_id.clone(),
+                    workflow_type: task.workflow_type.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
+                    task_queue: shared.task_queue.clone(),
+                    ..Default::default()
+                };
+                let results = local_activities::run_all(shared, &workflow, requests).await;
+                step = pool.resume(&execution.run_id, results, task.queries.clone()).await;
+            }
+        }
+    };
     report(shared, pool, &task, outcome).await;
 }
 
@@ -161,11 +171,11 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 sticky_attributes,
                 query_results,
                 sdk_metadata: Some(WorkflowTaskCompletedMetadata {
-                    sdk_name: history::SDK_NAME.into(),
+                    sdk_name: SDK_NAME.into(),
                     sdk_version: env!("CARGO_PKG_VERSION").into(),
                     // Recorded once, with the first completed task, as sdk-core does.
                     core_used_flags: if task.previous_started_event_id == 0 {
-                        vec![history::ID_AND_TYPE_CHECKS_FLAG]
+                        task::flags_for_first_task()
                     } else {
                         Vec::new()
                     },
@@ -203,7 +213,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
             let req = RespondWorkflowTaskFailedRequest {
                 task_token: task.task_token.clone(),
                 cause: cause as i32,
-                failure: Some(failure),
+                failure: Some(*failure),
                 identity,
                 namespace,
                 ..Default::default()
@@ -239,10 +249,6 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 })
                 .await
                 .map(drop)
-        }
-        TaskOutcome::LocalActivities(_) | TaskOutcome::NeedFullHistory => {
-            pool.evict(&run_id);
-            Ok(())
         }
     };
     if let Err(e) = result {

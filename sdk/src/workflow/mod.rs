@@ -38,6 +38,8 @@ mod logger;
 mod patch;
 mod properties;
 mod random;
+mod spawn;
+mod timeout;
 mod timer;
 
 pub use activity::{
@@ -72,6 +74,8 @@ pub use definition::{
 /// several branches are ready, the first listed wins, so replays take the same branch.
 pub use futures::future::{Either, join_all, select, select_all};
 pub use futures::{join, select_biased as select};
+pub use spawn::{JoinHandle, spawn};
+pub use timeout::timeout;
 pub use timer::{Timer, sleep};
 
 use std::time::SystemTime;
