@@ -61,7 +61,10 @@ impl Races {
 async fn select_timeout_and_spawn_run_and_replay() {
     let client = client().await;
     let queue = unique("races");
-    let worker = RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<Races>().activity(slow_echo).activity(sleepy));
+    let worker = RunningWorker::start(
+        &client,
+        WorkerOptions::new(&queue).workflow::<Races>().activity(slow_echo).activity(sleepy),
+    );
     let handle =
         client.start_workflow(Races::run, (), WorkflowOptions::new(unique("races"), &queue)).await.expect("start");
     let seen = handle.result().await.expect("result");

@@ -1,7 +1,9 @@
 //! Facts about history events that do not depend on a run's state.
 
+use crate::protos::temporal::api::command::v1::{Command, command::Attributes as Cmd};
 use crate::protos::temporal::api::enums::v1::EventType;
 use crate::protos::temporal::api::history::v1::history_event::Attributes;
+use crate::protos::temporal::api::history::v1::history_event::Attributes as Ev;
 use crate::protos::temporal::api::history::v1::{HistoryEvent, WorkflowTaskCompletedEventAttributes};
 
 /// The event type that an event's attributes belong to.
@@ -110,4 +112,80 @@ pub(crate) fn checks_ids(completed: &WorkflowTaskCompletedEventAttributes) -> bo
         .sdk_metadata
         .as_ref()
         .is_some_and(|m| m.sdk_name == SDK_NAME || m.core_used_flags.contains(&ID_AND_TYPE_CHECKS_FLAG))
+}
+
+/// A short description of a command for error messages.
+pub(crate) fn describe_command(c: &Command) -> String {
+    match &c.attributes {
+        Some(Cmd::StartTimerCommandAttributes(a)) => format!("StartTimer(timer_id={:?})", a.timer_id),
+        Some(Cmd::CancelTimerCommandAttributes(a)) => format!("CancelTimer(timer_id={:?})", a.timer_id),
+        Some(Cmd::ScheduleActivityTaskCommandAttributes(a)) => format!(
+            "ScheduleActivityTask(activity_type={:?}, activity_id={:?})",
+            a.activity_type.as_ref().map(|t| t.name.as_str()).unwrap_or(""),
+            a.activity_id
+        ),
+        Some(Cmd::StartChildWorkflowExecutionCommandAttributes(a)) => format!(
+            "StartChildWorkflowExecution(workflow_type={:?}, workflow_id={:?})",
+            a.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or(""),
+            a.workflow_id
+        ),
+        Some(Cmd::SignalExternalWorkflowExecutionCommandAttributes(a)) => format!(
+            "SignalExternalWorkflowExecution(signal_name={:?}, workflow_id={:?})",
+            a.signal_name,
+            a.execution.as_ref().map(|e| e.workflow_id.as_str()).unwrap_or("")
+        ),
+        Some(Cmd::RecordMarkerCommandAttributes(a)) => format!("RecordMarker(marker_name={:?})", a.marker_name),
+        Some(Cmd::ProtocolMessageCommandAttributes(a)) => format!("ProtocolMessage(message_id={:?})", a.message_id),
+        Some(other) => command_kind(other).to_string(),
+        None => "an empty command".to_string(),
+    }
+}
+
+fn command_kind(a: &Cmd) -> &'static str {
+    match a {
+        Cmd::CompleteWorkflowExecutionCommandAttributes(_) => "CompleteWorkflowExecution",
+        Cmd::FailWorkflowExecutionCommandAttributes(_) => "FailWorkflowExecution",
+        Cmd::CancelWorkflowExecutionCommandAttributes(_) => "CancelWorkflowExecution",
+        Cmd::ContinueAsNewWorkflowExecutionCommandAttributes(_) => "ContinueAsNewWorkflowExecution",
+        Cmd::RequestCancelActivityTaskCommandAttributes(_) => "RequestCancelActivityTask",
+        Cmd::RequestCancelExternalWorkflowExecutionCommandAttributes(_) => "RequestCancelExternalWorkflowExecution",
+        Cmd::UpsertWorkflowSearchAttributesCommandAttributes(_) => "UpsertWorkflowSearchAttributes",
+        Cmd::ModifyWorkflowPropertiesCommandAttributes(_) => "ModifyWorkflowProperties",
+        _ => "command",
+    }
+}
+
+/// A short description of a history event for error messages.
+pub(crate) fn describe_event(e: &HistoryEvent) -> String {
+    let detail = match &e.attributes {
+        Some(Ev::TimerStartedEventAttributes(a)) => format!("(timer_id={:?})", a.timer_id),
+        Some(Ev::TimerCanceledEventAttributes(a)) => format!("(timer_id={:?})", a.timer_id),
+        Some(Ev::ActivityTaskScheduledEventAttributes(a)) => format!(
+            "(activity_type={:?}, activity_id={:?})",
+            a.activity_type.as_ref().map(|t| t.name.as_str()).unwrap_or(""),
+            a.activity_id
+        ),
+        Some(Ev::StartChildWorkflowExecutionInitiatedEventAttributes(a)) => format!(
+            "(workflow_type={:?}, workflow_id={:?})",
+            a.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or(""),
+            a.workflow_id
+        ),
+        Some(Ev::MarkerRecordedEventAttributes(a)) => format!("(marker_name={:?})", a.marker_name),
+        _ => String::new(),
+    };
+    let name = e.event_type().as_str_name().trim_start_matches("EVENT_TYPE_").to_string();
+    format!("event {} {}{}", e.event_id, pascal(&name), detail)
+}
+
+fn pascal(screaming: &str) -> String {
+    screaming
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_string() + &c.as_str().to_lowercase(),
+                None => String::new(),
+            }
+        })
+        .collect()
 }

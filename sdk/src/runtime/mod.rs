@@ -6,6 +6,8 @@ pub(crate) mod executor;
 pub(crate) mod history;
 pub(crate) mod info;
 pub(crate) mod instance;
+pub(crate) mod jobs;
+pub(crate) mod matching;
 pub(crate) mod ops;
 pub(crate) mod panic;
 pub(crate) mod registry;

@@ -8,25 +8,24 @@
 //! tasks and replay are the same path; the last task's commands are the ones to send.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::context::{Enter, SharedState};
 use super::executor::Executor;
-use super::history;
+use super::history::{self, describe_command, describe_event};
 use super::info::WorkflowInfo;
 use super::instance::{HandlerOutcome, WorkflowFactory, WorkflowInstance};
-use super::ops::activity::{self, ActivityOutcome};
-use super::ops::child::{self, child_cancelled};
-use super::ops::external;
+use super::jobs::{EventIndex, Job};
+use super::matching;
 use super::ops::local_activity::{self, LocalActivityRequest, LocalActivityResult};
-use super::ops::update::{self, UpdateRequest};
+use super::ops::update;
 use super::ops::{self, EmittedCommand, OpKind, patch, to_command};
 use super::state::RunState;
 use crate::common::{RetryPolicy, duration_from_proto, time_from_proto};
-use crate::error::{Failure, FailureKind, RetryState, TimeoutType, WorkflowError};
+use crate::error::{Failure, FailureKind, WorkflowError};
 use crate::protos::temporal::api::command::v1::{
     CancelWorkflowExecutionCommandAttributes, Command, CompleteWorkflowExecutionCommandAttributes,
     FailWorkflowExecutionCommandAttributes, command::Attributes as Cmd,
@@ -79,38 +78,6 @@ pub(crate) struct Activation {
     pub(crate) local_activities: Vec<LocalActivityRequest>,
 }
 
-/// A child's result, or the namespace, retry state and cause of its failure.
-type ChildOutcome = Result<Option<Payload>, (String, RetryState, Failure)>;
-
-enum Job {
-    Start { input: Vec<Payload> },
-    Signal { name: String, input: Vec<Payload> },
-    Update(UpdateRequest),
-    FireTimer(u32),
-    ResolveActivity(u32, ActivityOutcome),
-    ChildStarted { seq: u32, run_id: String, event_id: i64 },
-    ChildStartFailed(u32, Failure),
-    ChildResolved(u32, ChildOutcome),
-    ExternalResolved(OpKind, u32, Result<(), Failure>),
-    Cancel,
-}
-
-impl Job {
-    /// Initialization first, then signals and updates, then resolutions, each in history
-    /// order: handlers change state before code waiting on a resolution continues (as in the
-    /// other SDKs). A cancellation request comes last: an operation whose completion is in
-    /// the same activation has finished and must not be cancelled (the server would reject a
-    /// cancel command for it, failing every later task).
-    fn rank(&self) -> u8 {
-        match self {
-            Job::Start { .. } => 0,
-            Job::Signal { .. } | Job::Update(_) => 1,
-            Job::Cancel => 3,
-            _ => 2,
-        }
-    }
-}
-
 pub(crate) struct WorkflowRun {
     state: SharedState,
     executor: Executor,
@@ -118,11 +85,8 @@ pub(crate) struct WorkflowRun {
     instance: Option<Rc<dyn WorkflowInstance>>,
     /// Commands produced but not yet seen as history events, oldest first.
     unmatched: VecDeque<EmittedCommand>,
-    /// The sequence number of the operation each initiating event belongs to.
-    seq_by_event: HashMap<i64, u32>,
-    /// Initiating events of operations whose closing event was seen, with that event's id: a
-    /// second closing event means the history is corrupt.
-    closed_by: HashMap<i64, i64>,
+    /// Which operation each event refers to.
+    index: EventIndex,
     /// Whether ids of activities and children must match history too, not only their types.
     /// sdk-core checks them only in histories whose SDK recorded that it does (internal flag
     /// `IdAndTypeDeterminismChecks`); Go and Java chose other default ids, so their histories
@@ -154,8 +118,7 @@ impl WorkflowRun {
             factory,
             instance: None,
             unmatched: VecDeque::new(),
-            seq_by_event: HashMap::new(),
-            closed_by: HashMap::new(),
+            index: EventIndex::default(),
             id_checks: false,
             last_event_id: 0,
             jobs: Vec::new(),
@@ -288,172 +251,6 @@ impl WorkflowRun {
                 _ => {}
             }
         }
-    }
-
-    fn seq_of(&self, initiated_event_id: i64, event: &HistoryEvent) -> Result<u32, RunError> {
-        self.seq_by_event.get(&initiated_event_id).copied().ok_or_else(|| {
-            RunError::BadHistory(format!(
-                "event {} ({}) refers to event {initiated_event_id}, which is not an operation this run started",
-                event.event_id,
-                event.event_type().as_str_name()
-            ))
-        })
-    }
-
-    /// The operation a closing event (a result, failure, timeout) ends; an operation ends once.
-    fn close_of(&mut self, initiated_event_id: i64, event: &HistoryEvent) -> Result<u32, RunError> {
-        let seq = self.seq_of(initiated_event_id, event)?;
-        if let Some(first) = self.closed_by.insert(initiated_event_id, event.event_id) {
-            return Err(RunError::BadHistory(format!(
-                "event {} ({}) ends the operation started at event {initiated_event_id}, which event {first} already ended",
-                event.event_id,
-                event.event_type().as_str_name()
-            )));
-        }
-        Ok(seq)
-    }
-
-    fn collect_job(&mut self, event: &HistoryEvent) -> Result<(), RunError> {
-        let Some(attrs) = &event.attributes else { return Ok(()) };
-        let payloads = |p: &Option<Payloads>| p.clone().map(|p| p.payloads).unwrap_or_default();
-        let job = match attrs {
-            Ev::WorkflowExecutionStartedEventAttributes(a) => {
-                self.init_info(event, a);
-                Job::Start { input: payloads(&a.input) }
-            }
-            Ev::WorkflowExecutionSignaledEventAttributes(a) => {
-                Job::Signal { name: a.signal_name.clone(), input: payloads(&a.input) }
-            }
-            Ev::WorkflowExecutionUpdateAdmittedEventAttributes(a) => {
-                match update::request_from_admitted(a, event.event_id) {
-                    Some(req) => Job::Update(req),
-                    None => return Ok(()),
-                }
-            }
-            Ev::TimerFiredEventAttributes(a) => Job::FireTimer(parse_seq(&a.timer_id, event)?),
-            Ev::ActivityTaskCompletedEventAttributes(a) => Job::ResolveActivity(
-                self.close_of(a.scheduled_event_id, event)?,
-                ActivityOutcome::Completed(payloads(&a.result).into_iter().next()),
-            ),
-            Ev::ActivityTaskFailedEventAttributes(a) => {
-                let seq = self.close_of(a.scheduled_event_id, event)?;
-                let cause = a.failure.clone().map(Failure::from_proto);
-                let f = self.activity_failure(
-                    "Activity task failed",
-                    seq,
-                    a.started_event_id,
-                    &a.identity,
-                    a.retry_state,
-                    cause,
-                );
-                Job::ResolveActivity(seq, ActivityOutcome::Failed(f))
-            }
-            Ev::ActivityTaskTimedOutEventAttributes(a) => {
-                let seq = self.close_of(a.scheduled_event_id, event)?;
-                let cause = a.failure.clone().map(Failure::from_proto);
-                let f =
-                    self.activity_failure("Activity task timed out", seq, a.started_event_id, "", a.retry_state, cause);
-                Job::ResolveActivity(seq, ActivityOutcome::Failed(f))
-            }
-            Ev::ActivityTaskCanceledEventAttributes(a) => {
-                let seq = self.close_of(a.scheduled_event_id, event)?;
-                let cause =
-                    Failure::new("Activity cancelled", FailureKind::Cancelled { details: payloads(&a.details) });
-                let state = RetryState::CancelRequested as i32;
-                let f = self.activity_failure(
-                    "Activity cancelled",
-                    seq,
-                    a.started_event_id,
-                    &a.identity,
-                    state,
-                    Some(cause),
-                );
-                Job::ResolveActivity(seq, ActivityOutcome::Failed(f))
-            }
-            Ev::ChildWorkflowExecutionStartedEventAttributes(a) => Job::ChildStarted {
-                seq: self.seq_of(a.initiated_event_id, event)?,
-                run_id: a.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default(),
-                event_id: event.event_id,
-            },
-            Ev::StartChildWorkflowExecutionFailedEventAttributes(a) => {
-                let cause = a.cause().as_str_name().trim_start_matches("START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_");
-                let f = Failure::application(
-                    format!("Child workflow {:?} could not start: {cause}", a.workflow_id),
-                    Some("ChildWorkflowStartFailed".into()),
-                    true,
-                );
-                Job::ChildStartFailed(self.close_of(a.initiated_event_id, event)?, f)
-            }
-            Ev::ChildWorkflowExecutionCompletedEventAttributes(a) => Job::ChildResolved(
-                self.close_of(a.initiated_event_id, event)?,
-                Ok(payloads(&a.result).into_iter().next()),
-            ),
-            Ev::ChildWorkflowExecutionFailedEventAttributes(a) => {
-                let cause = a
-                    .failure
-                    .clone()
-                    .map(Failure::from_proto)
-                    .unwrap_or_else(|| Failure::new("failed", FailureKind::Other(None)));
-                Job::ChildResolved(
-                    self.close_of(a.initiated_event_id, event)?,
-                    Err((a.namespace.clone(), a.retry_state(), cause)),
-                )
-            }
-            Ev::ChildWorkflowExecutionCanceledEventAttributes(a) => {
-                let mut cause = child_cancelled();
-                cause.kind = FailureKind::Cancelled { details: payloads(&a.details) };
-                let failure = (a.namespace.clone(), RetryState::CancelRequested, cause);
-                Job::ChildResolved(self.close_of(a.initiated_event_id, event)?, Err(failure))
-            }
-            Ev::ChildWorkflowExecutionTimedOutEventAttributes(a) => {
-                let cause = Failure::new(
-                    "Child Workflow execution timed out",
-                    FailureKind::Timeout {
-                        timeout_type: TimeoutType::StartToClose,
-                        last_heartbeat_details: Vec::new(),
-                    },
-                );
-                Job::ChildResolved(
-                    self.close_of(a.initiated_event_id, event)?,
-                    Err((a.namespace.clone(), a.retry_state(), cause)),
-                )
-            }
-            Ev::ChildWorkflowExecutionTerminatedEventAttributes(a) => {
-                let cause = Failure::new("Child Workflow execution terminated", FailureKind::Terminated);
-                let failure = (a.namespace.clone(), RetryState::NonRetryableFailure, cause);
-                Job::ChildResolved(self.close_of(a.initiated_event_id, event)?, Err(failure))
-            }
-            Ev::ExternalWorkflowExecutionSignaledEventAttributes(a) => {
-                Job::ExternalResolved(OpKind::SignalExternal, self.close_of(a.initiated_event_id, event)?, Ok(()))
-            }
-            Ev::SignalExternalWorkflowExecutionFailedEventAttributes(a) => {
-                let f = external_failure("signal", &a.workflow_execution, a.cause().as_str_name());
-                Job::ExternalResolved(OpKind::SignalExternal, self.close_of(a.initiated_event_id, event)?, Err(f))
-            }
-            Ev::ExternalWorkflowExecutionCancelRequestedEventAttributes(a) => {
-                Job::ExternalResolved(OpKind::CancelExternal, self.close_of(a.initiated_event_id, event)?, Ok(()))
-            }
-            Ev::RequestCancelExternalWorkflowExecutionFailedEventAttributes(a) => {
-                let f = external_failure("cancellation request", &a.workflow_execution, a.cause().as_str_name());
-                Job::ExternalResolved(OpKind::CancelExternal, self.close_of(a.initiated_event_id, event)?, Err(f))
-            }
-            Ev::WorkflowExecutionCancelRequestedEventAttributes(_) => Job::Cancel,
-            _ => return Ok(()),
-        };
-        self.jobs.push(job);
-        Ok(())
-    }
-
-    fn activity_failure(
-        &self,
-        message: &str,
-        seq: u32,
-        started_event_id: i64,
-        identity: &str,
-        retry_state: i32,
-        cause: Option<Failure>,
-    ) -> Failure {
-        self.state.borrow().activities.failure(seq, message, started_event_id, identity, retry_state, cause)
     }
 
     fn init_info(&mut self, event: &HistoryEvent, a: &WorkflowExecutionStartedEventAttributes) {
@@ -787,101 +584,8 @@ impl WorkflowRun {
                 describe_event(event)
             )));
         };
-        let same = match (&cmd.command.attributes, &event.attributes) {
-            (Some(Cmd::StartTimerCommandAttributes(c)), Some(Ev::TimerStartedEventAttributes(e))) => {
-                c.timer_id == e.timer_id
-            }
-            (Some(Cmd::CancelTimerCommandAttributes(c)), Some(Ev::TimerCanceledEventAttributes(e))) => {
-                c.timer_id == e.timer_id
-            }
-            (
-                Some(Cmd::ScheduleActivityTaskCommandAttributes(c)),
-                Some(Ev::ActivityTaskScheduledEventAttributes(e)),
-            ) => {
-                let same = activity::matches(c, e, self.id_checks);
-                if same {
-                    self.seq_by_event.insert(event.event_id, cmd.seq);
-                    self.state.borrow_mut().activities.scheduled(cmd.seq, event.event_id);
-                }
-                same
-            }
-            (
-                Some(Cmd::RequestCancelActivityTaskCommandAttributes(c)),
-                Some(Ev::ActivityTaskCancelRequestedEventAttributes(e)),
-            ) => c.scheduled_event_id == e.scheduled_event_id,
-            (
-                Some(Cmd::StartChildWorkflowExecutionCommandAttributes(c)),
-                Some(Ev::StartChildWorkflowExecutionInitiatedEventAttributes(e)),
-            ) => {
-                let same = child::matches(c, e, self.id_checks);
-                if same {
-                    self.seq_by_event.insert(event.event_id, cmd.seq);
-                    self.state.borrow_mut().children.initiated(cmd.seq, event.event_id);
-                }
-                same
-            }
-            (
-                Some(Cmd::SignalExternalWorkflowExecutionCommandAttributes(c)),
-                Some(Ev::SignalExternalWorkflowExecutionInitiatedEventAttributes(e)),
-            ) => {
-                let same = c.signal_name == e.signal_name
-                    && c.execution
-                        .as_ref()
-                        .is_some_and(|x| external::same_target(&x.workflow_id, &e.workflow_execution));
-                if same {
-                    self.seq_by_event.insert(event.event_id, cmd.seq);
-                }
-                same
-            }
-            (
-                Some(Cmd::RequestCancelExternalWorkflowExecutionCommandAttributes(c)),
-                Some(Ev::RequestCancelExternalWorkflowExecutionInitiatedEventAttributes(e)),
-            ) => {
-                let same = external::same_target(&c.workflow_id, &e.workflow_execution);
-                if same {
-                    self.seq_by_event.insert(event.event_id, cmd.seq);
-                }
-                same
-            }
-            (Some(Cmd::RecordMarkerCommandAttributes(c)), Some(Ev::MarkerRecordedEventAttributes(e))) => {
-                c.marker_name == e.marker_name
-                    && local_activity::same_marker(c, e).unwrap_or_else(|| patch::same_marker(c, e))
-            }
-            (
-                Some(Cmd::UpsertWorkflowSearchAttributesCommandAttributes(_)),
-                Some(Ev::UpsertWorkflowSearchAttributesEventAttributes(_)),
-            )
-            | (
-                Some(Cmd::ModifyWorkflowPropertiesCommandAttributes(_)),
-                Some(Ev::WorkflowPropertiesModifiedEventAttributes(_)),
-            )
-            | (
-                Some(Cmd::CompleteWorkflowExecutionCommandAttributes(_)),
-                Some(Ev::WorkflowExecutionCompletedEventAttributes(_)),
-            )
-            | (
-                Some(Cmd::FailWorkflowExecutionCommandAttributes(_)),
-                Some(Ev::WorkflowExecutionFailedEventAttributes(_)),
-            )
-            | (
-                Some(Cmd::CancelWorkflowExecutionCommandAttributes(_)),
-                Some(Ev::WorkflowExecutionCanceledEventAttributes(_)),
-            )
-            | (
-                Some(Cmd::ContinueAsNewWorkflowExecutionCommandAttributes(_)),
-                Some(Ev::WorkflowExecutionContinuedAsNewEventAttributes(_)),
-            ) => true,
-            (
-                Some(Cmd::ProtocolMessageCommandAttributes(c)),
-                Some(Ev::WorkflowExecutionUpdateAcceptedEventAttributes(e)),
-            ) => c.message_id == format!("{}/accept", e.protocol_instance_id),
-            (
-                Some(Cmd::ProtocolMessageCommandAttributes(c)),
-                Some(Ev::WorkflowExecutionUpdateCompletedEventAttributes(e)),
-            ) => e.meta.as_ref().is_some_and(|m| c.message_id == format!("{}/complete", m.update_id)),
-            _ => false,
-        };
-        if same {
+        let st = &mut *self.state.borrow_mut();
+        if matching::same(&cmd, event, &mut self.index, st, self.id_checks) {
             Ok(())
         } else {
             Err(RunError::Nondeterminism(format!(
@@ -890,6 +594,15 @@ impl WorkflowRun {
                 describe_event(event)
             )))
         }
+    }
+
+    fn collect_job(&mut self, event: &HistoryEvent) -> Result<(), RunError> {
+        if let Some(Ev::WorkflowExecutionStartedEventAttributes(a)) = &event.attributes {
+            self.init_info(event, a);
+        }
+        let job = self.index.job_of(event, &self.state.borrow())?;
+        self.jobs.extend(job);
+        Ok(())
     }
 
     /// Answers a query against the current state.
@@ -913,99 +626,4 @@ impl WorkflowRun {
             Ok(Some(Ok(p))) => Ok(p),
         }
     }
-}
-
-fn external_failure(
-    what: &str,
-    execution: &Option<crate::protos::temporal::api::common::v1::WorkflowExecution>,
-    cause: &str,
-) -> Failure {
-    let id = execution.as_ref().map(|e| e.workflow_id.as_str()).unwrap_or("");
-    Failure::application(
-        format!("{what} to workflow {id:?} failed: {}", cause.rsplit("_CAUSE_").next().unwrap_or(cause)),
-        Some("ExternalWorkflowError".into()),
-        true,
-    )
-}
-
-fn parse_seq(id: &str, event: &HistoryEvent) -> Result<u32, RunError> {
-    id.parse().map_err(|_| {
-        RunError::BadHistory(format!("event {} has id {id:?}, which this SDK did not write", event.event_id))
-    })
-}
-
-/// A short description of a command for error messages.
-pub(crate) fn describe_command(c: &Command) -> String {
-    match &c.attributes {
-        Some(Cmd::StartTimerCommandAttributes(a)) => format!("StartTimer(timer_id={:?})", a.timer_id),
-        Some(Cmd::CancelTimerCommandAttributes(a)) => format!("CancelTimer(timer_id={:?})", a.timer_id),
-        Some(Cmd::ScheduleActivityTaskCommandAttributes(a)) => format!(
-            "ScheduleActivityTask(activity_type={:?}, activity_id={:?})",
-            a.activity_type.as_ref().map(|t| t.name.as_str()).unwrap_or(""),
-            a.activity_id
-        ),
-        Some(Cmd::StartChildWorkflowExecutionCommandAttributes(a)) => format!(
-            "StartChildWorkflowExecution(workflow_type={:?}, workflow_id={:?})",
-            a.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or(""),
-            a.workflow_id
-        ),
-        Some(Cmd::SignalExternalWorkflowExecutionCommandAttributes(a)) => format!(
-            "SignalExternalWorkflowExecution(signal_name={:?}, workflow_id={:?})",
-            a.signal_name,
-            a.execution.as_ref().map(|e| e.workflow_id.as_str()).unwrap_or("")
-        ),
-        Some(Cmd::RecordMarkerCommandAttributes(a)) => format!("RecordMarker(marker_name={:?})", a.marker_name),
-        Some(Cmd::ProtocolMessageCommandAttributes(a)) => format!("ProtocolMessage(message_id={:?})", a.message_id),
-        Some(other) => command_kind(other).to_string(),
-        None => "an empty command".to_string(),
-    }
-}
-
-fn command_kind(a: &Cmd) -> &'static str {
-    match a {
-        Cmd::CompleteWorkflowExecutionCommandAttributes(_) => "CompleteWorkflowExecution",
-        Cmd::FailWorkflowExecutionCommandAttributes(_) => "FailWorkflowExecution",
-        Cmd::CancelWorkflowExecutionCommandAttributes(_) => "CancelWorkflowExecution",
-        Cmd::ContinueAsNewWorkflowExecutionCommandAttributes(_) => "ContinueAsNewWorkflowExecution",
-        Cmd::RequestCancelActivityTaskCommandAttributes(_) => "RequestCancelActivityTask",
-        Cmd::RequestCancelExternalWorkflowExecutionCommandAttributes(_) => "RequestCancelExternalWorkflowExecution",
-        Cmd::UpsertWorkflowSearchAttributesCommandAttributes(_) => "UpsertWorkflowSearchAttributes",
-        Cmd::ModifyWorkflowPropertiesCommandAttributes(_) => "ModifyWorkflowProperties",
-        _ => "command",
-    }
-}
-
-/// A short description of a history event for error messages.
-pub(crate) fn describe_event(e: &HistoryEvent) -> String {
-    let detail = match &e.attributes {
-        Some(Ev::TimerStartedEventAttributes(a)) => format!("(timer_id={:?})", a.timer_id),
-        Some(Ev::TimerCanceledEventAttributes(a)) => format!("(timer_id={:?})", a.timer_id),
-        Some(Ev::ActivityTaskScheduledEventAttributes(a)) => format!(
-            "(activity_type={:?}, activity_id={:?})",
-            a.activity_type.as_ref().map(|t| t.name.as_str()).unwrap_or(""),
-            a.activity_id
-        ),
-        Some(Ev::StartChildWorkflowExecutionInitiatedEventAttributes(a)) => format!(
-            "(workflow_type={:?}, workflow_id={:?})",
-            a.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or(""),
-            a.workflow_id
-        ),
-        Some(Ev::MarkerRecordedEventAttributes(a)) => format!("(marker_name={:?})", a.marker_name),
-        _ => String::new(),
-    };
-    let name = e.event_type().as_str_name().trim_start_matches("EVENT_TYPE_").to_string();
-    format!("event {} {}{}", e.event_id, pascal(&name), detail)
-}
-
-fn pascal(screaming: &str) -> String {
-    screaming
-        .split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            match c.next() {
-                Some(f) => f.to_string() + &c.as_str().to_lowercase(),
-                None => String::new(),
-            }
-        })
-        .collect()
 }
