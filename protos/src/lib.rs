@@ -19,6 +19,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![deny(missing_docs, missing_debug_implementations)]
+
 pub use temporalio_protos::*;
 
 pub mod history_json;

@@ -9,6 +9,8 @@
 //! The logic lives in functions over `proc_macro2::TokenStream` (modules `workflow` and
 //! `activity`) so that unit tests can run it; the entry points below only convert the streams.
 
+#![deny(missing_docs)]
+
 use proc_macro::TokenStream;
 
 mod activities;

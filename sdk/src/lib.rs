@@ -34,6 +34,8 @@
 //! # Ok(()) }
 //! ```
 
+#![deny(missing_docs, missing_debug_implementations)]
+
 pub mod activity;
 pub mod client;
 mod common;

@@ -167,6 +167,12 @@ pub struct UnboundActivity<S> {
 
 type ErasedRun<S> = fn(Arc<S>, Vec<Payload>) -> BoxFuture<'static, Result<Payload, ActivityError>>;
 
+impl<S> fmt::Debug for UnboundActivity<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnboundActivity").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
 impl<S> UnboundActivity<S> {
     /// An activity named `name` that `run` runs.
     pub fn new(name: &'static str, run: ErasedRun<S>) -> Self {

@@ -95,6 +95,12 @@ pub struct Worker {
     inner: Arc<Inner>,
 }
 
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker").field("task_queue", &self.inner.shared.task_queue).finish_non_exhaustive()
+    }
+}
+
 impl Worker {
     /// A worker for `options`' task queue, hosting its workflows and activities.
     ///

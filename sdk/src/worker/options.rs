@@ -57,6 +57,23 @@ pub struct WorkerOptions {
     pub max_task_queue_activities_per_second: Option<f64>,
 }
 
+impl std::fmt::Debug for WorkerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let workflows: Vec<&str> = self.workflows.iter().map(|w| w.name()).collect();
+        let activities: Vec<&str> = self.activities.iter().map(|a| a.name()).collect();
+        f.debug_struct("WorkerOptions")
+            .field("task_queue", &self.task_queue)
+            .field("workflows", &workflows)
+            .field("activities", &activities)
+            .field("max_concurrent_workflow_tasks", &self.max_concurrent_workflow_tasks)
+            .field("max_concurrent_activities", &self.max_concurrent_activities)
+            .field("max_cached_workflows", &self.max_cached_workflows)
+            .field("workflow_threads", &self.workflow_threads)
+            .field("graceful_shutdown_timeout", &self.graceful_shutdown_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
 impl WorkerOptions {
     /// Options for a worker on `task_queue`, hosting nothing yet.
     pub fn new(task_queue: impl Into<String>) -> Self {

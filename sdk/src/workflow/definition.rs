@@ -145,6 +145,22 @@ pub struct WorkflowDefinition<W: Workflow> {
     pub(crate) dynamic_validator: Option<DynValidatorFn<W>>,
 }
 
+impl<W: Workflow> std::fmt::Debug for WorkflowDefinition<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sorted = |names: Vec<&'static str>| {
+            let mut names = names;
+            names.sort_unstable();
+            names
+        };
+        f.debug_struct("WorkflowDefinition")
+            .field("workflow", &W::NAME)
+            .field("signals", &sorted(self.signals.keys().copied().collect()))
+            .field("queries", &sorted(self.queries.keys().copied().collect()))
+            .field("updates", &sorted(self.updates.keys().copied().collect()))
+            .finish_non_exhaustive()
+    }
+}
+
 impl<W: Workflow> WorkflowDefinition<W> {
     /// A definition from the constructor and the `#[run]` method.
     pub fn new(init: InitFn<W>, run: RunFn<W>) -> Self {

@@ -36,6 +36,15 @@ pub struct ExternalWorkflowHandle<W> {
     _w: PhantomData<fn() -> W>,
 }
 
+impl<W> fmt::Debug for ExternalWorkflowHandle<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExternalWorkflowHandle")
+            .field("workflow_id", &self.workflow_id)
+            .field("run_id", &self.run_id)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A handle to another workflow, typed by its workflow (the latest run when `run_id` is
 /// `None`).
 pub fn get_external_workflow_handle<W>(
