@@ -10,6 +10,7 @@
 
 mod async_activity;
 mod call;
+mod description;
 mod error;
 mod handle;
 mod list;
@@ -25,13 +26,15 @@ use std::time::Duration;
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
 use tonic::transport::{Channel, Endpoint};
 
+pub use crate::common::Priority;
 pub use async_activity::{AsyncActivityHandle, AsyncActivityId, AsyncHeartbeatResponse};
+pub use description::{WorkflowDescription, WorkflowExecution};
 pub use error::ClientError;
 pub(crate) use error::{RpcFailure, error_chain};
 #[doc(hidden)]
 pub use handle::HandleMethods;
-pub use handle::{Untyped, WorkflowDescription, WorkflowHandle};
-pub use list::{HistoryFetchError, WorkflowExecution, WorkflowExecutions, WorkflowHistories};
+pub use handle::{Untyped, WorkflowHandle};
+pub use list::{HistoryFetchError, WorkflowExecutions, WorkflowHistories};
 pub use options::WorkflowOptions;
 pub(crate) use retry::CallKind;
 pub use retry::RetryConfig;
@@ -362,9 +365,7 @@ impl Client {
         args: Vec<crate::protos::temporal::api::common::v1::Payload>,
         options: &WorkflowOptions,
     ) -> Result<String, ClientError> {
-        if options.id.is_empty() || options.task_queue.is_empty() {
-            return Err(ClientError::InvalidOptions("a workflow needs an id and a task queue".into()));
-        }
+        options.validate()?;
         let mut req = StartWorkflowExecutionRequest {
             namespace: self.namespace.clone(),
             workflow_type: Some(WorkflowType { name: workflow_type.to_string() }),
@@ -374,7 +375,7 @@ impl Client {
             request_id: uuid::Uuid::new_v4().to_string(),
             ..Default::default()
         };
-        options.apply(&mut req);
+        options.apply(&mut req)?;
         let eager = if options.request_eager_start { self.reserve_eager_worker(&options.task_queue) } else { None };
         req.request_eager_execution = eager.is_some();
         // The request id makes a repeat after a lost answer return the same run.
@@ -413,6 +414,16 @@ impl Client {
     }
 
     /// A typed handle to an existing workflow (the latest run when `run_id` is `None`).
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # #[derive(Default)] struct Greeting;
+    /// # #[workflow] impl Greeting { #[run] async fn run(&self) -> WorkflowResult<String> { Ok(String::new()) } }
+    /// # async fn demo(client: Client) -> Result<(), ClientError> {
+    /// let handle = client.get_workflow_handle::<Greeting>("greeting-1", None);
+    /// let greeting: String = handle.result().await?;
+    /// # let _ = greeting; Ok(()) }
+    /// ```
     pub fn get_workflow_handle<W: Workflow>(
         &self,
         workflow_id: impl Into<String>,
@@ -421,7 +432,36 @@ impl Client {
         WorkflowHandle::new(self.clone(), workflow_id.into(), run_id, None)
     }
 
+    /// A typed handle to an existing workflow, its type named by its run method as in
+    /// Python's `get_workflow_handle_for(MyWorkflow.run, id)`. Target one run, or a chain of
+    /// runs, with [`WorkflowHandle::with_run_id`] and
+    /// [`WorkflowHandle::with_first_execution_run_id`].
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # #[derive(Default)] struct Greeting;
+    /// # #[workflow] impl Greeting { #[run] async fn run(&self) -> WorkflowResult<String> { Ok(String::new()) } }
+    /// # async fn demo(client: Client, run_id: String) -> Result<(), ClientError> {
+    /// let handle = client.get_workflow_handle_for(Greeting::run, "greeting-1").with_run_id(Some(run_id));
+    /// let greeting = handle.result().await?;
+    /// # let _ = greeting; Ok(()) }
+    /// ```
+    pub fn get_workflow_handle_for<W: Workflow>(
+        &self,
+        _run: RunMethod<W>,
+        workflow_id: impl Into<String>,
+    ) -> WorkflowHandle<W> {
+        WorkflowHandle::new(self.clone(), workflow_id.into(), None, None)
+    }
+
     /// An untyped handle to an existing workflow, for by-name signals, queries and results.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: temporal_sdk::Client) -> Result<(), temporal_sdk::client::ClientError> {
+    /// let handle = client.get_untyped_workflow_handle("greeting-1", None);
+    /// let greeting: String = handle.result_as().await?;
+    /// # let _ = greeting; Ok(()) }
+    /// ```
     pub fn get_untyped_workflow_handle(
         &self,
         workflow_id: impl Into<String>,
