@@ -19,6 +19,7 @@ mod retry;
 mod signal_with_start;
 pub(crate) mod time_skipping;
 mod update;
+mod update_with_start;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +39,8 @@ pub use list::{HistoryFetchError, WorkflowExecutions, WorkflowHistories};
 pub use options::WorkflowOptions;
 pub(crate) use retry::CallKind;
 pub use retry::RetryConfig;
-pub use update::WorkflowUpdateHandle;
+pub use update::{UpdateOptions, WorkflowUpdateHandle, WorkflowUpdateStage};
+pub use update_with_start::WithStartWorkflowOperation;
 
 use crate::converter;
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowType};
