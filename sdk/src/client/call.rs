@@ -11,6 +11,22 @@ use super::retry::{self, CallKind};
 use super::{CALL_TIMEOUT, CLIENT_NAME, CLIENT_VERSION, Client, ClientError, LONG_POLL_TIMEOUT, RpcFailure};
 use crate::protos::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
 
+/// Metadata entries as gRPC headers; names are lower-cased, as HTTP/2 requires.
+pub(crate) fn metadata_map(
+    entries: &std::collections::HashMap<String, String>,
+) -> Result<tonic::metadata::MetadataMap, ClientError> {
+    let mut map = tonic::metadata::MetadataMap::new();
+    for (key, value) in entries {
+        let name = tonic::metadata::AsciiMetadataKey::from_bytes(key.to_ascii_lowercase().as_bytes())
+            .map_err(|_| ClientError::InvalidOptions(format!("{key:?} is not a valid gRPC metadata name")))?;
+        let value = MetadataValue::try_from(value.as_str()).map_err(|_| {
+            ClientError::InvalidOptions(format!("the value of gRPC metadata {key:?} is not valid ASCII"))
+        })?;
+        map.insert(name, value);
+    }
+    Ok(map)
+}
+
 impl Client {
     fn request<T>(&self, message: T, timeout: Duration) -> tonic::Request<T> {
         let mut req = tonic::Request::new(message);
@@ -20,6 +36,11 @@ impl Client {
         md.insert("client-version", MetadataValue::from_static(CLIENT_VERSION));
         if let Ok(ns) = MetadataValue::try_from(self.namespace.as_str()) {
             md.insert("temporal-namespace", ns);
+        }
+        for entry in self.conn.metadata.iter() {
+            if let tonic::metadata::KeyAndValueRef::Ascii(k, v) = entry {
+                md.insert(k.clone(), v.clone());
+            }
         }
         if let Some(key) = &self.conn.api_key {
             md.insert("authorization", key.clone());
@@ -125,6 +146,7 @@ mod tests {
                 eager_workers: Default::default(),
                 identity: "test".into(),
                 api_key: None,
+                metadata: Default::default(),
                 retry,
                 time_skipping: Default::default(),
             }),

@@ -11,6 +11,8 @@
 mod async_activity;
 mod call;
 mod description;
+#[cfg(feature = "envconfig")]
+pub mod envconfig;
 mod error;
 mod handle;
 mod list;
@@ -85,6 +87,10 @@ pub struct ClientOptions {
     pub retry: RetryConfig,
     /// Limit of connecting.
     pub connect_timeout: Duration,
+    /// gRPC metadata (headers) sent with every call, as Python's `rpc_metadata`.
+    pub rpc_metadata: std::collections::HashMap<String, String>,
+    /// Keeps TLS off even with an API key (a profile with `tls.disabled = true`).
+    pub tls_disabled: bool,
 }
 
 impl ClientOptions {
@@ -98,6 +104,8 @@ impl ClientOptions {
             api_key: None,
             retry: RetryConfig::default(),
             connect_timeout: Duration::from_secs(10),
+            rpc_metadata: Default::default(),
+            tls_disabled: false,
         }
     }
     /// Sets the namespace.
@@ -118,6 +126,16 @@ impl ClientOptions {
     /// Sets an API key (and turns TLS on unless TLS options were given).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
+        self
+    }
+    /// Adds a gRPC metadata entry sent with every call.
+    ///
+    /// ```
+    /// let options = temporal_sdk::ClientOptions::new("localhost:7233").rpc_metadata("x-tenant", "acme");
+    /// # let _ = options;
+    /// ```
+    pub fn rpc_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.rpc_metadata.insert(key.into(), value.into());
         self
     }
     /// Sets the retry configuration of ordinary calls.
@@ -155,6 +173,8 @@ struct Connection {
     eager_workers: std::sync::Mutex<Vec<std::sync::Weak<crate::worker::EagerStart>>>,
     identity: String,
     api_key: Option<AsciiMetadataValue>,
+    /// Metadata of the client options, sent with every call.
+    metadata: tonic::metadata::MetadataMap,
     retry: RetryConfig,
     /// Set when the client belongs to a time-skipping test environment.
     time_skipping: std::sync::OnceLock<Arc<time_skipping::TimeSkipping>>,
@@ -193,7 +213,7 @@ impl Client {
     /// ```
     pub async fn connect(options: impl Into<ClientOptions>) -> Result<Client, ClientError> {
         let options = options.into();
-        let use_tls = options.tls.is_some() || options.api_key.is_some();
+        let use_tls = !options.tls_disabled && (options.tls.is_some() || options.api_key.is_some());
         let url = if options.target.contains("://") {
             options.target.clone()
         } else {
@@ -217,6 +237,7 @@ impl Client {
             target: options.target.clone(),
             message: described(error::error_chain(&e)),
         })?;
+        let metadata = call::metadata_map(&options.rpc_metadata)?;
         let api_key = match &options.api_key {
             Some(k) => Some(
                 MetadataValue::try_from(format!("Bearer {k}"))
@@ -230,6 +251,7 @@ impl Client {
                 eager_workers: Default::default(),
                 identity: options.identity,
                 api_key,
+                metadata,
                 retry: options.retry,
                 time_skipping: Default::default(),
             }),
