@@ -122,7 +122,7 @@ pub struct ClientConfigProfile {
 /// use temporal_sdk::client::envconfig::{ClientConfigProfile, LoadOptions};
 ///
 /// let toml = "[profile.default]\naddress = \"localhost:7233\"\nnamespace = \"dev\"\n";
-/// let profile = ClientConfigProfile::load(LoadOptions::new().config_data(toml).env_vars([]))?;
+/// let profile = ClientConfigProfile::load(LoadOptions::new().config_data(toml).disable_env(true))?;
 /// assert_eq!(profile.namespace.as_deref(), Some("dev"));
 /// # Ok::<(), temporal_sdk::client::envconfig::ConfigError>(())
 /// ```
