@@ -18,6 +18,7 @@ mod handle;
 mod list;
 mod options;
 mod retry;
+pub mod schedule;
 mod signal_with_start;
 pub(crate) mod time_skipping;
 mod update;
