@@ -42,7 +42,14 @@ impl Client {
                 md.insert(k.clone(), v.clone());
             }
         }
-        if let Some(key) = &self.conn.api_key {
+        if let Some(extra) = &self.call_metadata {
+            for entry in extra.iter() {
+                if let tonic::metadata::KeyAndValueRef::Ascii(k, v) = entry {
+                    md.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        if let Some(key) = self.conn.api_key.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
             md.insert("authorization", key.clone());
         }
         req
@@ -145,13 +152,14 @@ mod tests {
                 channel,
                 eager_workers: Default::default(),
                 identity: "test".into(),
-                api_key: None,
+                api_key: Default::default(),
                 metadata: Default::default(),
                 retry,
                 time_skipping: Default::default(),
             }),
             namespace: "default".into(),
             rpc_timeout: None,
+            call_metadata: None,
         }
     }
 
@@ -217,6 +225,19 @@ mod tests {
             assert!(result.is_ok(), "{kind:?}: {result:?}");
             assert_eq!(attempts, 2, "{kind:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn calls_carry_the_callers_metadata_and_the_current_api_key() {
+        let client = offline_client(RetryConfig::default()).with_rpc_metadata([("X-Origin", "job")]).expect("valid");
+        client.set_api_key(Some("first")).expect("valid");
+        client.set_api_key(Some("second")).expect("valid");
+        let req = client.request((), Duration::from_secs(1));
+        let header = |name: &str| req.metadata().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        assert_eq!(header("x-origin").as_deref(), Some("job"));
+        assert_eq!(header("authorization").as_deref(), Some("Bearer second"));
+        client.set_api_key(None).expect("no key");
+        assert!(client.request((), Duration::from_secs(1)).metadata().get("authorization").is_none());
     }
 
     #[tokio::test]

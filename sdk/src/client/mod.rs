@@ -173,7 +173,9 @@ struct Connection {
     /// Workers in this process that can take a workflow's first task with its start.
     eager_workers: std::sync::Mutex<Vec<std::sync::Weak<crate::worker::EagerStart>>>,
     identity: String,
-    api_key: Option<AsciiMetadataValue>,
+    /// Behind a lock so that the key can be rotated on a live client (Python's `api_key`
+    /// setter).
+    api_key: std::sync::RwLock<Option<AsciiMetadataValue>>,
     /// Metadata of the client options, sent with every call.
     metadata: tonic::metadata::MetadataMap,
     retry: RetryConfig,
@@ -189,6 +191,8 @@ pub struct Client {
     namespace: String,
     /// The caller's limit of each call, retries included (see [`Client::with_rpc_timeout`]).
     rpc_timeout: Option<Duration>,
+    /// Metadata added to this client's calls (see [`Client::with_rpc_metadata`]).
+    call_metadata: Option<Arc<tonic::metadata::MetadataMap>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -251,13 +255,14 @@ impl Client {
                 channel,
                 eager_workers: Default::default(),
                 identity: options.identity,
-                api_key,
+                api_key: std::sync::RwLock::new(api_key),
                 metadata,
                 retry: options.retry,
                 time_skipping: Default::default(),
             }),
             namespace: options.namespace,
             rpc_timeout: None,
+            call_metadata: None,
         };
         // The TCP connection may be up while nothing on it speaks gRPC (a TLS port reached
         // without TLS): the first call says so, and then it is a connection failure.
@@ -283,7 +288,7 @@ impl Client {
 
     /// A client for another namespace on the same connection.
     pub fn with_namespace(&self, namespace: impl Into<String>) -> Client {
-        Client { conn: Arc::clone(&self.conn), namespace: namespace.into(), rpc_timeout: self.rpc_timeout }
+        Client { namespace: namespace.into(), ..self.clone() }
     }
 
     /// A client whose calls (and the calls of the handles it makes) give up after `timeout`,
@@ -302,6 +307,49 @@ impl Client {
     /// ```
     pub fn with_rpc_timeout(&self, timeout: Duration) -> Client {
         Client { rpc_timeout: Some(timeout), ..self.clone() }
+    }
+
+    /// A client whose calls (and those of the handles it makes) carry these gRPC metadata
+    /// entries besides the connection's, as Python's per-call `rpc_metadata`.
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # async fn demo(client: Client) -> Result<(), ClientError> {
+    /// let traced = client.with_rpc_metadata([("x-request-origin", "billing-job")])?;
+    /// traced.get_untyped_workflow_handle("order-1", None).describe().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_rpc_metadata<K: Into<String>, V: Into<String>>(
+        &self,
+        entries: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Client, ClientError> {
+        let entries = entries.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let mut map = self.call_metadata.as_deref().cloned().unwrap_or_default();
+        for entry in call::metadata_map(&entries)?.iter() {
+            if let tonic::metadata::KeyAndValueRef::Ascii(key, value) = entry {
+                map.insert(key.clone(), value.clone());
+            }
+        }
+        Ok(Client { call_metadata: Some(Arc::new(map)), ..self.clone() })
+    }
+
+    /// Replaces the API key of the connection (for every client and worker sharing it), e.g.
+    /// when a key is rotated; `None` stops sending one. TLS stays as it was set at connect.
+    ///
+    /// ```no_run
+    /// # fn demo(client: temporal_sdk::Client) -> Result<(), temporal_sdk::client::ClientError> {
+    /// client.set_api_key(Some("new-key"))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_api_key(&self, key: Option<&str>) -> Result<(), ClientError> {
+        let value = match key {
+            Some(k) => Some(MetadataValue::try_from(format!("Bearer {k}")).map_err(|_| {
+                ClientError::InvalidOptions("the API key contains characters not allowed in a header".into())
+            })?),
+            None => None,
+        };
+        *self.conn.api_key.write().unwrap_or_else(|e| e.into_inner()) = value;
+        Ok(())
     }
 
     /// The client without a caller's RPC timeout, for workers: their polls and reports
