@@ -1,5 +1,7 @@
 //! The Quick Start: a workflow that calls an activity, run by a worker against a Temporal
-//! server. Without `TEMPORAL_ADDRESS` it starts a local dev server by itself.
+//! server: the one of the environment's client configuration (`TEMPORAL_ADDRESS`, or a
+//! `temporal.toml` profile written by `temporal config set`), else a local dev server it starts
+//! by itself.
 //!
 //! ```sh
 //! cargo run --example hello_world

@@ -32,6 +32,11 @@ pub fn server_options() -> DevServerOptions {
         search_attributes: vec![
             ("CustomKeywordField".into(), SearchAttributeType::Keyword),
             ("CustomIntField".into(), SearchAttributeType::Int),
+            ("CustomTextField".into(), SearchAttributeType::Text),
+            ("CustomDoubleField".into(), SearchAttributeType::Double),
+            ("CustomBoolField".into(), SearchAttributeType::Bool),
+            ("CustomDatetimeField".into(), SearchAttributeType::Datetime),
+            ("CustomKeywordListField".into(), SearchAttributeType::KeywordList),
         ],
         ..DevServerOptions::default()
     }

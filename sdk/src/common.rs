@@ -81,6 +81,59 @@ impl RetryPolicy {
     }
 }
 
+/// The priority and fairness of a workflow's (or activity's) tasks, as Python's `Priority`.
+///
+/// A lower `priority_key` runs first (1 is the highest; unset takes the server's default,
+/// the middle of the range). Tasks with the same key are shared between fairness keys in
+/// proportion to their weights.
+///
+/// ```
+/// use temporal_sdk::Priority;
+///
+/// let urgent = Priority::key(1);
+/// let tenant = Priority::default().fairness("tenant-42", 0.5);
+/// assert_eq!(urgent.priority_key, Some(1));
+/// # let _ = tenant;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Priority {
+    /// 1 (first) to the server's maximum (5 by default); `None` for the default.
+    pub priority_key: Option<u32>,
+    /// The key tasks are balanced by (a tenant, a customer), at most 64 bytes.
+    pub fairness_key: Option<String>,
+    /// The share of the fairness key (default 1.0).
+    pub fairness_weight: Option<f32>,
+}
+
+impl Priority {
+    /// A priority with this key.
+    pub fn key(priority_key: u32) -> Self {
+        Self { priority_key: Some(priority_key), ..Self::default() }
+    }
+    /// Sets the fairness key and weight.
+    pub fn fairness(mut self, key: impl Into<String>, weight: f32) -> Self {
+        self.fairness_key = Some(key.into());
+        self.fairness_weight = Some(weight);
+        self
+    }
+
+    pub(crate) fn to_proto(&self) -> proto::Priority {
+        proto::Priority {
+            priority_key: self.priority_key.map_or(0, |k| i32::try_from(k).unwrap_or(i32::MAX)),
+            fairness_key: self.fairness_key.clone().unwrap_or_default(),
+            fairness_weight: self.fairness_weight.unwrap_or(0.0),
+        }
+    }
+
+    pub(crate) fn from_proto(p: &proto::Priority) -> Self {
+        Self {
+            priority_key: u32::try_from(p.priority_key).ok().filter(|k| *k != 0),
+            fairness_key: Some(p.fairness_key.clone()).filter(|k| !k.is_empty()),
+            fairness_weight: Some(p.fairness_weight).filter(|w| *w != 0.0),
+        }
+    }
+}
+
 pub(crate) fn duration_to_proto(d: Duration) -> prost_wkt_types::Duration {
     prost_wkt_types::Duration {
         seconds: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),

@@ -51,7 +51,7 @@ pub mod workflow;
 pub use temporal_sdk_protos as protos;
 
 pub use client::{Client, ClientOptions, WorkflowHandle, WorkflowOptions};
-pub use common::RetryPolicy;
+pub use common::{Priority, RetryPolicy};
 pub use temporal_sdk_macros::{activities, activity, init, query, run, signal, update, update_validator, workflow};
 pub use worker::{Worker, WorkerOptions};
 

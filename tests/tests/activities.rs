@@ -561,7 +561,7 @@ async fn async_completion_by_id_completes_and_cannot_report_an_unrequested_cance
     let worker = RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<Run>().activity(completes_later));
     let handle = start(&client, &queue, vec![Call::new("completes_later", ()).id("a1")]).await;
     wait_token(handle.id()).await;
-    let run_id = handle.describe().await.expect("describe").run_id;
+    let run_id = handle.describe().await.expect("describe").run_id.clone();
     client
         .get_async_activity_handle_by_id(handle.id(), Some(run_id), "a1")
         .complete(&json!({"approved": true}))

@@ -11,6 +11,22 @@ use super::retry::{self, CallKind};
 use super::{CALL_TIMEOUT, CLIENT_NAME, CLIENT_VERSION, Client, ClientError, LONG_POLL_TIMEOUT, RpcFailure};
 use crate::protos::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
 
+/// Metadata entries as gRPC headers; names are lower-cased, as HTTP/2 requires.
+pub(crate) fn metadata_map(
+    entries: &std::collections::HashMap<String, String>,
+) -> Result<tonic::metadata::MetadataMap, ClientError> {
+    let mut map = tonic::metadata::MetadataMap::new();
+    for (key, value) in entries {
+        let name = tonic::metadata::AsciiMetadataKey::from_bytes(key.to_ascii_lowercase().as_bytes())
+            .map_err(|_| ClientError::InvalidOptions(format!("{key:?} is not a valid gRPC metadata name")))?;
+        let value = MetadataValue::try_from(value.as_str()).map_err(|_| {
+            ClientError::InvalidOptions(format!("the value of gRPC metadata {key:?} is not valid ASCII"))
+        })?;
+        map.insert(name, value);
+    }
+    Ok(map)
+}
+
 impl Client {
     fn request<T>(&self, message: T, timeout: Duration) -> tonic::Request<T> {
         let mut req = tonic::Request::new(message);
@@ -21,7 +37,19 @@ impl Client {
         if let Ok(ns) = MetadataValue::try_from(self.namespace.as_str()) {
             md.insert("temporal-namespace", ns);
         }
-        if let Some(key) = &self.conn.api_key {
+        for entry in self.conn.metadata.iter() {
+            if let tonic::metadata::KeyAndValueRef::Ascii(k, v) = entry {
+                md.insert(k.clone(), v.clone());
+            }
+        }
+        if let Some(extra) = &self.call_metadata {
+            for entry in extra.iter() {
+                if let tonic::metadata::KeyAndValueRef::Ascii(k, v) = entry {
+                    md.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        if let Some(key) = self.conn.api_key.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
             md.insert("authorization", key.clone());
         }
         req
@@ -124,12 +152,14 @@ mod tests {
                 channel,
                 eager_workers: Default::default(),
                 identity: "test".into(),
-                api_key: None,
+                api_key: Default::default(),
+                metadata: Default::default(),
                 retry,
                 time_skipping: Default::default(),
             }),
             namespace: "default".into(),
             rpc_timeout: None,
+            call_metadata: None,
         }
     }
 
@@ -195,6 +225,19 @@ mod tests {
             assert!(result.is_ok(), "{kind:?}: {result:?}");
             assert_eq!(attempts, 2, "{kind:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn calls_carry_the_callers_metadata_and_the_current_api_key() {
+        let client = offline_client(RetryConfig::default()).with_rpc_metadata([("X-Origin", "job")]).expect("valid");
+        client.set_api_key(Some("first")).expect("valid");
+        client.set_api_key(Some("second")).expect("valid");
+        let req = client.request((), Duration::from_secs(1));
+        let header = |name: &str| req.metadata().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        assert_eq!(header("x-origin").as_deref(), Some("job"));
+        assert_eq!(header("authorization").as_deref(), Some("Bearer second"));
+        client.set_api_key(None).expect("no key");
+        assert!(client.request((), Duration::from_secs(1)).metadata().get("authorization").is_none());
     }
 
     #[tokio::test]

@@ -43,6 +43,12 @@ pub enum ClientError {
         /// The existing run's id.
         run_id: String,
     },
+    /// A schedule with this id exists already, as Python's `ScheduleAlreadyRunningError`.
+    #[error("schedule {schedule_id:?} already exists")]
+    ScheduleAlreadyRunning {
+        /// The schedule id.
+        schedule_id: String,
+    },
     /// The workflow ended without success; `cause` says how (failure, cancellation,
     /// termination, timeout), as Python's `WorkflowFailureError`.
     #[error("workflow execution failed: {cause:#}")]
@@ -111,7 +117,9 @@ impl ClientError {
     pub fn code(&self) -> Option<tonic::Code> {
         match self {
             ClientError::Rpc { code, .. } => Some(*code),
-            ClientError::WorkflowAlreadyStarted { .. } => Some(tonic::Code::AlreadyExists),
+            ClientError::WorkflowAlreadyStarted { .. } | ClientError::ScheduleAlreadyRunning { .. } => {
+                Some(tonic::Code::AlreadyExists)
+            }
             ClientError::Timeout { .. } => Some(tonic::Code::DeadlineExceeded),
             _ => None,
         }

@@ -1,21 +1,18 @@
 use std::marker::PhantomData;
-use std::time::SystemTime;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{CallKind, Client, ClientError};
-use crate::common::time_from_proto;
+use super::{CallKind, Client, ClientError, WorkflowDescription};
 use crate::converter;
 use crate::error::{Failure, FailureKind, TimeoutType};
 use crate::protos::temporal::api::common::v1::{Payload, Payloads, WorkflowExecution};
-use crate::protos::temporal::api::enums::v1::{HistoryEventFilterType, WorkflowExecutionStatus};
+use crate::protos::temporal::api::enums::v1::HistoryEventFilterType;
 use crate::protos::temporal::api::history::v1::{History, history_event::Attributes as Ev};
 use crate::protos::temporal::api::query::v1::WorkflowQuery;
 use crate::protos::temporal::api::workflowservice::v1::{
-    DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse, GetWorkflowExecutionHistoryRequest,
-    QueryWorkflowRequest, RequestCancelWorkflowExecutionRequest, SignalWorkflowExecutionRequest,
-    TerminateWorkflowExecutionRequest,
+    DescribeWorkflowExecutionRequest, GetWorkflowExecutionHistoryRequest, QueryWorkflowRequest,
+    RequestCancelWorkflowExecutionRequest, SignalWorkflowExecutionRequest, TerminateWorkflowExecutionRequest,
 };
 use crate::replay::WorkflowHistory;
 use crate::workflow::{QueryMethod, SignalMethod, Workflow};
@@ -67,30 +64,6 @@ impl<W> std::fmt::Debug for WorkflowHandle<W> {
     }
 }
 
-/// What `describe()` tells about a workflow execution.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct WorkflowDescription {
-    /// The workflow id.
-    pub workflow_id: String,
-    /// The run id.
-    pub run_id: String,
-    /// The workflow type name.
-    pub workflow_type: String,
-    /// Running, completed, failed, ...
-    pub status: WorkflowExecutionStatus,
-    /// The task queue.
-    pub task_queue: String,
-    /// When it started.
-    pub start_time: Option<SystemTime>,
-    /// When it closed.
-    pub close_time: Option<SystemTime>,
-    /// Number of history events.
-    pub history_length: i64,
-    /// The full server response.
-    pub raw: DescribeWorkflowExecutionResponse,
-}
-
 impl<W> WorkflowHandle<W> {
     pub(crate) fn new(
         client: Client,
@@ -126,8 +99,39 @@ impl<W> WorkflowHandle<W> {
         &self.client
     }
 
-    pub(crate) fn first_execution_run_id(&self) -> Option<&str> {
+    /// The first run of the chain this handle's cancel and terminate calls are limited to,
+    /// if any: a workflow started anew under the same id is then left alone.
+    pub fn first_execution_run_id(&self) -> Option<&str> {
         self.first_execution_run_id.as_deref()
+    }
+
+    /// This handle, targeting one run (or, with `None`, the latest run of the workflow id).
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # async fn demo(client: Client, run: String) -> Result<(), ClientError> {
+    /// let handle = client.get_untyped_workflow_handle("order-1", None).with_run_id(Some(run));
+    /// handle.describe().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_run_id(mut self, run_id: Option<String>) -> Self {
+        self.run_id = run_id.filter(|r| !r.is_empty());
+        self
+    }
+
+    /// This handle, whose cancel and terminate calls reach only the chain of runs that
+    /// started with `first_execution_run_id` (Python's `first_execution_run_id`).
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # async fn demo(client: Client, first: String) -> Result<(), ClientError> {
+    /// let handle = client.get_untyped_workflow_handle("order-1", None).with_first_execution_run_id(first);
+    /// handle.cancel().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_first_execution_run_id(mut self, first_execution_run_id: impl Into<String>) -> Self {
+        self.first_execution_run_id = Some(first_execution_run_id.into()).filter(|r| !r.is_empty());
+        self
     }
 
     /// The run id this handle targets, if it targets one run.
@@ -323,7 +327,16 @@ impl<W> WorkflowHandle<W> {
         Ok(())
     }
 
-    /// Describes the execution: status, type, times, history length.
+    /// Describes the execution: status, type, times, parent, memo, typed search attributes,
+    /// summary and details.
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # async fn demo(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let description = client.get_untyped_workflow_handle("order-1", None).describe().await?;
+    /// let tier = description.search_attributes.get("CustomerTier");
+    /// # let _ = tier; Ok(()) }
+    /// ```
     pub async fn describe(&self) -> Result<WorkflowDescription, ClientError> {
         let req = DescribeWorkflowExecutionRequest {
             namespace: self.client.namespace.clone(),
@@ -335,19 +348,7 @@ impl<W> WorkflowHandle<W> {
                 c.describe_workflow_execution(r).await
             })
             .await?;
-        let info = raw.workflow_execution_info.clone().unwrap_or_default();
-        let exec = info.execution.clone().unwrap_or_default();
-        Ok(WorkflowDescription {
-            workflow_id: exec.workflow_id,
-            run_id: exec.run_id,
-            workflow_type: info.r#type.clone().map(|t| t.name).unwrap_or_default(),
-            status: info.status(),
-            task_queue: info.task_queue.clone(),
-            start_time: info.start_time.as_ref().map(time_from_proto),
-            close_time: info.close_time.as_ref().map(time_from_proto),
-            history_length: info.history_length,
-            raw,
-        })
+        Ok(WorkflowDescription::from_proto(raw)?)
     }
 
     /// Fetches the whole history of the run (all pages).

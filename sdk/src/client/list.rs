@@ -4,14 +4,11 @@
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::SystemTime;
 
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, Stream, StreamExt};
 
-use super::{CallKind, Client, ClientError};
-use crate::common::time_from_proto;
-use crate::protos::temporal::api::enums::v1::WorkflowExecutionStatus;
+use super::{CallKind, Client, ClientError, WorkflowExecution};
 use crate::protos::temporal::api::workflow::v1::WorkflowExecutionInfo;
 use crate::protos::temporal::api::workflowservice::v1::{
     CountWorkflowExecutionsRequest, ListWorkflowExecutionsRequest, ListWorkflowExecutionsResponse,
@@ -21,58 +18,6 @@ use crate::replay::WorkflowHistory;
 /// Histories fetched at the same time by [`WorkflowExecutions::map_histories`]: enough to hide
 /// the round trips, few enough not to load the server.
 const HISTORY_FETCHES_IN_FLIGHT: usize = 4;
-
-/// One workflow execution as a visibility query lists it.
-///
-/// ```no_run
-/// # use futures::StreamExt;
-/// # async fn demo(client: temporal_sdk::Client) -> Result<(), temporal_sdk::client::ClientError> {
-/// let mut executions = client.list_workflows("WorkflowType = 'SayHello'");
-/// while let Some(execution) = executions.next().await {
-///     let execution = execution?;
-///     println!("{} {} {:?}", execution.workflow_id, execution.run_id, execution.status);
-/// }
-/// # Ok(()) }
-/// ```
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct WorkflowExecution {
-    /// The workflow id.
-    pub workflow_id: String,
-    /// The run id.
-    pub run_id: String,
-    /// The workflow type name.
-    pub workflow_type: String,
-    /// Running, completed, failed, ...
-    pub status: WorkflowExecutionStatus,
-    /// The task queue.
-    pub task_queue: String,
-    /// When it started.
-    pub start_time: Option<SystemTime>,
-    /// When it closed, if it did.
-    pub close_time: Option<SystemTime>,
-    /// Number of history events (0 while visibility has not caught up).
-    pub history_length: i64,
-    /// Everything the server returned.
-    pub raw: WorkflowExecutionInfo,
-}
-
-impl WorkflowExecution {
-    fn from_proto(raw: WorkflowExecutionInfo) -> Self {
-        let execution = raw.execution.clone().unwrap_or_default();
-        Self {
-            workflow_id: execution.workflow_id,
-            run_id: execution.run_id,
-            workflow_type: raw.r#type.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
-            status: raw.status(),
-            task_queue: raw.task_queue.clone(),
-            start_time: raw.start_time.as_ref().map(time_from_proto),
-            close_time: raw.close_time.as_ref().map(time_from_proto),
-            history_length: raw.history_length,
-            raw,
-        }
-    }
-}
 
 impl Client {
     /// The workflow executions that a [visibility query] matches, as a stream that fetches

@@ -10,14 +10,19 @@
 
 mod async_activity;
 mod call;
+mod description;
+#[cfg(feature = "envconfig")]
+pub mod envconfig;
 mod error;
 mod handle;
 mod list;
 mod options;
 mod retry;
+pub mod schedule;
 mod signal_with_start;
 pub(crate) mod time_skipping;
 mod update;
+mod update_with_start;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,17 +30,20 @@ use std::time::Duration;
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
 use tonic::transport::{Channel, Endpoint};
 
+pub use crate::common::Priority;
 pub use async_activity::{AsyncActivityHandle, AsyncActivityId, AsyncHeartbeatResponse};
+pub use description::{WorkflowDescription, WorkflowExecution};
 pub use error::ClientError;
 pub(crate) use error::{RpcFailure, error_chain};
 #[doc(hidden)]
 pub use handle::HandleMethods;
-pub use handle::{Untyped, WorkflowDescription, WorkflowHandle};
-pub use list::{HistoryFetchError, WorkflowExecution, WorkflowExecutions, WorkflowHistories};
+pub use handle::{Untyped, WorkflowHandle};
+pub use list::{HistoryFetchError, WorkflowExecutions, WorkflowHistories};
 pub use options::WorkflowOptions;
 pub(crate) use retry::CallKind;
 pub use retry::RetryConfig;
-pub use update::WorkflowUpdateHandle;
+pub use update::{UpdateOptions, WorkflowUpdateHandle, WorkflowUpdateStage};
+pub use update_with_start::WithStartWorkflowOperation;
 
 use crate::converter;
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowType};
@@ -80,6 +88,10 @@ pub struct ClientOptions {
     pub retry: RetryConfig,
     /// Limit of connecting.
     pub connect_timeout: Duration,
+    /// gRPC metadata (headers) sent with every call, as Python's `rpc_metadata`.
+    pub rpc_metadata: std::collections::HashMap<String, String>,
+    /// Keeps TLS off even with an API key (a profile with `tls.disabled = true`).
+    pub tls_disabled: bool,
 }
 
 impl ClientOptions {
@@ -93,6 +105,8 @@ impl ClientOptions {
             api_key: None,
             retry: RetryConfig::default(),
             connect_timeout: Duration::from_secs(10),
+            rpc_metadata: Default::default(),
+            tls_disabled: false,
         }
     }
     /// Sets the namespace.
@@ -113,6 +127,16 @@ impl ClientOptions {
     /// Sets an API key (and turns TLS on unless TLS options were given).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
+        self
+    }
+    /// Adds a gRPC metadata entry sent with every call.
+    ///
+    /// ```
+    /// let options = temporal_sdk::ClientOptions::new("localhost:7233").rpc_metadata("x-tenant", "acme");
+    /// # let _ = options;
+    /// ```
+    pub fn rpc_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.rpc_metadata.insert(key.into(), value.into());
         self
     }
     /// Sets the retry configuration of ordinary calls.
@@ -149,7 +173,11 @@ struct Connection {
     /// Workers in this process that can take a workflow's first task with its start.
     eager_workers: std::sync::Mutex<Vec<std::sync::Weak<crate::worker::EagerStart>>>,
     identity: String,
-    api_key: Option<AsciiMetadataValue>,
+    /// Behind a lock so that the key can be rotated on a live client (Python's `api_key`
+    /// setter).
+    api_key: std::sync::RwLock<Option<AsciiMetadataValue>>,
+    /// Metadata of the client options, sent with every call.
+    metadata: tonic::metadata::MetadataMap,
     retry: RetryConfig,
     /// Set when the client belongs to a time-skipping test environment.
     time_skipping: std::sync::OnceLock<Arc<time_skipping::TimeSkipping>>,
@@ -163,6 +191,8 @@ pub struct Client {
     namespace: String,
     /// The caller's limit of each call, retries included (see [`Client::with_rpc_timeout`]).
     rpc_timeout: Option<Duration>,
+    /// Metadata added to this client's calls (see [`Client::with_rpc_metadata`]).
+    call_metadata: Option<Arc<tonic::metadata::MetadataMap>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -188,7 +218,7 @@ impl Client {
     /// ```
     pub async fn connect(options: impl Into<ClientOptions>) -> Result<Client, ClientError> {
         let options = options.into();
-        let use_tls = options.tls.is_some() || options.api_key.is_some();
+        let use_tls = !options.tls_disabled && (options.tls.is_some() || options.api_key.is_some());
         let url = if options.target.contains("://") {
             options.target.clone()
         } else {
@@ -212,6 +242,7 @@ impl Client {
             target: options.target.clone(),
             message: described(error::error_chain(&e)),
         })?;
+        let metadata = call::metadata_map(&options.rpc_metadata)?;
         let api_key = match &options.api_key {
             Some(k) => Some(
                 MetadataValue::try_from(format!("Bearer {k}"))
@@ -224,12 +255,14 @@ impl Client {
                 channel,
                 eager_workers: Default::default(),
                 identity: options.identity,
-                api_key,
+                api_key: std::sync::RwLock::new(api_key),
+                metadata,
                 retry: options.retry,
                 time_skipping: Default::default(),
             }),
             namespace: options.namespace,
             rpc_timeout: None,
+            call_metadata: None,
         };
         // The TCP connection may be up while nothing on it speaks gRPC (a TLS port reached
         // without TLS): the first call says so, and then it is a connection failure.
@@ -255,7 +288,7 @@ impl Client {
 
     /// A client for another namespace on the same connection.
     pub fn with_namespace(&self, namespace: impl Into<String>) -> Client {
-        Client { conn: Arc::clone(&self.conn), namespace: namespace.into(), rpc_timeout: self.rpc_timeout }
+        Client { namespace: namespace.into(), ..self.clone() }
     }
 
     /// A client whose calls (and the calls of the handles it makes) give up after `timeout`,
@@ -274,6 +307,49 @@ impl Client {
     /// ```
     pub fn with_rpc_timeout(&self, timeout: Duration) -> Client {
         Client { rpc_timeout: Some(timeout), ..self.clone() }
+    }
+
+    /// A client whose calls (and those of the handles it makes) carry these gRPC metadata
+    /// entries besides the connection's, as Python's per-call `rpc_metadata`.
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # async fn demo(client: Client) -> Result<(), ClientError> {
+    /// let traced = client.with_rpc_metadata([("x-request-origin", "billing-job")])?;
+    /// traced.get_untyped_workflow_handle("order-1", None).describe().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_rpc_metadata<K: Into<String>, V: Into<String>>(
+        &self,
+        entries: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Client, ClientError> {
+        let entries = entries.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let mut map = self.call_metadata.as_deref().cloned().unwrap_or_default();
+        for entry in call::metadata_map(&entries)?.iter() {
+            if let tonic::metadata::KeyAndValueRef::Ascii(key, value) = entry {
+                map.insert(key.clone(), value.clone());
+            }
+        }
+        Ok(Client { call_metadata: Some(Arc::new(map)), ..self.clone() })
+    }
+
+    /// Replaces the API key of the connection (for every client and worker sharing it), e.g.
+    /// when a key is rotated; `None` stops sending one. TLS stays as it was set at connect.
+    ///
+    /// ```no_run
+    /// # fn demo(client: temporal_sdk::Client) -> Result<(), temporal_sdk::client::ClientError> {
+    /// client.set_api_key(Some("new-key"))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_api_key(&self, key: Option<&str>) -> Result<(), ClientError> {
+        let value = match key {
+            Some(k) => Some(MetadataValue::try_from(format!("Bearer {k}")).map_err(|_| {
+                ClientError::InvalidOptions("the API key contains characters not allowed in a header".into())
+            })?),
+            None => None,
+        };
+        *self.conn.api_key.write().unwrap_or_else(|e| e.into_inner()) = value;
+        Ok(())
     }
 
     /// The client without a caller's RPC timeout, for workers: their polls and reports
@@ -362,9 +438,7 @@ impl Client {
         args: Vec<crate::protos::temporal::api::common::v1::Payload>,
         options: &WorkflowOptions,
     ) -> Result<String, ClientError> {
-        if options.id.is_empty() || options.task_queue.is_empty() {
-            return Err(ClientError::InvalidOptions("a workflow needs an id and a task queue".into()));
-        }
+        options.validate()?;
         let mut req = StartWorkflowExecutionRequest {
             namespace: self.namespace.clone(),
             workflow_type: Some(WorkflowType { name: workflow_type.to_string() }),
@@ -374,7 +448,7 @@ impl Client {
             request_id: uuid::Uuid::new_v4().to_string(),
             ..Default::default()
         };
-        options.apply(&mut req);
+        options.apply(&mut req)?;
         let eager = if options.request_eager_start { self.reserve_eager_worker(&options.task_queue) } else { None };
         req.request_eager_execution = eager.is_some();
         // The request id makes a repeat after a lost answer return the same run.
@@ -413,6 +487,16 @@ impl Client {
     }
 
     /// A typed handle to an existing workflow (the latest run when `run_id` is `None`).
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # #[derive(Default)] struct Greeting;
+    /// # #[workflow] impl Greeting { #[run] async fn run(&self) -> WorkflowResult<String> { Ok(String::new()) } }
+    /// # async fn demo(client: Client) -> Result<(), ClientError> {
+    /// let handle = client.get_workflow_handle::<Greeting>("greeting-1", None);
+    /// let greeting: String = handle.result().await?;
+    /// # let _ = greeting; Ok(()) }
+    /// ```
     pub fn get_workflow_handle<W: Workflow>(
         &self,
         workflow_id: impl Into<String>,
@@ -421,7 +505,36 @@ impl Client {
         WorkflowHandle::new(self.clone(), workflow_id.into(), run_id, None)
     }
 
+    /// A typed handle to an existing workflow, its type named by its run method as in
+    /// Python's `get_workflow_handle_for(MyWorkflow.run, id)`. Target one run, or a chain of
+    /// runs, with [`WorkflowHandle::with_run_id`] and
+    /// [`WorkflowHandle::with_first_execution_run_id`].
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # #[derive(Default)] struct Greeting;
+    /// # #[workflow] impl Greeting { #[run] async fn run(&self) -> WorkflowResult<String> { Ok(String::new()) } }
+    /// # async fn demo(client: Client, run_id: String) -> Result<(), ClientError> {
+    /// let handle = client.get_workflow_handle_for(Greeting::run, "greeting-1").with_run_id(Some(run_id));
+    /// let greeting = handle.result().await?;
+    /// # let _ = greeting; Ok(()) }
+    /// ```
+    pub fn get_workflow_handle_for<W: Workflow>(
+        &self,
+        _run: RunMethod<W>,
+        workflow_id: impl Into<String>,
+    ) -> WorkflowHandle<W> {
+        WorkflowHandle::new(self.clone(), workflow_id.into(), None, None)
+    }
+
     /// An untyped handle to an existing workflow, for by-name signals, queries and results.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: temporal_sdk::Client) -> Result<(), temporal_sdk::client::ClientError> {
+    /// let handle = client.get_untyped_workflow_handle("greeting-1", None);
+    /// let greeting: String = handle.result_as().await?;
+    /// # let _ = greeting; Ok(()) }
+    /// ```
     pub fn get_untyped_workflow_handle(
         &self,
         workflow_id: impl Into<String>,

@@ -1,19 +1,32 @@
+use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::common::{RetryPolicy, duration_to_proto};
-use crate::protos::temporal::api::enums::v1::{WorkflowIdConflictPolicy, WorkflowIdReusePolicy};
-use crate::protos::temporal::api::workflowservice::v1::StartWorkflowExecutionRequest;
+use serde::Serialize;
 
-/// Options for starting a workflow: its id and task queue, and optional timeouts and
-/// policies.
+use super::ClientError;
+use crate::common::{RetryPolicy, duration_to_proto};
+use crate::converter::{self, PayloadError};
+use crate::protos::temporal::api::common::v1::{Memo, Payload, SearchAttributes};
+use crate::protos::temporal::api::enums::v1::{WorkflowIdConflictPolicy, WorkflowIdReusePolicy};
+use crate::protos::temporal::api::sdk::v1::UserMetadata;
+use crate::protos::temporal::api::workflowservice::v1::StartWorkflowExecutionRequest;
+use crate::workflow::SearchAttributeValue;
+
+/// Options for starting a workflow: its id and task queue, and optional timeouts, policies,
+/// memo, search attributes, user metadata and priority.
 ///
 /// ```
 /// use std::time::Duration;
 /// use temporal_sdk::WorkflowOptions;
+/// use temporal_sdk::workflow::SearchAttributeValue;
 ///
 /// let options = WorkflowOptions::new("order-1234", "orders")
-///     .execution_timeout(Duration::from_secs(3600));
+///     .execution_timeout(Duration::from_secs(3600))
+///     .memo([("customer", "ACME")])?
+///     .search_attributes([("CustomKeywordField", SearchAttributeValue::Keyword("gold".into()))])
+///     .static_summary("Order 1234 of ACME");
 /// assert_eq!(options.id, "order-1234");
+/// # Ok::<(), temporal_sdk::converter::PayloadError>(())
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct WorkflowOptions {
@@ -37,6 +50,17 @@ pub struct WorkflowOptions {
     pub cron_schedule: Option<String>,
     /// Delay before the first workflow task.
     pub start_delay: Option<Duration>,
+    /// Memo entries, already encoded (set them with [`WorkflowOptions::memo`]).
+    pub memo: HashMap<String, Payload>,
+    /// Search attributes (they must be registered on the server).
+    pub search_attributes: HashMap<String, SearchAttributeValue>,
+    /// A single-line summary the Web UI shows for the workflow (Python's `static_summary`).
+    pub static_summary: Option<String>,
+    /// Longer details the Web UI shows for the workflow, Markdown allowed (Python's
+    /// `static_details`).
+    pub static_details: Option<String>,
+    /// The priority and fairness of the workflow's tasks.
+    pub priority: Option<crate::Priority>,
     /// Hand the first workflow task straight to a worker of this process polling the task
     /// queue, if one has a free slot (eager workflow start): saves a round trip through the
     /// server's task queue.
@@ -68,7 +92,16 @@ impl WorkflowOptions {
         self.id_reuse_policy = Some(p);
         self
     }
-    /// Sets the id conflict policy.
+    /// Sets the id conflict policy: fail (the default), use the running workflow, or
+    /// terminate it and start anew.
+    ///
+    /// ```
+    /// use temporal_sdk::WorkflowOptions;
+    /// use temporal_sdk::protos::temporal::api::enums::v1::WorkflowIdConflictPolicy;
+    ///
+    /// let options = WorkflowOptions::new("cart-7", "carts").id_conflict_policy(WorkflowIdConflictPolicy::UseExisting);
+    /// # let _ = options;
+    /// ```
     pub fn id_conflict_policy(mut self, p: WorkflowIdConflictPolicy) -> Self {
         self.id_conflict_policy = Some(p);
         self
@@ -83,9 +116,66 @@ impl WorkflowOptions {
         self.cron_schedule = Some(s.into());
         self
     }
-    /// Sets a start delay.
+    /// Sets a start delay: the first workflow task is scheduled only after it.
     pub fn start_delay(mut self, d: Duration) -> Self {
         self.start_delay = Some(d);
+        self
+    }
+
+    /// Adds memo entries, encoded as workflow arguments are; describe and list calls return
+    /// them.
+    ///
+    /// ```
+    /// let options = temporal_sdk::WorkflowOptions::new("order-1", "orders").memo([("attempt", 1)])?;
+    /// # let _ = options; Ok::<(), temporal_sdk::converter::PayloadError>(())
+    /// ```
+    pub fn memo<K: Into<String>, V: Serialize>(
+        mut self,
+        entries: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self, PayloadError> {
+        for (k, v) in entries {
+            self.memo.insert(k.into(), converter::encode(&v)?);
+        }
+        Ok(self)
+    }
+
+    /// Adds search attributes, so that visibility queries find the workflow from its start.
+    ///
+    /// ```
+    /// use temporal_sdk::workflow::SearchAttributeValue;
+    /// let options = temporal_sdk::WorkflowOptions::new("order-1", "orders")
+    ///     .search_attributes([("CustomIntField", SearchAttributeValue::Int(3))]);
+    /// # let _ = options;
+    /// ```
+    pub fn search_attributes<K: Into<String>>(
+        mut self,
+        attributes: impl IntoIterator<Item = (K, SearchAttributeValue)>,
+    ) -> Self {
+        self.search_attributes.extend(attributes.into_iter().map(|(k, v)| (k.into(), v)));
+        self
+    }
+
+    /// Sets the summary the Web UI shows (one line).
+    pub fn static_summary(mut self, summary: impl Into<String>) -> Self {
+        self.static_summary = Some(summary.into());
+        self
+    }
+
+    /// Sets the details the Web UI shows (Markdown).
+    pub fn static_details(mut self, details: impl Into<String>) -> Self {
+        self.static_details = Some(details.into());
+        self
+    }
+
+    /// Sets the priority.
+    ///
+    /// ```
+    /// use temporal_sdk::{Priority, WorkflowOptions};
+    /// let options = WorkflowOptions::new("report-1", "reports").priority(Priority::key(1).fairness("tenant-a", 2.0));
+    /// # let _ = options;
+    /// ```
+    pub fn priority(mut self, priority: crate::Priority) -> Self {
+        self.priority = Some(priority);
         self
     }
 
@@ -95,7 +185,14 @@ impl WorkflowOptions {
         self
     }
 
-    pub(crate) fn apply(&self, req: &mut StartWorkflowExecutionRequest) {
+    pub(crate) fn validate(&self) -> Result<(), ClientError> {
+        if self.id.is_empty() || self.task_queue.is_empty() {
+            return Err(ClientError::InvalidOptions("a workflow needs an id and a task queue".into()));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn apply(&self, req: &mut StartWorkflowExecutionRequest) -> Result<(), ClientError> {
         req.workflow_id = self.id.clone();
         req.task_queue = Some(crate::protos::temporal::api::taskqueue::v1::TaskQueue {
             name: self.task_queue.clone(),
@@ -109,5 +206,38 @@ impl WorkflowOptions {
         req.retry_policy = self.retry_policy.as_ref().map(RetryPolicy::to_proto);
         req.cron_schedule = self.cron_schedule.clone().unwrap_or_default();
         req.workflow_start_delay = self.start_delay.map(duration_to_proto);
+        req.memo = (!self.memo.is_empty()).then(|| Memo { fields: self.memo.clone() });
+        req.search_attributes = encode_search_attributes(&self.search_attributes)?;
+        req.user_metadata = user_metadata(self.static_summary.as_deref(), self.static_details.as_deref())?;
+        req.priority = self.priority.as_ref().map(crate::Priority::to_proto);
+        Ok(())
     }
+}
+
+/// The wire form of search attributes; `None` when there are none, as the server expects.
+pub(crate) fn encode_search_attributes(
+    attributes: &HashMap<String, SearchAttributeValue>,
+) -> Result<Option<SearchAttributes>, PayloadError> {
+    if attributes.is_empty() {
+        return Ok(None);
+    }
+    let mut indexed_fields = HashMap::new();
+    for (k, v) in attributes {
+        indexed_fields.insert(k.clone(), v.to_payload()?);
+    }
+    Ok(Some(SearchAttributes { indexed_fields }))
+}
+
+/// Summary and details as the other SDKs write them: each a string payload of the converter.
+pub(crate) fn user_metadata(
+    summary: Option<&str>,
+    details: Option<&str>,
+) -> Result<Option<UserMetadata>, PayloadError> {
+    if summary.is_none() && details.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(UserMetadata {
+        summary: summary.map(converter::encode).transpose()?,
+        details: details.map(converter::encode).transpose()?,
+    }))
 }

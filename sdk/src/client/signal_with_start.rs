@@ -76,12 +76,10 @@ impl Client {
         signal_input: Vec<Payload>,
         options: &WorkflowOptions,
     ) -> Result<String, ClientError> {
-        if options.id.is_empty() || options.task_queue.is_empty() {
-            return Err(ClientError::InvalidOptions("a workflow needs an id and a task queue".into()));
-        }
+        options.validate()?;
         // The start fields are the same as a plain start's: fill them the same way.
         let mut start = StartWorkflowExecutionRequest::default();
-        options.apply(&mut start);
+        options.apply(&mut start)?;
         let req = SignalWithStartWorkflowExecutionRequest {
             namespace: self.namespace().to_string(),
             workflow_id: start.workflow_id,
@@ -100,6 +98,10 @@ impl Client {
             retry_policy: start.retry_policy,
             cron_schedule: start.cron_schedule,
             workflow_start_delay: start.workflow_start_delay,
+            memo: start.memo,
+            search_attributes: start.search_attributes,
+            user_metadata: start.user_metadata,
+            priority: start.priority,
             ..Default::default()
         };
         let resp = self

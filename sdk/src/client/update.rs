@@ -16,6 +16,67 @@ use crate::protos::temporal::api::workflowservice::v1::{
 };
 use crate::workflow::{UpdateMethod, Workflow};
 
+/// How far an update must have gone before `start_update` returns, as Python's
+/// `WorkflowUpdateStage`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WorkflowUpdateStage {
+    /// The workflow accepted (or rejected) the update: its handler runs.
+    #[default]
+    Accepted,
+    /// The handler finished: the update handle holds the outcome.
+    Completed,
+}
+
+impl WorkflowUpdateStage {
+    fn to_proto(self) -> Stage {
+        match self {
+            WorkflowUpdateStage::Accepted => Stage::Accepted,
+            WorkflowUpdateStage::Completed => Stage::Completed,
+        }
+    }
+}
+
+/// Options of one update: its id and the stage to wait for.
+///
+/// An update id chosen by the caller makes the update safe to send again: the server runs an
+/// update id once per workflow run, and a repeat gets the first one's outcome. Without an id,
+/// a random one is chosen.
+///
+/// ```
+/// use temporal_sdk::client::{UpdateOptions, WorkflowUpdateStage};
+///
+/// let options = UpdateOptions::new().id("payment-7").wait_for_stage(WorkflowUpdateStage::Completed);
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct UpdateOptions {
+    /// The update id (default: a random UUID).
+    pub id: Option<String>,
+    /// The stage `start_update` waits for (`execute_update` always waits for completion).
+    pub wait_for_stage: WorkflowUpdateStage,
+}
+
+impl UpdateOptions {
+    /// Default options: a random id, waiting for acceptance.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets the update id.
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+    /// Sets the stage to wait for.
+    pub fn wait_for_stage(mut self, stage: WorkflowUpdateStage) -> Self {
+        self.wait_for_stage = stage;
+        self
+    }
+
+    pub(crate) fn update_id(&self) -> String {
+        self.id.clone().filter(|id| !id.is_empty()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+    }
+}
+
 /// An update the workflow accepted; await its result with [`WorkflowUpdateHandle::result`].
 ///
 /// ```no_run
@@ -37,6 +98,27 @@ pub struct WorkflowUpdateHandle<O> {
     update_id: String,
     outcome: Option<Outcome>,
     _out: PhantomData<fn() -> O>,
+}
+
+impl<O> WorkflowUpdateHandle<O> {
+    pub(crate) fn new(
+        client: Client,
+        execution: WorkflowExecution,
+        update_id: String,
+        outcome: Option<Outcome>,
+    ) -> Self {
+        Self { client, execution, update_id, outcome, _out: PhantomData }
+    }
+
+    /// The workflow id.
+    pub fn workflow_id(&self) -> &str {
+        &self.execution.workflow_id
+    }
+
+    /// The run the update went to, when known.
+    pub fn workflow_run_id(&self) -> Option<&str> {
+        Some(self.execution.run_id.as_str()).filter(|r| !r.is_empty())
+    }
 }
 
 impl<O> std::fmt::Debug for WorkflowUpdateHandle<O> {
@@ -70,7 +152,11 @@ fn decode_outcome<O: DeserializeOwned>(outcome: Outcome) -> Result<O, ClientErro
     }
 }
 
-async fn poll_outcome(client: &Client, execution: &WorkflowExecution, update_id: &str) -> Result<Outcome, ClientError> {
+pub(super) async fn poll_outcome(
+    client: &Client,
+    execution: &WorkflowExecution,
+    update_id: &str,
+) -> Result<Outcome, ClientError> {
     loop {
         let req = PollWorkflowExecutionUpdateRequest {
             namespace: client.namespace().to_string(),
@@ -111,7 +197,62 @@ impl<W> WorkflowHandle<W> {
         update: &str,
         input: &I,
     ) -> Result<WorkflowUpdateHandle<O>, ClientError> {
-        self.send_update(update, converter::encode_args(input)?, Stage::Accepted).await
+        self.start_update_by_name_with(update, input, UpdateOptions::new()).await
+    }
+
+    /// [`start_update_by_name`](Self::start_update_by_name) with an update id and the stage to
+    /// wait for.
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # use temporal_sdk::client::{UpdateOptions, Untyped, WorkflowUpdateStage};
+    /// # async fn demo(handle: WorkflowHandle<Untyped>) -> Result<(), ClientError> {
+    /// let options = UpdateOptions::new().id("add-apple-1").wait_for_stage(WorkflowUpdateStage::Completed);
+    /// let update = handle.start_update_by_name_with::<u32, _>("add_item", &"apple", options).await?;
+    /// # let _ = update; Ok(()) }
+    /// ```
+    pub async fn start_update_by_name_with<O: DeserializeOwned, I: Serialize + ?Sized>(
+        &self,
+        update: &str,
+        input: &I,
+        options: UpdateOptions,
+    ) -> Result<WorkflowUpdateHandle<O>, ClientError> {
+        let stage = options.wait_for_stage.to_proto();
+        self.send_update(update, converter::encode_args(input)?, options.update_id(), stage).await
+    }
+
+    /// [`execute_update_by_name`](Self::execute_update_by_name) with an update id: sending it
+    /// again with the same id returns the first outcome, the handler is not run twice.
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # use temporal_sdk::client::{UpdateOptions, Untyped};
+    /// # async fn demo(handle: WorkflowHandle<Untyped>) -> Result<(), ClientError> {
+    /// let count: u32 = handle.execute_update_by_name_with("add_item", &"apple", UpdateOptions::new().id("add-1")).await?;
+    /// # let _ = count; Ok(()) }
+    /// ```
+    pub async fn execute_update_by_name_with<O: DeserializeOwned, I: Serialize + ?Sized>(
+        &self,
+        update: &str,
+        input: &I,
+        options: UpdateOptions,
+    ) -> Result<O, ClientError> {
+        let args = converter::encode_args(input)?;
+        self.send_update::<O>(update, args, options.update_id(), Stage::Completed).await?.result().await
+    }
+
+    /// A handle to an update sent before (by this or another client), by its id: its result
+    /// is awaited from the server. The run is this handle's run, or the latest one.
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # use temporal_sdk::client::Untyped;
+    /// # async fn demo(handle: WorkflowHandle<Untyped>) -> Result<(), ClientError> {
+    /// let count: u32 = handle.get_update_handle("add-apple-1").result().await?;
+    /// # let _ = count; Ok(()) }
+    /// ```
+    pub fn get_update_handle<O: DeserializeOwned>(&self, update_id: impl Into<String>) -> WorkflowUpdateHandle<O> {
+        WorkflowUpdateHandle::new(self.client().clone(), self.execution(), update_id.into(), None)
     }
 
     /// Sends an update by name and waits for its result: a rejection or a failed handler is
@@ -129,17 +270,17 @@ impl<W> WorkflowHandle<W> {
         update: &str,
         input: &I,
     ) -> Result<O, ClientError> {
-        self.send_update::<O>(update, converter::encode_args(input)?, Stage::Completed).await?.result().await
+        self.execute_update_by_name_with(update, input, UpdateOptions::new()).await
     }
 
     async fn send_update<O>(
         &self,
         name: &str,
         args: Vec<Payload>,
+        update_id: String,
         stage: Stage,
     ) -> Result<WorkflowUpdateHandle<O>, ClientError> {
         let client = self.client();
-        let update_id = uuid::Uuid::new_v4().to_string();
         let req = UpdateWorkflowExecutionRequest {
             namespace: client.namespace().to_string(),
             workflow_execution: Some(self.execution()),
@@ -168,13 +309,8 @@ impl<W> WorkflowHandle<W> {
             .and_then(|r| r.workflow_execution)
             .filter(|e| !e.run_id.is_empty())
             .unwrap_or_else(|| self.execution());
-        Ok(WorkflowUpdateHandle {
-            client: client.clone(),
-            execution,
-            update_id,
-            outcome: resp.outcome,
-            _out: PhantomData,
-        })
+        let handle = WorkflowUpdateHandle::new(client.clone(), execution, update_id, resp.outcome);
+        Ok(handle)
     }
 }
 
@@ -197,5 +333,75 @@ impl<W: Workflow> WorkflowHandle<W> {
         input: I,
     ) -> Result<WorkflowUpdateHandle<O>, ClientError> {
         self.start_update_by_name(update.name(), &input).await
+    }
+
+    /// [`start_update`](Self::start_update) with an update id and the stage to wait for.
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # use temporal_sdk::client::{UpdateOptions, WorkflowUpdateStage};
+    /// # #[derive(Default)] struct Cart;
+    /// # #[workflow] impl Cart {
+    /// #   #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+    /// #   #[update] fn add_item(&self, item: String) -> WorkflowResult<u32> { Ok(1) }
+    /// # }
+    /// # async fn demo(handle: WorkflowHandle<Cart>) -> Result<(), ClientError> {
+    /// let options = UpdateOptions::new().id("order-7-apple").wait_for_stage(WorkflowUpdateStage::Completed);
+    /// let update = handle.start_update_with(Cart::add_item, "apple".into(), options).await?;
+    /// let count: u32 = update.result().await?; // already known: no further call
+    /// # let _ = count; Ok(()) }
+    /// ```
+    pub async fn start_update_with<I: Serialize, O: DeserializeOwned>(
+        &self,
+        update: UpdateMethod<W, I, O>,
+        input: I,
+        options: UpdateOptions,
+    ) -> Result<WorkflowUpdateHandle<O>, ClientError> {
+        self.start_update_by_name_with(update.name(), &input, options).await
+    }
+
+    /// [`execute_update`](Self::execute_update) with an update id (deduplicated by the
+    /// server).
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # use temporal_sdk::client::UpdateOptions;
+    /// # #[derive(Default)] struct Cart;
+    /// # #[workflow] impl Cart {
+    /// #   #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+    /// #   #[update] fn add_item(&self, item: String) -> WorkflowResult<u32> { Ok(1) }
+    /// # }
+    /// # async fn demo(handle: WorkflowHandle<Cart>) -> Result<(), ClientError> {
+    /// let count = handle.execute_update_with(Cart::add_item, "apple".into(), UpdateOptions::new().id("apple-1")).await?;
+    /// # let _ = count; Ok(()) }
+    /// ```
+    pub async fn execute_update_with<I: Serialize, O: DeserializeOwned>(
+        &self,
+        update: UpdateMethod<W, I, O>,
+        input: I,
+        options: UpdateOptions,
+    ) -> Result<O, ClientError> {
+        self.execute_update_by_name_with(update.name(), &input, options).await
+    }
+
+    /// A handle to an update sent before, by its id, typed by the update's result.
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # #[derive(Default)] struct Cart;
+    /// # #[workflow] impl Cart {
+    /// #   #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+    /// #   #[update] fn add_item(&self, item: String) -> WorkflowResult<u32> { Ok(1) }
+    /// # }
+    /// # async fn demo(handle: WorkflowHandle<Cart>) -> Result<(), ClientError> {
+    /// let count = handle.get_update_handle_for(Cart::add_item, "apple-1").result().await?;
+    /// # let _ = count; Ok(()) }
+    /// ```
+    pub fn get_update_handle_for<I, O: DeserializeOwned>(
+        &self,
+        _update: UpdateMethod<W, I, O>,
+        update_id: impl Into<String>,
+    ) -> WorkflowUpdateHandle<O> {
+        self.get_update_handle(update_id)
     }
 }

@@ -75,6 +75,10 @@ pub enum EnvironmentError {
     /// The options ask for something the environment cannot work with.
     #[error("invalid environment options: {0}")]
     InvalidOptions(String),
+    /// The environment's client configuration (variables, `temporal.toml`) is unusable.
+    #[cfg(feature = "envconfig")]
+    #[error(transparent)]
+    Config(#[from] crate::client::envconfig::ConfigError),
 }
 
 /// A Temporal server for tests, with a client connected to it.
@@ -183,14 +187,36 @@ impl WorkflowEnvironment {
         Ok(Self { client, server: None, time_skipping })
     }
 
-    /// The server named by the `TEMPORAL_ADDRESS` environment variable when it is set, else a
-    /// local dev server started here: what examples and local tools want.
+    /// The server of the environment's client configuration when it names one (the
+    /// `TEMPORAL_ADDRESS` variable, or the address of the `TEMPORAL_PROFILE` profile, else
+    /// the `default` one, of `temporal.toml`: see [`envconfig`](crate::client::envconfig)),
+    /// with its namespace, API key, TLS and metadata; else a local dev server started here:
+    /// what examples and local tools want.
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
     /// let env = temporal_sdk::testing::WorkflowEnvironment::from_env_or_start_local().await?;
     /// # let _ = env; Ok(()) }
     /// ```
+    #[cfg(feature = "envconfig")]
+    pub async fn from_env_or_start_local() -> Result<Self, EnvironmentError> {
+        use crate::client::envconfig::{ClientConfigProfile, LoadOptions};
+        let profile = ClientConfigProfile::load(LoadOptions::new())?;
+        if profile.address.as_deref().is_none_or(str::is_empty) {
+            return Self::start_local().await;
+        }
+        Ok(Self::from_client(Client::connect(profile.to_client_options()?).await?))
+    }
+
+    /// The server named by the `TEMPORAL_ADDRESS` environment variable when it is set, else a
+    /// local dev server started here (without the `envconfig` feature, profiles are not read).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let env = temporal_sdk::testing::WorkflowEnvironment::from_env_or_start_local().await?;
+    /// # let _ = env; Ok(()) }
+    /// ```
+    #[cfg(not(feature = "envconfig"))]
     pub async fn from_env_or_start_local() -> Result<Self, EnvironmentError> {
         match std::env::var("TEMPORAL_ADDRESS") {
             Ok(address) => Ok(Self::from_client(Client::connect(ClientOptions::new(address)).await?)),
