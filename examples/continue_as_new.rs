@@ -63,7 +63,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let handle = client.start_workflow(Counter::run, start, WorkflowOptions::new("counter", TASK_QUEUE)).await?;
     // The handle names the first run; its result follows the chain to the last one.
     let result = handle.result().await?;
-    let last_run = client.get_workflow_handle::<Counter>(handle.id(), None).describe().await?.run_id;
+    let last_run = client.get_workflow_handle::<Counter>(handle.id(), None).describe().await?.run_id.clone();
     println!("Result: {result} (first run {}, last run {last_run})", handle.run_id().unwrap_or("?"));
 
     worker.shutdown().await;
