@@ -5,26 +5,21 @@
 //!
 //! `cargo bench -p benches --bench replay`
 //!
-//! The histories are built in-process: a workflow that sleeps on N timers one after the
-//! other, with the events the server records for it (4 to start, 5 per timer, 1 to complete).
+//! The histories are built in-process with `testing::HistoryBuilder`: a workflow that sleeps
+//! on N timers one after the other, with the events the server records for it (4 to start, 5
+//! per timer, 1 to complete).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use prost::Message;
 use temporal_sdk::converter;
 use temporal_sdk::prelude::*;
 use temporal_sdk::protos::history_from_json;
-use temporal_sdk::protos::temporal::api::common::v1::{Payloads, WorkflowType};
 use temporal_sdk::protos::temporal::api::enums::v1::EventType;
-use temporal_sdk::protos::temporal::api::history::v1::{
-    History, HistoryEvent, TimerFiredEventAttributes, TimerStartedEventAttributes,
-    WorkflowExecutionCompletedEventAttributes, WorkflowExecutionStartedEventAttributes,
-    WorkflowTaskCompletedEventAttributes, WorkflowTaskScheduledEventAttributes, WorkflowTaskStartedEventAttributes,
-    history_event::Attributes,
-};
-use temporal_sdk::protos::temporal::api::taskqueue::v1::TaskQueue;
+use temporal_sdk::protos::temporal::api::history::v1::{History, history_event::Attributes};
 use temporal_sdk::replay::{Replayer, WorkflowHistory};
+use temporal_sdk::testing::HistoryBuilder;
 
 #[derive(Default)]
 struct TimerLoop;
@@ -40,105 +35,19 @@ impl TimerLoop {
     }
 }
 
-/// Appends events with consecutive ids, one second apart.
-struct Recorder {
-    events: Vec<HistoryEvent>,
-    start: SystemTime,
-}
-
-impl Recorder {
-    fn push(&mut self, event_type: EventType, attributes: Attributes) -> i64 {
-        let event_id = self.events.len() as i64 + 1;
-        let at = self.start + Duration::from_secs(event_id as u64);
-        let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-        self.events.push(HistoryEvent {
-            event_id,
-            event_time: Some(prost_wkt_types::Timestamp {
-                seconds: since.as_secs() as i64,
-                nanos: since.subsec_nanos() as i32,
-            }),
-            event_type: event_type as i32,
-            attributes: Some(attributes),
-            ..Default::default()
-        });
-        event_id
-    }
-
-    /// A workflow task: scheduled, started, completed. Returns the completed event's id.
-    fn workflow_task(&mut self) -> i64 {
-        let scheduled = self.push(
-            EventType::WorkflowTaskScheduled,
-            Attributes::WorkflowTaskScheduledEventAttributes(WorkflowTaskScheduledEventAttributes {
-                task_queue: Some(TaskQueue { name: "bench".into(), ..Default::default() }),
-                start_to_close_timeout: Some(prost_wkt_types::Duration { seconds: 10, nanos: 0 }),
-                attempt: 1,
-            }),
-        );
-        let started = self.push(
-            EventType::WorkflowTaskStarted,
-            Attributes::WorkflowTaskStartedEventAttributes(WorkflowTaskStartedEventAttributes {
-                scheduled_event_id: scheduled,
-                identity: "bench".into(),
-                ..Default::default()
-            }),
-        );
-        self.push(
-            EventType::WorkflowTaskCompleted,
-            Attributes::WorkflowTaskCompletedEventAttributes(WorkflowTaskCompletedEventAttributes {
-                scheduled_event_id: scheduled,
-                started_event_id: started,
-                identity: "bench".into(),
-                ..Default::default()
-            }),
-        )
-    }
-}
-
 /// The history of `TimerLoop` running `timers` timers: `5 * timers + 5` events.
 fn timer_loop_history(timers: u32) -> WorkflowHistory {
-    let mut rec = Recorder { events: Vec::new(), start: UNIX_EPOCH + Duration::from_secs(1_700_000_000) };
     let input = converter::encode_args(&timers).expect("encode the input");
-    rec.push(
-        EventType::WorkflowExecutionStarted,
-        Attributes::WorkflowExecutionStartedEventAttributes(WorkflowExecutionStartedEventAttributes {
-            workflow_type: Some(WorkflowType { name: "TimerLoop".into() }),
-            task_queue: Some(TaskQueue { name: "bench".into(), ..Default::default() }),
-            input: Some(Payloads { payloads: input }),
-            original_execution_run_id: "bench-run".into(),
-            first_execution_run_id: "bench-run".into(),
-            attempt: 1,
-            ..Default::default()
-        }),
-    );
-    let mut completed = rec.workflow_task();
+    let mut h = HistoryBuilder::with_input("TimerLoop", input);
+    h.add_workflow_task();
     for seq in 1..=timers {
-        let started = rec.push(
-            EventType::TimerStarted,
-            Attributes::TimerStartedEventAttributes(TimerStartedEventAttributes {
-                timer_id: seq.to_string(),
-                start_to_fire_timeout: Some(prost_wkt_types::Duration { seconds: 1, nanos: 0 }),
-                workflow_task_completed_event_id: completed,
-            }),
-        );
-        rec.push(
-            EventType::TimerFired,
-            Attributes::TimerFiredEventAttributes(TimerFiredEventAttributes {
-                timer_id: seq.to_string(),
-                started_event_id: started,
-            }),
-        );
-        completed = rec.workflow_task();
+        let id = seq.to_string();
+        let started = h.add_timer_started(&id);
+        h.add_timer_fired(started, &id);
+        h.add_workflow_task();
     }
-    let result = converter::encode(&timers).expect("encode the result");
-    rec.push(
-        EventType::WorkflowExecutionCompleted,
-        Attributes::WorkflowExecutionCompletedEventAttributes(WorkflowExecutionCompletedEventAttributes {
-            result: Some(Payloads { payloads: vec![result] }),
-            workflow_task_completed_event_id: completed,
-            ..Default::default()
-        }),
-    );
-    WorkflowHistory::new("bench", History { events: rec.events })
+    h.add_workflow_completed(Some(converter::encode(&timers).expect("encode the result")));
+    h.build()
 }
 
 /// One history size: replay next to its two baselines, in the same group so that criterion

@@ -41,8 +41,10 @@ pub mod client;
 mod common;
 pub mod converter;
 pub mod error;
+mod history;
 pub mod replay;
 mod runtime;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod worker;
 pub mod workflow;

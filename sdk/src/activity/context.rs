@@ -7,11 +7,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 
+use super::ActivityExecutor;
 use crate::common::RetryPolicy;
 use crate::converter::{self, PayloadError};
 use crate::error::ActivityError;
 use crate::protos::temporal::api::common::v1::Payload;
-use crate::worker::ActivityExecutor;
 
 /// Facts about the running activity attempt, the Rust form of Python's `activity.info()`.
 ///
@@ -264,6 +264,8 @@ pub(crate) type HeartbeatCallback = Arc<dyn Fn(&[Payload]) + Send + Sync>;
 /// Where heartbeats go: to the worker's throttled sender, or to a test's callback.
 pub(crate) enum HeartbeatSink {
     Worker(Arc<HeartbeatState>),
+    /// `testing::ActivityEnvironment`'s heartbeat observer.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
     Callback(HeartbeatCallback),
     Ignore,
 }

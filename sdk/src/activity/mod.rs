@@ -29,11 +29,14 @@
 
 mod context;
 mod definition;
+mod executor;
 mod method;
 
+#[cfg(feature = "testing")]
+pub(crate) use context::HeartbeatCallback;
 pub(crate) use context::{
-    ActivityContext, CONTEXT, Cancellation, HeartbeatCallback, HeartbeatSink, HeartbeatState, Signal,
-    current as current_context, enter_blocking,
+    ActivityContext, CONTEXT, Cancellation, HeartbeatSink, HeartbeatState, Signal, current as current_context,
+    enter_blocking,
 };
 pub use context::{
     ActivityInfo, CancelReason, cancellation_reason, cancelled, heartbeat, heartbeat_checked, in_activity, info,
@@ -42,5 +45,6 @@ pub use context::{
 };
 pub(crate) use definition::run_erased;
 pub use definition::{ActivityDefinition, ActivityImplementation, ActivityReturn};
+pub use executor::{ActivityExecutor, ActivityJob};
 pub(crate) use method::BoundActivity;
 pub use method::{ActivityMethod, ActivityMethods, UnboundActivity, activity_method};

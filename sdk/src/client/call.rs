@@ -155,7 +155,7 @@ mod tests {
                 api_key: Default::default(),
                 metadata: Default::default(),
                 retry,
-                time_skipping: Default::default(),
+                result_wait_hook: Default::default(),
             }),
             namespace: "default".into(),
             rpc_timeout: None,

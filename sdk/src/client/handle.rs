@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use super::{CallKind, Client, ClientError, WorkflowDescription};
 use crate::converter;
 use crate::error::{Failure, FailureKind, TimeoutType};
+use crate::history::WorkflowHistory;
 use crate::protos::temporal::api::common::v1::{Payload, Payloads, WorkflowExecution};
 use crate::protos::temporal::api::enums::v1::HistoryEventFilterType;
 use crate::protos::temporal::api::history::v1::{History, history_event::Attributes as Ev};
@@ -14,12 +15,8 @@ use crate::protos::temporal::api::workflowservice::v1::{
     DescribeWorkflowExecutionRequest, GetWorkflowExecutionHistoryRequest, QueryWorkflowRequest,
     RequestCancelWorkflowExecutionRequest, SignalWorkflowExecutionRequest, TerminateWorkflowExecutionRequest,
 };
-use crate::replay::WorkflowHistory;
+pub use crate::workflow::Untyped;
 use crate::workflow::{QueryMethod, SignalMethod, Workflow};
-
-/// The workflow type of a handle made by name: it offers the by-name calls only.
-#[derive(Debug, Clone, Copy)]
-pub enum Untyped {}
 
 /// A handle to a workflow execution, typed by its workflow so that signals, queries and the
 /// result have the workflow's types.
@@ -155,7 +152,7 @@ impl<W> WorkflowHandle<W> {
 
     async fn result_payload(&self, follow_runs: bool) -> Result<Option<Payload>, ClientError> {
         // The time-skipping test server skips time only while someone waits for a result.
-        self.client.skipping_time_while(self.wait_for_close(follow_runs)).await
+        self.client.around_result_wait(self.wait_for_close(follow_runs)).await
     }
 
     async fn wait_for_close(&self, follow_runs: bool) -> Result<Option<Payload>, ClientError> {

@@ -9,11 +9,11 @@ use futures::future::BoxFuture;
 use futures::stream::{BoxStream, Stream, StreamExt};
 
 use super::{CallKind, Client, ClientError, WorkflowExecution};
+use crate::history::WorkflowHistory;
 use crate::protos::temporal::api::workflow::v1::WorkflowExecutionInfo;
 use crate::protos::temporal::api::workflowservice::v1::{
     CountWorkflowExecutionsRequest, ListWorkflowExecutionsRequest, ListWorkflowExecutionsResponse,
 };
-use crate::replay::WorkflowHistory;
 
 /// Histories fetched at the same time by [`WorkflowExecutions::map_histories`]: enough to hide
 /// the round trips, few enough not to load the server.

@@ -20,7 +20,6 @@ mod options;
 mod retry;
 pub mod schedule;
 mod signal_with_start;
-pub(crate) mod time_skipping;
 mod update;
 mod update_with_start;
 
@@ -34,7 +33,9 @@ pub use crate::common::Priority;
 pub use async_activity::{AsyncActivityHandle, AsyncActivityId, AsyncHeartbeatResponse};
 pub use description::{WorkflowDescription, WorkflowExecution};
 pub use error::ClientError;
-pub(crate) use error::{RpcFailure, error_chain};
+pub(crate) use error::RpcFailure;
+#[cfg(feature = "testing")]
+pub(crate) use error::error_chain;
 #[doc(hidden)]
 pub use handle::HandleMethods;
 pub use handle::{Untyped, WorkflowHandle};
@@ -171,7 +172,7 @@ fn default_identity() -> String {
 struct Connection {
     channel: Channel,
     /// Workers in this process that can take a workflow's first task with its start.
-    eager_workers: std::sync::Mutex<Vec<std::sync::Weak<crate::worker::EagerStart>>>,
+    eager_workers: std::sync::Mutex<Vec<std::sync::Weak<dyn EagerWorker>>>,
     identity: String,
     /// Behind a lock so that the key can be rotated on a live client (Python's `api_key`
     /// setter).
@@ -180,7 +181,8 @@ struct Connection {
     metadata: tonic::metadata::MetadataMap,
     retry: RetryConfig,
     /// Set when the client belongs to a time-skipping test environment.
-    time_skipping: std::sync::OnceLock<Arc<time_skipping::TimeSkipping>>,
+    /// Runs around waits for workflow results (a time-skipping test environment's).
+    result_wait_hook: std::sync::OnceLock<Arc<dyn ResultWaitHook>>,
 }
 
 /// A connection to a Temporal server in one namespace. Cheap to clone; clones share the
@@ -204,7 +206,7 @@ impl std::fmt::Debug for Client {
 const CLIENT_NAME: &str = "temporal-rust";
 const CLIENT_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Deadline of one attempt of an ordinary call.
-const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Deadline of long polls: the server answers empty after about a minute.
 const LONG_POLL_TIMEOUT: Duration = Duration::from_secs(70);
 
@@ -258,7 +260,7 @@ impl Client {
                 api_key: std::sync::RwLock::new(api_key),
                 metadata,
                 retry: options.retry,
-                time_skipping: Default::default(),
+                result_wait_hook: Default::default(),
             }),
             namespace: options.namespace,
             rpc_timeout: None,
@@ -466,16 +468,16 @@ impl Client {
 
     /// Lets a worker of this process take the first task of workflows started through this
     /// client on its task queue (eager workflow start).
-    pub(crate) fn register_eager_worker(&self, worker: &Arc<crate::worker::EagerStart>) {
+    pub(crate) fn register_eager_worker(&self, worker: Arc<dyn EagerWorker>) {
         let mut workers = self.conn.eager_workers.lock().unwrap_or_else(|e| e.into_inner());
         workers.retain(|w| w.strong_count() > 0);
-        workers.push(Arc::downgrade(worker));
+        workers.push(Arc::downgrade(&worker));
     }
 
     fn reserve_eager_worker(
         &self,
         task_queue: &str,
-    ) -> Option<(Arc<crate::worker::EagerStart>, tokio::sync::OwnedSemaphorePermit)> {
+    ) -> Option<(Arc<dyn EagerWorker>, tokio::sync::OwnedSemaphorePermit)> {
         let workers = self.conn.eager_workers.lock().unwrap_or_else(|e| e.into_inner());
         workers.iter().filter_map(std::sync::Weak::upgrade).find_map(|w| {
             if w.namespace() != self.namespace || w.task_queue() != task_queue {
@@ -566,4 +568,59 @@ fn configure_tls(endpoint: Endpoint, tls: TlsOptions) -> Result<Endpoint, Client
 #[cfg(not(feature = "tls"))]
 fn configure_tls(_endpoint: Endpoint, _tls: TlsOptions) -> Result<Endpoint, ClientError> {
     Err(ClientError::InvalidOptions("TLS was requested but temporal-sdk was built without its `tls` feature".into()))
+}
+
+/// A worker in this process that can take the first workflow task of a start response (eager
+/// workflow start). Workers implement it; the client knows them only through it.
+pub(crate) trait EagerWorker: Send + Sync {
+    fn namespace(&self) -> &str;
+    fn task_queue(&self) -> &str;
+    /// A free workflow task slot, unless the worker is busy or shutting down.
+    fn try_reserve(&self) -> Option<tokio::sync::OwnedSemaphorePermit>;
+    /// Processes an eagerly dispatched first workflow task.
+    fn dispatch(
+        self: Arc<Self>,
+        task: crate::protos::temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    );
+}
+
+/// What awaits the end of a wait for a workflow result, once it ends.
+pub(crate) type Release = futures::future::BoxFuture<'static, Result<(), ClientError>>;
+
+/// Something to do around each wait for a workflow result: the time-skipping test server's
+/// environment unlocks its clock then. Production clients have none.
+pub(crate) trait ResultWaitHook: Send + Sync {
+    /// Called as a wait begins; the release (if any) is awaited when it ended.
+    fn begin(&self) -> futures::future::BoxFuture<'_, Result<Option<Release>, ClientError>>;
+}
+
+impl Client {
+    /// Installs the hook run around result waits (once; later calls keep the first).
+    #[cfg(feature = "testing")]
+    pub(crate) fn set_result_wait_hook(&self, hook: Arc<dyn ResultWaitHook>) {
+        let _ = self.conn.result_wait_hook.set(hook);
+    }
+
+    /// The connection's channel, for service clients of the test server.
+    #[cfg(feature = "testing")]
+    pub(crate) fn channel(&self) -> tonic::transport::Channel {
+        self.conn.channel.clone()
+    }
+
+    /// Runs `wait` (a wait for a workflow result) inside the result-wait hook, if any.
+    pub(crate) async fn around_result_wait<T>(
+        &self,
+        wait: impl std::future::Future<Output = Result<T, ClientError>>,
+    ) -> Result<T, ClientError> {
+        let Some(hook) = self.conn.result_wait_hook.get() else { return wait.await };
+        let Some(release) = hook.begin().await? else { return wait.await };
+        let result = wait.await;
+        let released = release.await;
+        // The result matters more, but a hook left half-done (a test server left unlocked)
+        // would silently change every later wait, so its failure is not swallowed either.
+        let value = result?;
+        released?;
+        Ok(value)
+    }
 }

@@ -11,7 +11,6 @@ mod raw_value;
 mod roles;
 mod top_level;
 
-pub(crate) use payload::decode_result;
 pub use payload::{PayloadError, RawBytes, decode, decode_args, encode, encode_args};
 pub use raw_value::RawValue;
 pub use roles::{ActivityInput, ActivityOutput, QueryInput, QueryOutput, SignalInput, UpdateInput, UpdateOutput};

@@ -164,16 +164,6 @@ pub fn decode_args<T: DeserializeOwned>(payloads: &[Payload]) -> Result<T, Paylo
     }
 }
 
-/// Decodes the result of an activity, local activity or child (none for a unit-like result)
-/// as workflow code receives it: a payload that does not decode fails the workflow task.
-pub(crate) fn decode_result<T: DeserializeOwned>(payload: Option<Payload>) -> crate::error::WorkflowResult<T> {
-    match &payload {
-        Some(p) => decode(p),
-        None => decode_args(&[]),
-    }
-    .map_err(|e| crate::error::WorkflowError::Task(Box::new(e)))
-}
-
 fn is_unit<T: ?Sized>() -> bool {
     std::any::type_name::<T>() == "()"
 }

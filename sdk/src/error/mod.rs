@@ -15,7 +15,7 @@ mod workflow_error;
 pub use activity_error::ActivityError;
 pub use application::ApplicationError;
 pub use failure::{ApplicationErrorCategory, Failure, FailureKind, RetryState, TimeoutType};
-pub use workflow_error::{WorkflowError, WorkflowResult};
+pub use workflow_error::{ContinueAsNew, WorkflowError, WorkflowResult};
 
 /// The failure type name of a Rust error type: its name without module paths, as Python writes
 /// an exception's class name, so `non_retryable_error_types` lists read the same in every SDK

@@ -32,7 +32,7 @@ pub enum WorkflowError {
     /// Fails the workflow task, which the server retries.
     Task(Box<dyn StdError + Send + Sync + 'static>),
     /// Ends the run and starts a new one (see `workflow::continue_as_new`).
-    ContinueAsNew(Box<crate::workflow::ContinueAsNew>),
+    ContinueAsNew(Box<ContinueAsNew>),
 }
 
 impl WorkflowError {
@@ -95,4 +95,11 @@ impl fmt::Debug for WorkflowError {
             WorkflowError::ContinueAsNew(c) => f.debug_tuple("ContinueAsNew").field(c).finish(),
         }
     }
+}
+
+/// The request to continue as new, carried by [`WorkflowError::ContinueAsNew`]; made by
+/// [`workflow::continue_as_new`](crate::workflow::continue_as_new).
+#[derive(Debug, Clone)]
+pub struct ContinueAsNew {
+    pub(crate) attributes: crate::protos::temporal::api::command::v1::ContinueAsNewWorkflowExecutionCommandAttributes,
 }

@@ -44,19 +44,20 @@ mod activity_environment;
 mod history_builder;
 mod provision;
 mod server;
+mod time_skipping;
 
 pub use activity_environment::ActivityEnvironment;
 pub use history_builder::HistoryBuilder;
 pub use provision::{ProvisionError, ServerKind, find_or_install};
 pub use server::{DevServerOptions, SearchAttributeType, TestServer, TimeSkippingServerOptions};
 
-pub use crate::client::time_skipping::AutoSkippingDisabled;
+pub use time_skipping::AutoSkippingDisabled;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::client::time_skipping::TimeSkipping;
 use crate::client::{Client, ClientError, ClientOptions};
+use time_skipping::TimeSkipping;
 
 /// The test server's argument that makes it skip time whenever it is idle, from the start.
 /// An environment must not pass it: the server then holds only its internal locks, and the
@@ -183,7 +184,7 @@ impl WorkflowEnvironment {
     /// ```
     pub async fn connect_time_skipping(target: &str) -> Result<Self, EnvironmentError> {
         let client = Client::connect(ClientOptions::new(target)).await?;
-        let time_skipping = Some(client.enable_time_skipping());
+        let time_skipping = Some(time_skipping::enable(&client));
         Ok(Self { client, server: None, time_skipping })
     }
 

@@ -28,6 +28,7 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
 
 pub use activities::blocking_activity;
+#[cfg(feature = "testing")]
 pub(crate) use activities::panic_failure;
 pub use executor::{ActivityExecutor, ActivityJob, ThreadPoolExecutor};
 pub use options::WorkerOptions;
@@ -214,7 +215,7 @@ impl Worker {
                 pool: Arc::clone(&pool),
                 permits: Arc::clone(&wft_permits),
             });
-            shared.client.register_eager_worker(&eager);
+            shared.client.register_eager_worker(eager.clone());
             eager_start = Some(eager);
             Some(pool)
         };
@@ -321,17 +322,17 @@ pub(crate) struct EagerStart {
     permits: Arc<Semaphore>,
 }
 
-impl EagerStart {
-    pub(crate) fn namespace(&self) -> &str {
+impl crate::client::EagerWorker for EagerStart {
+    fn namespace(&self) -> &str {
         self.shared.client.namespace()
     }
 
-    pub(crate) fn task_queue(&self) -> &str {
+    fn task_queue(&self) -> &str {
         &self.shared.task_queue
     }
 
     /// A free workflow task slot, unless the worker is busy or shutting down.
-    pub(crate) fn try_reserve(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    fn try_reserve(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
         if self.shared.shutting_down.load(std::sync::atomic::Ordering::SeqCst) {
             return None;
         }
@@ -339,7 +340,7 @@ impl EagerStart {
     }
 
     /// Processes an eagerly dispatched first workflow task.
-    pub(crate) fn dispatch(
+    fn dispatch(
         self: Arc<Self>,
         task: crate::protos::temporal::api::workflowservice::v1::PollWorkflowTaskQueueResponse,
         permit: tokio::sync::OwnedSemaphorePermit,

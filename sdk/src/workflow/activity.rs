@@ -200,7 +200,7 @@ impl<O: DeserializeOwned> Future for ActivityHandle<O> {
     type Output = WorkflowResult<O>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.op).poll(cx).map(|result| converter::decode_result::<O>(result?))
+        Pin::new(&mut self.op).poll(cx).map(|result| super::decode_result::<O>(result?))
     }
 }
 

@@ -293,7 +293,7 @@ impl<T: DeserializeOwned> Future for ChildResult<T> {
     type Output = WorkflowResult<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.op).poll(cx).map(|result| converter::decode_result::<T>(result?))
+        Pin::new(&mut self.op).poll(cx).map(|result| super::decode_result::<T>(result?))
     }
 }
 

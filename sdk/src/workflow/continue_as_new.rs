@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{RunMethod, SearchAttributeValue, Workflow};
 use crate::common::duration_to_proto;
 use crate::converter;
+pub use crate::error::ContinueAsNew;
 use crate::error::{WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::command::v1::ContinueAsNewWorkflowExecutionCommandAttributes;
 use crate::protos::temporal::api::common::v1::{Memo, Payload, Payloads, SearchAttributes, WorkflowType};
@@ -65,12 +66,6 @@ impl ContinueAsNewOptions {
         self.search_attributes = Some(attributes.into_iter().map(|(k, v)| (k.into(), v)).collect());
         self
     }
-}
-
-/// The request to continue as new, carried by [`WorkflowError::ContinueAsNew`].
-#[derive(Debug, Clone)]
-pub struct ContinueAsNew {
-    pub(crate) attributes: ContinueAsNewWorkflowExecutionCommandAttributes,
 }
 
 /// Ends this run and starts a new run of `W` with `input`: return it from the run method.

@@ -109,6 +109,11 @@ pub(crate) type DynUpdateFn<W> =
     Box<dyn Fn(&Rc<W>, &str, &[Payload]) -> LocalBoxFuture<'static, WorkflowResult<Payload>> + Send + Sync>;
 pub(crate) type DynValidatorFn<W> = Box<dyn Fn(&W, &str, &[Payload]) -> WorkflowResult<()> + Send + Sync>;
 
+/// The workflow type of a handle made by name (a client's handle, an external or child
+/// workflow's): it offers the by-name calls only.
+#[derive(Debug, Clone, Copy)]
+pub enum Untyped {}
+
 /// The constructor, run method and handlers of a workflow type (built by `#[workflow]`).
 ///
 /// ```

@@ -126,7 +126,7 @@ impl<O: DeserializeOwned> Future for LocalActivityHandle<O> {
                     Poll::Ready(Err(e)) => Inner::Error(Some(e)),
                     Poll::Ready(Ok(LocalOutcome::Done(outcome))) => {
                         self.inner = Inner::Done;
-                        return Poll::Ready(converter::decode_result::<O>(
+                        return Poll::Ready(super::decode_result::<O>(
                             outcome.into_result().map_err(WorkflowError::Failure)?,
                         ));
                     }

@@ -64,11 +64,10 @@ pub use properties::{
 };
 pub use random::{random, random_f64, random_range, uuid4};
 
-pub use crate::client::Untyped;
 pub use crate::runtime::info::WorkflowInfo;
 pub use condition::{WaitCondition, wait_condition, wait_condition_timeout};
 pub use definition::{
-    QueryMethod, RunMethod, SignalMethod, UpdateMethod, Workflow, WorkflowDefinition, WorkflowReturn,
+    QueryMethod, RunMethod, SignalMethod, Untyped, UpdateMethod, Workflow, WorkflowDefinition, WorkflowReturn,
 };
 /// Deterministic combinators for workflow code. `select!` is `futures::select_biased!`: when
 /// several branches are ready, the first listed wins, so replays take the same branch.
@@ -80,6 +79,8 @@ pub use timer::{Timer, sleep};
 
 use std::time::SystemTime;
 
+use crate::converter;
+use crate::error::{WorkflowError, WorkflowResult};
 use crate::runtime::context;
 
 /// The running workflow's info (ids, type, task queue, attempt, ...).
@@ -106,4 +107,16 @@ pub fn is_replaying() -> bool {
 /// Whether the workflow has been asked to cancel.
 pub fn is_cancel_requested() -> bool {
     context::current().is_some_and(|s| s.borrow().cancel_requested)
+}
+
+/// Decodes the result of an activity, local activity or child (none for a unit-like result)
+/// as workflow code receives it: a payload that does not decode fails the workflow task.
+pub(crate) fn decode_result<T: serde::de::DeserializeOwned>(
+    payload: Option<crate::protos::temporal::api::common::v1::Payload>,
+) -> WorkflowResult<T> {
+    match &payload {
+        Some(p) => converter::decode(p),
+        None => converter::decode_args(&[]),
+    }
+    .map_err(|e| WorkflowError::Task(Box::new(e)))
 }

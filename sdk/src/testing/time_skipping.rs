@@ -12,14 +12,15 @@
 //!
 //! [`WorkflowEnvironment`]: crate::testing::WorkflowEnvironment
 
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use tonic::transport::Channel;
 
-use super::{CALL_TIMEOUT, Client, ClientError};
+use futures::future::BoxFuture;
+
+use crate::client::{CALL_TIMEOUT, Client, ClientError, Release, ResultWaitHook};
 use crate::common::{duration_to_proto, time_from_proto};
 use crate::protos::temporal::api::testservice::v1::test_service_client::TestServiceClient;
 use crate::protos::temporal::api::testservice::v1::{LockTimeSkippingRequest, SleepRequest, UnlockTimeSkippingRequest};
@@ -227,33 +228,27 @@ impl Drop for AutoSkippingDisabled {
     }
 }
 
-impl Client {
-    /// Makes this client (and every clone of it) unlock time skipping on the test server
-    /// while it waits for workflow results. Returns the controller; a second call returns
-    /// the first one's.
-    pub(crate) fn enable_time_skipping(&self) -> Arc<TimeSkipping> {
-        Arc::clone(self.conn.time_skipping.get_or_init(|| Arc::new(TimeSkipping::new(self.conn.channel.clone()))))
-    }
+/// Makes `client` (and every clone of it) unlock time skipping on the test server while it
+/// waits for workflow results; returns the controller.
+pub(crate) fn enable(client: &Client) -> Arc<TimeSkipping> {
+    let controller = Arc::new(TimeSkipping::new(client.channel()));
+    client.set_result_wait_hook(Arc::new(UnlockWhileWaiting(Arc::clone(&controller))));
+    controller
+}
 
-    /// Runs `wait` (a wait for a workflow result) with time skipping unlocked, when this
-    /// client belongs to a time-skipping environment whose automatic skipping is on.
-    pub(crate) async fn skipping_time_while<T>(
-        &self,
-        wait: impl Future<Output = Result<T, ClientError>>,
-    ) -> Result<T, ClientError> {
-        let Some(controller) = self.conn.time_skipping.get() else {
-            return wait.await;
-        };
-        if controller.auto_disabled.load(Ordering::SeqCst) > 0 {
-            return wait.await;
-        }
-        let unlocked = controller.unlock().await?;
-        let result = wait.await;
-        let relocked = unlocked.release().await;
-        // The result matters more, but a server left unlocked would silently change every
-        // later test, so a failed relock is not swallowed either.
-        let value = result?;
-        relocked?;
-        Ok(value)
+/// The client's side of the controller: result waits unlock the server's clock.
+struct UnlockWhileWaiting(Arc<TimeSkipping>);
+
+impl ResultWaitHook for UnlockWhileWaiting {
+    /// Unlocks time skipping for a wait (unless automatic skipping is off); the release
+    /// relocks it.
+    fn begin(&self) -> BoxFuture<'_, Result<Option<Release>, ClientError>> {
+        Box::pin(async move {
+            if self.0.auto_disabled.load(Ordering::SeqCst) > 0 {
+                return Ok(None);
+            }
+            let unlocked = self.0.unlock().await?;
+            Ok(Some(Box::pin(unlocked.release()) as Release))
+        })
     }
 }
