@@ -225,9 +225,9 @@ pub(crate) fn classify(segments: &[&str], is_macro: bool) -> Option<&'static str
              a durable timer",
         );
     }
-    const SPAWN: &str = "runs code outside the workflow's deterministic executor: run concurrent branches with \
-                         `workflow::join!` or `workflow::select!` (or an async signal or update handler), and \
-                         blocking or I/O work in an activity";
+    const SPAWN: &str = "runs code outside the workflow's deterministic executor: start a workflow task with \
+                         `workflow::spawn`, or run concurrent branches with `workflow::join!` or \
+                         `workflow::select!`, and blocking or I/O work in an activity";
     let tokio_spawn = ["spawn", "spawn_blocking", "spawn_local", "block_in_place"].contains(&last)
         && (first == "tokio" || (segments.len() >= 2 && segments[segments.len() - 2] == "task"));
     if ends(&["thread", "spawn"]) || ends(&["thread", "scope"]) || tokio_spawn {
@@ -237,8 +237,7 @@ pub(crate) fn classify(segments: &[&str], is_macro: bool) -> Option<&'static str
     if timer && segments.len() >= 2 && segments[segments.len() - 2] == "time" && first != "std" {
         return Some(
             "is a tokio timer, which workflow code cannot use and history does not record: use \
-             `workflow::sleep(duration).await` (for a timeout, `workflow::select!` over the future and \
-             `workflow::sleep`)",
+             `workflow::sleep(duration).await` (for a timeout, `workflow::timeout(duration, future)`)",
         );
     }
 

@@ -192,17 +192,21 @@ impl WorkflowRun {
                 return Err(RunError::Gap { expected: self.last_event_id + 1, got: event.event_id });
             }
             self.last_event_id = event.event_id;
-            self.state.borrow_mut().info.history_length = event.event_id;
             history::check_event_shape(event).map_err(RunError::BadHistory)?;
-            if let Some(Ev::WorkflowTaskCompletedEventAttributes(a)) = &event.attributes {
-                self.id_checks |= history::checks_ids(a);
-            }
             if event.is_command_event() {
                 self.match_command(event)?;
                 continue;
             }
             match event.event_type() {
+                EventType::WorkflowTaskCompleted => {
+                    if let Some(Ev::WorkflowTaskCompletedEventAttributes(a)) = &event.attributes {
+                        self.id_checks |= history::checks_ids(a);
+                    }
+                }
+                // Task bookkeeping: nothing for workflow code.
+                EventType::WorkflowTaskScheduled | EventType::WorkflowTaskTimedOut | EventType::WorkflowTaskFailed => {}
                 EventType::WorkflowTaskStarted => {
+                    self.state.borrow_mut().info.history_length = event.event_id;
                     let next = events.get(i + 1).map(HistoryEvent::event_type);
                     // A started task is a boundary unless it failed or timed out.
                     let boundary = matches!(next, None | Some(EventType::WorkflowTaskCompleted));
@@ -223,6 +227,7 @@ impl WorkflowRun {
                 _ => self.collect_job(event)?,
             }
         }
+        self.state.borrow_mut().info.history_length = self.last_event_id;
         Ok(outgoing)
     }
 

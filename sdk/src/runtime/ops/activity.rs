@@ -203,6 +203,5 @@ impl Op for ActivityOp {
 
     fn done(st: &mut RunState, seq: u32) {
         st.activities.slots.remove(&seq);
-        st.owners.finish(OpKind::Activity, seq);
     }
 }

@@ -94,59 +94,34 @@ pub(crate) fn same_target(workflow_id: &str, execution: &Option<WorkflowExecutio
     execution.as_ref().is_some_and(|e| e.workflow_id == workflow_id)
 }
 
-fn take(st: &mut RunState, kind: OpKind, seq: u32, cx: &Context<'_>) -> Poll<Option<Result<(), Box<Failure>>>> {
-    match st.externals.table(kind).get_mut(&seq) {
-        Some(slot) => slot.take(cx).map(|r| Some(r.map_err(Box::new))),
-        None => Poll::Ready(None),
-    }
-}
+/// [`OpFuture`](super::OpFuture) over a signal (`CANCEL == false`) or a cancellation request
+/// (`CANCEL == true`) to another workflow.
+pub(crate) struct ExternalOp<const CANCEL: bool>;
 
-fn is_open(st: &RunState, kind: OpKind, seq: u32) -> bool {
-    let table = if kind == OpKind::SignalExternal { &st.externals.signals } else { &st.externals.cancels };
-    table.get(&seq).is_some_and(Slot::is_open)
-}
+/// A signal to another workflow.
+pub(crate) type SignalOp = ExternalOp<false>;
+/// A cancellation request to another workflow.
+pub(crate) type CancelRequestOp = ExternalOp<true>;
 
-fn done(st: &mut RunState, kind: OpKind, seq: u32) {
-    st.externals.table(kind).remove(&seq);
-    st.owners.finish(kind, seq);
-}
-
-/// [`OpFuture`](super::OpFuture) over a signal to another workflow.
-pub(crate) struct SignalOp;
-
-impl Op for SignalOp {
-    const KIND: OpKind = OpKind::SignalExternal;
-    const WHAT: &'static str = "Signal";
+impl<const CANCEL: bool> Op for ExternalOp<CANCEL> {
+    const KIND: OpKind = if CANCEL { OpKind::CancelExternal } else { OpKind::SignalExternal };
+    const WHAT: &'static str = if CANCEL { "Cancellation request" } else { "Signal" };
     const CANCEL_ON_DROP: bool = false;
     type Output = ();
 
     fn take(st: &mut RunState, seq: u32, cx: &Context<'_>) -> Poll<Option<Result<(), Box<Failure>>>> {
-        take(st, Self::KIND, seq, cx)
+        match st.externals.table(Self::KIND).get_mut(&seq) {
+            Some(slot) => slot.take(cx).map(|r| Some(r.map_err(Box::new))),
+            None => Poll::Ready(None),
+        }
     }
+
     fn is_open(st: &RunState, seq: u32) -> bool {
-        is_open(st, Self::KIND, seq)
+        let table = if CANCEL { &st.externals.cancels } else { &st.externals.signals };
+        table.get(&seq).is_some_and(Slot::is_open)
     }
+
     fn done(st: &mut RunState, seq: u32) {
-        done(st, Self::KIND, seq)
-    }
-}
-
-/// [`OpFuture`](super::OpFuture) over a cancellation request to another workflow.
-pub(crate) struct CancelRequestOp;
-
-impl Op for CancelRequestOp {
-    const KIND: OpKind = OpKind::CancelExternal;
-    const WHAT: &'static str = "Cancellation request";
-    const CANCEL_ON_DROP: bool = false;
-    type Output = ();
-
-    fn take(st: &mut RunState, seq: u32, cx: &Context<'_>) -> Poll<Option<Result<(), Box<Failure>>>> {
-        take(st, Self::KIND, seq, cx)
-    }
-    fn is_open(st: &RunState, seq: u32) -> bool {
-        is_open(st, Self::KIND, seq)
-    }
-    fn done(st: &mut RunState, seq: u32) {
-        done(st, Self::KIND, seq)
+        st.externals.table(Self::KIND).remove(&seq);
     }
 }

@@ -288,6 +288,5 @@ impl Op for LocalActivityOp {
 
     fn done(st: &mut RunState, seq: u32) {
         st.local_activities.slots.remove(&seq);
-        st.owners.finish(OpKind::LocalActivity, seq);
     }
 }

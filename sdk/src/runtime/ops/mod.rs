@@ -214,8 +214,8 @@ pub(crate) trait Op {
     fn take(st: &mut RunState, seq: u32, cx: &Context<'_>) -> Poll<Option<Result<Self::Output, Box<Failure>>>>;
     /// Whether the operation is still waiting for history.
     fn is_open(st: &RunState, seq: u32) -> bool;
-    /// The future delivered the outcome or was dropped: forget what nobody needs any more
-    /// (the table entry, the task's claim on the operation).
+    /// The future delivered the outcome or was dropped: forget the table entry nobody needs
+    /// any more. (The task's claim on the operation ended with its resolution or cancellation.)
     fn done(st: &mut RunState, seq: u32);
 }
 

@@ -80,6 +80,5 @@ impl Op for TimerOp {
 
     fn done(st: &mut RunState, seq: u32) {
         st.timers.slots.remove(&seq);
-        st.owners.finish(OpKind::Timer, seq);
     }
 }
