@@ -7,6 +7,7 @@ use crate::protos::temporal::api::history::v1::history_event::Attributes as Ev;
 use crate::protos::temporal::api::history::v1::{HistoryEvent, WorkflowTaskCompletedEventAttributes};
 
 /// The event type that an event's attributes belong to.
+#[inline]
 pub(crate) fn type_of_attributes(attributes: &Attributes) -> EventType {
     use Attributes as A;
     use EventType as E;
@@ -78,17 +79,18 @@ pub(crate) fn type_of_attributes(attributes: &Attributes) -> EventType {
     }
 }
 
-/// Checks that an event's type and its attributes agree: a history whose `eventType` says
-/// one thing while its attributes say another was corrupted or hand-edited, and replaying it
-/// would apply the attributes under the wrong meaning.
-pub(crate) fn check_event_shape(event: &HistoryEvent) -> Result<(), String> {
+/// An event's type, checked against its attributes: a history whose `eventType` says one thing
+/// while its attributes say another was corrupted or hand-edited, and replaying it would apply
+/// the attributes under the wrong meaning. One lookup per event, which the run then dispatches on.
+#[inline]
+pub(crate) fn checked_type(event: &HistoryEvent) -> Result<EventType, String> {
     let Some(attributes) = &event.attributes else {
         return Err(format!("event {} ({}) has no attributes", event.event_id, event.event_type().as_str_name()));
     };
     let carried = type_of_attributes(attributes);
-    // The raw value: converting it to an `EventType` first would cost a lookup per event.
+    // The raw value: converting it to an `EventType` first would cost another lookup.
     if carried as i32 == event.event_type {
-        Ok(())
+        Ok(carried)
     } else {
         Err(format!(
             "event {} says it is {} but carries the attributes of {}",
@@ -97,6 +99,34 @@ pub(crate) fn check_event_shape(event: &HistoryEvent) -> Result<(), String> {
             carried.as_str_name()
         ))
     }
+}
+
+/// Whether events of this type record a command of the workflow (matched on replay).
+#[inline]
+pub(crate) fn is_command_event(event_type: EventType) -> bool {
+    use EventType as E;
+    matches!(
+        event_type,
+        E::ActivityTaskScheduled
+            | E::ActivityTaskCancelRequested
+            | E::MarkerRecorded
+            | E::RequestCancelExternalWorkflowExecutionInitiated
+            | E::SignalExternalWorkflowExecutionInitiated
+            | E::StartChildWorkflowExecutionInitiated
+            | E::TimerCanceled
+            | E::TimerStarted
+            | E::UpsertWorkflowSearchAttributes
+            | E::WorkflowPropertiesModified
+            | E::NexusOperationScheduled
+            | E::NexusOperationCancelRequested
+            | E::WorkflowExecutionCanceled
+            | E::WorkflowExecutionCompleted
+            | E::WorkflowExecutionContinuedAsNew
+            | E::WorkflowExecutionFailed
+            | E::WorkflowExecutionUpdateAccepted
+            | E::WorkflowExecutionUpdateRejected
+            | E::WorkflowExecutionUpdateCompleted
+    )
 }
 
 /// The name this SDK records in the metadata of its workflow-task completions.

@@ -192,12 +192,12 @@ impl WorkflowRun {
                 return Err(RunError::Gap { expected: self.last_event_id + 1, got: event.event_id });
             }
             self.last_event_id = event.event_id;
-            history::check_event_shape(event).map_err(RunError::BadHistory)?;
-            if event.is_command_event() {
+            let event_type = history::checked_type(event).map_err(RunError::BadHistory)?;
+            if history::is_command_event(event_type) {
                 self.match_command(event)?;
                 continue;
             }
-            match event.event_type() {
+            match event_type {
                 EventType::WorkflowTaskCompleted => {
                     if let Some(Ev::WorkflowTaskCompletedEventAttributes(a)) = &event.attributes {
                         self.id_checks |= history::checks_ids(a);
