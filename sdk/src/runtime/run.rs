@@ -350,9 +350,16 @@ impl WorkflowRun {
             }
         }
         let commands = self.finish_activation()?;
-        self.unmatched.extend(commands.iter().cloned());
         let messages = std::mem::take(&mut self.state.borrow_mut().messages);
-        let commands = commands.into_iter().map(|c| c.command).collect();
+        // Commands wait to be matched against the events that record them. A replayed task's
+        // commands were sent long ago, so only the live task's are also kept to send.
+        let commands = if replaying {
+            self.unmatched.extend(commands);
+            Vec::new()
+        } else {
+            self.unmatched.extend(commands.iter().cloned());
+            commands.into_iter().map(|c| c.command).collect()
+        };
         // Messages of replayed tasks were delivered long ago: only the live task sends them.
         Ok(Activation {
             commands,
