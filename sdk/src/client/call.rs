@@ -114,20 +114,23 @@ impl Client {
             if timed_out {
                 expired_attempts += attempt_started.elapsed();
             }
-            let give_up = |status| {
+            // Out of the caller's time is a timeout whatever the last attempt said: the server
+            // (or the connection) may end a stream at its deadline with another code.
+            let give_up = |status, out_of_time: bool| {
                 let after = deadline.map_or(timeout, |d| d.saturating_duration_since(started));
-                Err(RpcFailure { operation, status, timed_out_after: timed_out.then_some(after) })
+                let timed_out_after = (timed_out || out_of_time).then_some(after);
+                Err(RpcFailure { operation, status, timed_out_after })
             };
             retries += 1;
             let charged = started.elapsed().saturating_sub(expired_attempts);
             let budget_spent =
                 config.max_retries.is_some_and(|m| retries > m) || config.max_elapsed.is_some_and(|m| charged >= m);
             if budget_spent || !kind.retries(failure, started.elapsed()) {
-                return give_up(status);
+                return give_up(status, deadline.is_some_and(|d| Instant::now() >= d));
             }
             let backoff = retry::backoff(&config, failure, retries);
             if deadline.is_some_and(|d| Instant::now() + backoff >= d) {
-                return give_up(status);
+                return give_up(status, true);
             }
             tracing::debug!(operation, code = ?status.code(), message = status.message(), ?backoff, "retrying");
             tokio::time::sleep(backoff).await;
