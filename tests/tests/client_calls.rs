@@ -39,3 +39,31 @@ async fn extra_metadata_and_a_changed_api_key_go_with_the_calls() {
     assert!(matches!(client.set_api_key(Some("bad\nkey")), Err(ClientError::InvalidOptions(_))));
     client.set_api_key(None).expect("no key");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gzip_requests_and_keep_alive_pings_work_against_the_server() {
+    let mut options = ClientOptions::new(integration_tests::target());
+    options.gzip = true;
+    options.keep_alive = Some(temporal_sdk::client::KeepAliveOptions {
+        interval: Duration::from_millis(500),
+        timeout: Duration::from_secs(5),
+    });
+    let client = Client::connect(options).await.expect("connect");
+    let handle = client
+        .start_workflow_by_name(
+            "Anything",
+            &"a payload the server must decompress",
+            WorkflowOptions::new(unique("gzip"), unique("gzip")),
+        )
+        .await
+        .expect("a compressed start");
+    // Long enough for several keep-alive pings, which the server must answer.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let described = handle.describe().await.expect("describe over the same connection");
+    assert_eq!(described.workflow_type, "Anything");
+    handle.terminate("test over").await.expect("terminate");
+
+    let mut quiet = ClientOptions::new(integration_tests::target());
+    quiet.keep_alive = None;
+    Client::connect(quiet).await.expect("connect without pings").count_workflows("").await.expect("count");
+}

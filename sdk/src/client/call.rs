@@ -158,6 +158,7 @@ mod tests {
                 api_key: Default::default(),
                 metadata: Default::default(),
                 retry,
+                gzip: false,
                 result_wait_hook: Default::default(),
             }),
             namespace: "default".into(),

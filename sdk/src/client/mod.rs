@@ -26,6 +26,7 @@ mod update_with_start;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tonic::codec::CompressionEncoding;
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
 use tonic::transport::{Channel, Endpoint};
 
@@ -93,6 +94,36 @@ pub struct ClientOptions {
     pub rpc_metadata: std::collections::HashMap<String, String>,
     /// Keeps TLS off even with an API key (a profile with `tls.disabled = true`).
     pub tls_disabled: bool,
+    /// HTTP/2 keep-alive pings, so that a connection a proxy or load balancer dropped
+    /// silently is noticed (`None`: no pings). Default: every 30 s, 15 s to answer, as in
+    /// the Python SDK.
+    pub keep_alive: Option<KeepAliveOptions>,
+    /// Sends requests gzip-compressed (responses are accepted compressed either way).
+    pub gzip: bool,
+}
+
+/// HTTP/2 keep-alive of a client's connection.
+///
+/// ```
+/// use std::time::Duration;
+/// use temporal_sdk::client::{ClientOptions, KeepAliveOptions};
+///
+/// let mut options = ClientOptions::new("localhost:7233");
+/// options.keep_alive = Some(KeepAliveOptions { interval: Duration::from_secs(10), timeout: Duration::from_secs(5) });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeepAliveOptions {
+    /// How often a ping is sent.
+    pub interval: Duration,
+    /// How long a ping may go unanswered before the connection is closed.
+    pub timeout: Duration,
+}
+
+impl Default for KeepAliveOptions {
+    fn default() -> Self {
+        Self { interval: Duration::from_secs(30), timeout: Duration::from_secs(15) }
+    }
 }
 
 impl ClientOptions {
@@ -108,6 +139,8 @@ impl ClientOptions {
             connect_timeout: Duration::from_secs(10),
             rpc_metadata: Default::default(),
             tls_disabled: false,
+            keep_alive: Some(KeepAliveOptions::default()),
+            gzip: false,
         }
     }
     /// Sets the namespace.
@@ -180,7 +213,8 @@ struct Connection {
     /// Metadata of the client options, sent with every call.
     metadata: tonic::metadata::MetadataMap,
     retry: RetryConfig,
-    /// Set when the client belongs to a time-skipping test environment.
+    /// Whether requests go gzip-compressed.
+    gzip: bool,
     /// Runs around waits for workflow results (a time-skipping test environment's).
     result_wait_hook: std::sync::OnceLock<Arc<dyn ResultWaitHook>>,
 }
@@ -230,9 +264,13 @@ impl Client {
         let mut endpoint = Endpoint::from_shared(url.clone())
             .map_err(|e| invalid(format!("target {:?} is not a valid address: {e}", options.target)))?
             .connect_timeout(options.connect_timeout)
-            .tcp_nodelay(true)
-            .http2_keep_alive_interval(Duration::from_secs(30))
-            .keep_alive_while_idle(true);
+            .tcp_nodelay(true);
+        if let Some(keep_alive) = options.keep_alive {
+            endpoint = endpoint
+                .http2_keep_alive_interval(keep_alive.interval)
+                .keep_alive_timeout(keep_alive.timeout)
+                .keep_alive_while_idle(true);
+        }
         if use_tls {
             endpoint = configure_tls(endpoint, options.tls.clone().unwrap_or_default())?;
         }
@@ -260,6 +298,7 @@ impl Client {
                 api_key: std::sync::RwLock::new(api_key),
                 metadata,
                 retry: options.retry,
+                gzip: options.gzip,
                 result_wait_hook: Default::default(),
             }),
             namespace: options.namespace,
@@ -373,7 +412,10 @@ impl Client {
     /// The raw gRPC client of the workflow service, for calls this SDK does not wrap.
     /// Requests need the `temporal-namespace` header set by the caller.
     pub fn workflow_service(&self) -> WorkflowServiceClient<Channel> {
-        WorkflowServiceClient::new(self.conn.channel.clone()).max_decoding_message_size(128 * 1024 * 1024)
+        let service = WorkflowServiceClient::new(self.conn.channel.clone())
+            .max_decoding_message_size(128 * 1024 * 1024)
+            .accept_compressed(CompressionEncoding::Gzip);
+        if self.conn.gzip { service.send_compressed(CompressionEncoding::Gzip) } else { service }
     }
 
     /// Starts a workflow and returns a handle typed by the workflow.
@@ -552,7 +594,9 @@ fn configure_tls(endpoint: Endpoint, tls: TlsOptions) -> Result<Endpoint, Client
     let mut config = ClientTlsConfig::new();
     config = match &tls.server_root_ca_cert {
         Some(pem) => config.ca_certificate(Certificate::from_pem(pem)),
-        None => config.with_webpki_roots(),
+        // The operating system's store (where a corporate CA is installed) and the bundled web
+        // roots, as the other SDKs trust by default.
+        None => config.with_native_roots().with_webpki_roots(),
     };
     if let Some(domain) = &tls.domain {
         config = config.domain_name(domain.clone());
