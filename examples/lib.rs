@@ -1,1 +1,3 @@
 //! Runnable examples of temporal-sdk; see the files next to this one.
+
+pub mod codecs;

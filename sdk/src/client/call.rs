@@ -9,6 +9,7 @@ use tonic::transport::Channel;
 
 use super::retry::{self, CallKind};
 use super::{CALL_TIMEOUT, CLIENT_NAME, CLIENT_VERSION, Client, ClientError, LONG_POLL_TIMEOUT, RpcFailure};
+use crate::converter::visit::Visit;
 use crate::protos::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
 
 /// Metadata entries as gRPC headers; names are lower-cased, as HTTP/2 requires.
@@ -55,8 +56,30 @@ impl Client {
         req
     }
 
-    /// Calls the workflow service, retrying what `kind` allows (see [`CallKind`]).
+    /// Calls the workflow service, retrying what `kind` allows (see [`CallKind`]), with the
+    /// request's payloads encoded and the response's decoded by the data converter.
     pub(crate) async fn call<T, R, F, Fut>(
+        &self,
+        operation: &'static str,
+        kind: CallKind,
+        mut message: T,
+        f: F,
+    ) -> Result<R, ClientError>
+    where
+        T: Clone + Visit,
+        R: Visit,
+        F: Fn(WorkflowServiceClient<Channel>, tonic::Request<T>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+    {
+        self.data_converter.encode_message(&mut message).await?;
+        let mut response = self.call_plain(operation, kind, message, f).await?;
+        self.data_converter.decode_message(&mut response).await?;
+        Ok(response)
+    }
+
+    /// [`Client::call`] without the data converter: for the worker, which encodes and decodes
+    /// itself to handle a codec's failure as the task's.
+    pub(crate) async fn call_plain<T, R, F, Fut>(
         &self,
         operation: &'static str,
         kind: CallKind,
@@ -161,6 +184,7 @@ mod tests {
                 gzip: false,
                 result_wait_hook: Default::default(),
             }),
+            data_converter: Default::default(),
             namespace: "default".into(),
             rpc_timeout: None,
             call_metadata: None,

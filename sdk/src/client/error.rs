@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use crate::converter::PayloadError;
+use crate::converter::{CodecError, PayloadError};
 use crate::error::Failure;
 use crate::protos::temporal::api::errordetails::v1::WorkflowExecutionAlreadyStartedFailure;
 
@@ -80,6 +80,9 @@ pub enum ClientError {
     /// A value could not be converted.
     #[error(transparent)]
     Payload(#[from] PayloadError),
+    /// A payload codec failed to encode what the call sends or decode what it received.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
     /// The call got no answer within its deadline (the client's RPC timeout, 30 s by
     /// default). Whether the server acted on it is unknown.
     #[error("{operation} timed out: no answer within {after:?}")]

@@ -174,10 +174,12 @@ impl<W> WorkflowHandle<W> {
                     c.get_workflow_execution_history(r).await
                 })
                 .await?;
-            let Some(event) = resp.history.and_then(|h| h.events.into_iter().last()) else {
+            let Some(mut event) = resp.history.and_then(|h| h.events.into_iter().last()) else {
                 token = resp.next_page_token;
                 continue;
             };
+            // Histories come as stored (see `fetch_history`): only the close event is read here.
+            self.client.data_converter().decode_message(&mut event).await?;
             let next_run = |new_run: &str| (follow_runs && !new_run.is_empty()).then(|| new_run.to_string());
             match event.attributes {
                 Some(Ev::WorkflowExecutionCompletedEventAttributes(a)) => match next_run(&a.new_execution_run_id) {
@@ -348,7 +350,9 @@ impl<W> WorkflowHandle<W> {
         Ok(WorkflowDescription::from_proto(raw)?)
     }
 
-    /// Fetches the whole history of the run (all pages).
+    /// Fetches the whole history of the run (all pages), as stored: payloads stay encoded by
+    /// the codecs that wrote them (as in Python), and the [`Replayer`](crate::replay::Replayer)
+    /// decodes them with its data converter.
     pub async fn fetch_history(&self) -> Result<WorkflowHistory, ClientError> {
         let mut events = Vec::new();
         let mut token = Vec::new();

@@ -47,7 +47,7 @@ pub use retry::RetryConfig;
 pub use update::{UpdateOptions, WorkflowUpdateHandle, WorkflowUpdateStage};
 pub use update_with_start::WithStartWorkflowOperation;
 
-use crate::converter;
+use crate::converter::{self, DataConverter};
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowType};
 use crate::protos::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
 use crate::protos::temporal::api::workflowservice::v1::{GetSystemInfoRequest, StartWorkflowExecutionRequest};
@@ -100,6 +100,9 @@ pub struct ClientOptions {
     pub keep_alive: Option<KeepAliveOptions>,
     /// Sends requests gzip-compressed (responses are accepted compressed either way).
     pub gzip: bool,
+    /// Codecs and failure converter for every payload the client and its workers send and
+    /// receive (default: none, payloads in the clear).
+    pub data_converter: DataConverter,
 }
 
 /// HTTP/2 keep-alive of a client's connection.
@@ -141,6 +144,7 @@ impl ClientOptions {
             tls_disabled: false,
             keep_alive: Some(KeepAliveOptions::default()),
             gzip: false,
+            data_converter: DataConverter::default(),
         }
     }
     /// Sets the namespace.
@@ -171,6 +175,21 @@ impl ClientOptions {
     /// ```
     pub fn rpc_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.rpc_metadata.insert(key.into(), value.into());
+        self
+    }
+    /// Sets the data converter: the payload codecs (encryption, compression) and failure
+    /// converter of the client, its workers, and what is built from them.
+    ///
+    /// ```
+    /// use temporal_sdk::converter::{DataConverter, FailureConverter};
+    ///
+    /// let converter = DataConverter::default()
+    ///     .with_failure_converter(FailureConverter::default().encode_common_attributes(true));
+    /// let options = temporal_sdk::ClientOptions::new("localhost:7233").data_converter(converter);
+    /// # let _ = options;
+    /// ```
+    pub fn data_converter(mut self, converter: DataConverter) -> Self {
+        self.data_converter = converter;
         self
     }
     /// Sets the retry configuration of ordinary calls.
@@ -229,6 +248,8 @@ pub struct Client {
     rpc_timeout: Option<Duration>,
     /// Metadata added to this client's calls (see [`Client::with_rpc_metadata`]).
     call_metadata: Option<Arc<tonic::metadata::MetadataMap>>,
+    /// Codecs and failure converter, applied to every call's payloads.
+    data_converter: Arc<DataConverter>,
 }
 
 impl std::fmt::Debug for Client {
@@ -301,6 +322,7 @@ impl Client {
                 gzip: options.gzip,
                 result_wait_hook: Default::default(),
             }),
+            data_converter: Arc::new(options.data_converter),
             namespace: options.namespace,
             rpc_timeout: None,
             call_metadata: None,
@@ -325,6 +347,27 @@ impl Client {
             }
             Err(failure) => Err(failure.into()),
         }
+    }
+
+    /// The data converter of this client and the workers built from it.
+    pub fn data_converter(&self) -> &DataConverter {
+        &self.data_converter
+    }
+
+    /// A client on the same connection with another data converter (and workers built from it
+    /// use that one), as for a test environment's client:
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// # use temporal_sdk::converter::{DataConverter, FailureConverter};
+    /// # async fn demo(client: Client) {
+    /// let converter = DataConverter::default()
+    ///     .with_failure_converter(FailureConverter::default().encode_common_attributes(true));
+    /// let encoding = client.with_data_converter(converter);
+    /// # let _ = encoding; }
+    /// ```
+    pub fn with_data_converter(&self, converter: DataConverter) -> Client {
+        Client { data_converter: Arc::new(converter), ..self.clone() }
     }
 
     /// A client for another namespace on the same connection.
@@ -495,6 +538,7 @@ impl Client {
         options.apply(&mut req)?;
         let eager = if options.request_eager_start { self.reserve_eager_worker(&options.task_queue) } else { None };
         req.request_eager_execution = eager.is_some();
+        self.data_converter.encode_message(&mut req).await?;
         // The request id makes a repeat after a lost answer return the same run.
         let resp = self
             .call_raw("StartWorkflowExecution", CallKind::Idempotent, req, |mut c, r| async move {

@@ -80,7 +80,7 @@ impl Client {
         // The start fields are the same as a plain start's: fill them the same way.
         let mut start = StartWorkflowExecutionRequest::default();
         options.apply(&mut start)?;
-        let req = SignalWithStartWorkflowExecutionRequest {
+        let mut req = SignalWithStartWorkflowExecutionRequest {
             namespace: self.namespace().to_string(),
             workflow_id: start.workflow_id,
             workflow_type: Some(WorkflowType { name: workflow_type.to_string() }),
@@ -104,6 +104,7 @@ impl Client {
             priority: start.priority,
             ..Default::default()
         };
+        self.data_converter().encode_message(&mut req).await?;
         let resp = self
             .call_raw("SignalWithStartWorkflowExecution", CallKind::Idempotent, req, |mut c, r| async move {
                 c.signal_with_start_workflow_execution(r).await

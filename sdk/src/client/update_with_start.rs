@@ -241,7 +241,7 @@ impl Client {
                 ..Default::default()
             }),
         };
-        let req = ExecuteMultiOperationRequest {
+        let mut req = ExecuteMultiOperationRequest {
             namespace: self.namespace.clone(),
             operations: vec![
                 Operation { operation: Some(operation::Operation::StartWorkflow(start_req)) },
@@ -249,16 +249,18 @@ impl Client {
             ],
             ..Default::default()
         };
+        self.data_converter().encode_message(&mut req).await?;
         // The server answers when the update is accepted or its own wait ran out; asking
         // again with the same request id and update id neither starts a second workflow nor
         // sends a second update.
         let (run_id, outcome) = loop {
-            let resp = self
+            let mut resp = self
                 .call_raw("ExecuteMultiOperation", CallKind::UserLongPoll, req.clone(), |mut c, r| async move {
                     c.execute_multi_operation(r).await
                 })
                 .await
                 .map_err(|f| multi_operation_error(f, &workflow_id, &start.workflow_type))?;
+            self.data_converter().decode_message(&mut resp).await?;
             let mut responses = resp.responses.into_iter().map(|r| r.response);
             let (
                 Some(Some(response::Response::StartWorkflow(started))),

@@ -6,11 +6,20 @@
 //! `json/plain`. A Python client can therefore read a Rust workflow's result, and the other
 //! way round.
 
+mod codec;
+#[cfg(feature = "codec-server")]
+pub mod codec_server;
+mod data_converter;
+pub(crate) mod failure_converter;
 mod payload;
 mod raw_value;
 mod roles;
 mod top_level;
+pub(crate) mod visit;
 
+pub use codec::{CodecError, PayloadCodec};
+pub use data_converter::DataConverter;
+pub use failure_converter::FailureConverter;
 pub use payload::{PayloadError, RawBytes, decode, decode_args, encode, encode_args};
 pub use raw_value::RawValue;
 pub use roles::{ActivityInput, ActivityOutput, QueryInput, QueryOutput, SignalInput, UpdateInput, UpdateOutput};

@@ -2,6 +2,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::ApplicationError;
+use crate::converter::failure_converter::{ENCODED_FAILURE_MESSAGE, decode_common_attributes};
 use crate::protos::temporal::api::common::v1::{ActivityType, Payload, Payloads, WorkflowExecution, WorkflowType};
 pub use crate::protos::temporal::api::enums::v1::{ApplicationErrorCategory, RetryState, TimeoutType};
 use crate::protos::temporal::api::failure::v1 as proto;
@@ -211,10 +212,16 @@ impl Failure {
             }
             other => FailureKind::Other(other),
         };
+        // Encoded attributes that decode hold the real message and stack trace (the codecs
+        // have run by now); ones that do not (still encrypted here) leave the failure as sent.
+        let (message, stack_trace) = match p.encoded_attributes.as_ref().and_then(decode_common_attributes) {
+            Some(attributes) => attributes,
+            None => (p.message, p.stack_trace),
+        };
         Self {
-            message: p.message,
+            message,
             source: p.source,
-            stack_trace: p.stack_trace,
+            stack_trace,
             kind,
             cause: p.cause.map(|c| Box::new(Failure::from_proto(*c))),
             encoded_attributes: p.encoded_attributes.map(Box::new),
@@ -283,11 +290,21 @@ impl Failure {
             })),
             FailureKind::Other(info) => info.clone(),
         };
+        // A failure read from encoded attributes goes out as it came, unless its message was
+        // changed since; attributes that do not decode here (encrypted) are passed on as they are.
+        let attributes = self.encoded_attributes.as_deref();
+        let (message, stack_trace, encoded_attributes) = match attributes.and_then(decode_common_attributes) {
+            Some((message, stack_trace)) if message == self.message && stack_trace == self.stack_trace => {
+                (ENCODED_FAILURE_MESSAGE.to_string(), String::new(), attributes.cloned())
+            }
+            Some(_) => (self.message.clone(), self.stack_trace.clone(), None),
+            None => (self.message.clone(), self.stack_trace.clone(), attributes.cloned()),
+        };
         proto::Failure {
-            message: self.message.clone(),
+            message,
             source: self.source.clone(),
-            stack_trace: self.stack_trace.clone(),
-            encoded_attributes: self.encoded_attributes.as_deref().cloned(),
+            stack_trace,
+            encoded_attributes,
             cause: self.cause.as_ref().map(|c| Box::new(c.to_proto())),
             failure_info: info,
         }

@@ -36,6 +36,7 @@ use std::sync::Arc;
 use futures::{Stream, StreamExt};
 
 use crate::client::HistoryFetchError;
+use crate::converter::{CodecError, DataConverter};
 pub use crate::history::WorkflowHistory;
 use crate::runtime::registry::Registry;
 use crate::runtime::run::{FailurePolicy, RunError};
@@ -79,6 +80,9 @@ pub enum ReplayError {
     /// readable).
     #[error("history not available: {0}")]
     HistoryUnavailable(String),
+    /// The replayer's payload codecs could not decode the history's payloads.
+    #[error("cannot decode the history's payloads: {0}")]
+    Codec(#[from] CodecError),
 }
 
 /// Replays histories against registered workflow code.
@@ -96,12 +100,17 @@ pub enum ReplayError {
 pub struct Replayer {
     workflows: Registry,
     fail_fast: bool,
+    data_converter: DataConverter,
 }
 
 impl fmt::Debug for Replayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let types: Vec<&str> = self.workflows.names().into_iter().collect();
-        f.debug_struct("Replayer").field("workflows", &types).field("fail_fast", &self.fail_fast).finish()
+        f.debug_struct("Replayer")
+            .field("workflows", &types)
+            .field("fail_fast", &self.fail_fast)
+            .field("data_converter", &self.data_converter)
+            .finish()
     }
 }
 
@@ -145,7 +154,25 @@ impl Replayer {
         self
     }
 
+    /// Sets the data converter whose codecs decode the histories' payloads (histories are
+    /// stored as the workers' codecs wrote them): the one of the workers that ran them.
+    ///
+    /// ```
+    /// # use temporal_sdk::replay::Replayer;
+    /// # fn demo(client: &temporal_sdk::Client) {
+    /// let replayer = Replayer::new().data_converter(client.data_converter().clone());
+    /// # let _ = replayer; }
+    /// ```
+    pub fn data_converter(mut self, converter: DataConverter) -> Self {
+        self.data_converter = converter;
+        self
+    }
+
     /// Replays one history; `Ok` when the code produces exactly the recorded commands.
+    ///
+    /// With payload codecs (see [`data_converter`](Self::data_converter)), the history is
+    /// decoded first on a thread of its own, since this call does not wait asynchronously;
+    /// [`replay_workflows`](Self::replay_workflows) decodes on the caller's runtime.
     ///
     /// ```no_run
     /// # use temporal_sdk::prelude::*;
@@ -162,6 +189,29 @@ impl Replayer {
     /// # }
     /// ```
     pub fn replay_workflow(&self, history: &WorkflowHistory) -> Result<(), ReplayError> {
+        if self.data_converter.codecs().is_empty() {
+            return self.replay_decoded(history);
+        }
+        let decoded = std::thread::scope(|scope| {
+            let decoding = scope.spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
+                    CodecError::new(format!("cannot start a runtime to run the payload codecs on: {e}"))
+                })?;
+                runtime.block_on(self.decoded(history))
+            });
+            decoding.join().unwrap_or_else(|_| Err(CodecError::new("a payload codec panicked")))
+        })?;
+        self.replay_decoded(&decoded)
+    }
+
+    /// A copy of `history` with its payloads decoded by the codecs.
+    async fn decoded(&self, history: &WorkflowHistory) -> Result<WorkflowHistory, CodecError> {
+        let mut decoded = history.clone();
+        self.data_converter.decode_message(&mut decoded.history).await?;
+        Ok(decoded)
+    }
+
+    fn replay_decoded(&self, history: &WorkflowHistory) -> Result<(), ReplayError> {
         let workflow_type = history
             .workflow_type()
             .ok_or_else(|| ReplayError::InvalidHistory("the first event is not WorkflowExecutionStarted".into()))?;
@@ -225,7 +275,14 @@ impl Replayer {
                     workflow_id: history.workflow_id.clone(),
                     run_id: history.run_id().unwrap_or_default().to_string(),
                     workflow_type: history.workflow_type().unwrap_or_default().to_string(),
-                    outcome: self.replay_workflow(&history),
+                    outcome: if self.data_converter.codecs().is_empty() {
+                        self.replay_decoded(&history)
+                    } else {
+                        match self.decoded(&history).await {
+                            Ok(decoded) => self.replay_decoded(&decoded),
+                            Err(e) => Err(e.into()),
+                        }
+                    },
                 },
                 Err(error) => unavailable(error.into()),
             };

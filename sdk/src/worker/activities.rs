@@ -162,7 +162,8 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver
             ..Default::default()
         };
         let polled = tokio::select! {
-            r = shared.client.call("PollActivityTaskQueue", CallKind::TaskPoll, req, |mut c, r| async move {
+            // Decoded by `run_activity`, which eagerly dispatched tasks go through too.
+            r = shared.client.call_plain("PollActivityTaskQueue", CallKind::TaskPoll, req, |mut c, r| async move {
                 c.poll_activity_task_queue(r).await
             }) => r,
             _ = shutdown.wait_for(|s| *s) => return,
@@ -222,9 +223,14 @@ fn not_registered(shared: &Shared, activity_type: &str) -> ActivityError {
     )))
 }
 
-async fn run_activity(shared: &Arc<Shared>, task: PollActivityTaskQueueResponse) {
-    let info = info_from_task(&task, &shared.task_queue, shared.client.namespace());
+async fn run_activity(shared: &Arc<Shared>, mut task: PollActivityTaskQueueResponse) {
     let token = task.task_token.clone();
+    if let Err(e) = shared.client.data_converter().decode_message(&mut task).await {
+        // Retryable: another attempt (or worker) may have the key or codec server this one lacks.
+        let error = ApplicationError::new(format!("Failed decoding arguments: {e}")).with_type("PayloadCodecError");
+        return send_report(shared, token, report_for(Err(ActivityError::from(error)), None, None)).await;
+    }
+    let info = info_from_task(&task, &shared.task_queue, shared.client.namespace());
     let Some(activity) = shared.activities.get(info.activity_type.as_str()).cloned() else {
         let error = not_registered(shared, &info.activity_type);
         let report = report_for(Err(error), None, None);
@@ -325,26 +331,33 @@ pub(crate) fn report_for(
 async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
     let namespace = shared.client.namespace().to_string();
     let identity = shared.client.identity().to_string();
+    let converter = shared.client.data_converter();
     let result = match report {
         Report::Nothing => return,
         Report::Completed(payload) => {
-            let req = RespondActivityTaskCompletedRequest {
+            let mut req = RespondActivityTaskCompletedRequest {
                 task_token,
                 result: Some(Payloads { payloads: vec![payload] }),
                 identity,
                 namespace,
                 ..Default::default()
             };
+            if let Err(e) = converter.encode_message(&mut req).await {
+                let error = ApplicationError::new(format!("Failed encoding the activity result: {e}"))
+                    .with_type("PayloadCodecError");
+                let failed = Report::Failed { failure: error.into(), last_heartbeat_details: None };
+                return Box::pin(send_report(shared, req.task_token, failed)).await;
+            }
             shared
                 .client
-                .call("RespondActivityTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
+                .call_plain("RespondActivityTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
                     c.respond_activity_task_completed(r).await
                 })
                 .await
                 .map(drop)
         }
         Report::Failed { failure, last_heartbeat_details } => {
-            let req = RespondActivityTaskFailedRequest {
+            let mut req = RespondActivityTaskFailedRequest {
                 task_token,
                 failure: Some(failure.to_proto()),
                 identity,
@@ -352,9 +365,15 @@ async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
                 last_heartbeat_details: last_heartbeat_details.map(|payloads| Payloads { payloads }),
                 ..Default::default()
             };
+            let plain = req.clone();
+            if let Err(e) = converter.encode_message(&mut req).await {
+                // The failure still goes out, in the clear, rather than not at all.
+                tracing::warn!(error = %e, "could not encode an activity failure");
+                req = plain;
+            }
             shared
                 .client
-                .call("RespondActivityTaskFailed", CallKind::Idempotent, req, |mut c, r| async move {
+                .call_plain("RespondActivityTaskFailed", CallKind::Idempotent, req, |mut c, r| async move {
                     c.respond_activity_task_failed(r).await
                 })
                 .await
@@ -362,11 +381,15 @@ async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
         }
         Report::Cancelled(details) => {
             let details = (!details.is_empty()).then_some(Payloads { payloads: details });
-            let req =
+            let mut req =
                 RespondActivityTaskCanceledRequest { task_token, details, identity, namespace, ..Default::default() };
+            if let Err(e) = converter.encode_message(&mut req).await {
+                tracing::warn!(error = %e, "could not encode an activity's cancellation details; sending none");
+                req.details = None;
+            }
             shared
                 .client
-                .call("RespondActivityTaskCanceled", CallKind::Idempotent, req, |mut c, r| async move {
+                .call_plain("RespondActivityTaskCanceled", CallKind::Idempotent, req, |mut c, r| async move {
                     c.respond_activity_task_canceled(r).await
                 })
                 .await

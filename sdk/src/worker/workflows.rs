@@ -13,6 +13,7 @@ use super::pool::Pool;
 use super::{Shared, activities, local_activities};
 use crate::client::{CallKind, ClientError};
 use crate::common::duration_to_proto;
+use crate::converter::CodecError;
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowExecution};
 use crate::protos::temporal::api::enums::v1::{QueryResultType, TaskQueueKind, WorkflowTaskFailedCause};
 use crate::protos::temporal::api::history::v1::History;
@@ -45,7 +46,8 @@ pub(crate) async fn poll_loop(
             ..Default::default()
         };
         let polled = tokio::select! {
-            r = shared.client.call("PollWorkflowTaskQueue", CallKind::TaskPoll, req, |mut c, r| async move {
+            // Decoded by `handle_task`, which every task goes through, polled or eager.
+            r = shared.client.call_plain("PollWorkflowTaskQueue", CallKind::TaskPoll, req, |mut c, r| async move {
                 c.poll_workflow_task_queue(r).await
             }) => r,
             _ = shutdown.wait_for(|s| *s) => return,
@@ -70,6 +72,9 @@ pub(crate) async fn poll_loop(
 
 pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: PollWorkflowTaskQueueResponse) {
     let execution = task.workflow_execution.clone().unwrap_or_default();
+    if let Err(e) = shared.client.data_converter().decode_message(&mut task).await {
+        return report(shared, pool, &task, codec_failure(&task, &e)).await;
+    }
     if !task.next_page_token.is_empty() {
         let token = std::mem::take(&mut task.next_page_token);
         match fetch_history(shared, &execution, token).await {
@@ -116,7 +121,21 @@ pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: Pol
     report(shared, pool, &task, outcome).await;
 }
 
-async fn fail_for_history(shared: &Shared, pool: &Pool, task: &PollWorkflowTaskQueueResponse, e: ClientError) {
+/// The outcome of a task whose payloads the codecs could not decode: the task fails (a query
+/// only, for a query task), saying why, and is retried, as a codec may recover (a key that
+/// rotated in, a codec server back up).
+fn codec_failure(task: &PollWorkflowTaskQueueResponse, e: &CodecError) -> TaskOutcome {
+    let message = format!("Failed decoding the workflow task's payloads: {e}");
+    if task.query.is_some() {
+        return TaskOutcome::QueryAnswer(Err(message));
+    }
+    task::failed(WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, message, "PayloadCodecError")
+}
+
+async fn fail_for_history(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueResponse, e: ClientError) {
+    if let ClientError::Codec(e) = &e {
+        return report(shared, pool, task, codec_failure(task, e)).await;
+    }
     tracing::error!(error = %e, "failed to fetch workflow history");
     let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.as_str()).unwrap_or_default();
     pool.evict(run_id);
@@ -143,7 +162,9 @@ async fn fetch_history(
                 c.get_workflow_execution_history(r).await
             })
             .await?;
-        events.extend(resp.history.map(|h| h.events).unwrap_or_default());
+        let mut page = resp.history.unwrap_or_default();
+        shared.client.data_converter().decode_message(&mut page).await?;
+        events.extend(page.events);
         if resp.next_page_token.is_empty() {
             return Ok(events);
         }
@@ -152,6 +173,7 @@ async fn fetch_history(
 }
 
 async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueResponse, outcome: TaskOutcome) {
+    let converter = shared.client.data_converter();
     let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
     let namespace = shared.client.namespace().to_string();
     let identity = shared.client.identity().to_string();
@@ -162,7 +184,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 worker_task_queue: shared.sticky_queue.clone(),
                 schedule_to_start_timeout: Some(duration_to_proto(shared.sticky_schedule_to_start)),
             });
-            let req = RespondWorkflowTaskCompletedRequest {
+            let mut req = RespondWorkflowTaskCompletedRequest {
                 task_token: task.task_token.clone(),
                 commands,
                 messages,
@@ -183,9 +205,15 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 }),
                 ..Default::default()
             };
+            if let Err(e) = converter.encode_message(&mut req).await {
+                let message = format!("Failed encoding the workflow task's payloads: {e}");
+                let failed =
+                    task::failed(WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, message, "PayloadCodecError");
+                return Box::pin(report(shared, pool, task, failed)).await;
+            }
             let response = shared
                 .client
-                .call("RespondWorkflowTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
+                .call_plain("RespondWorkflowTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
                     c.respond_workflow_task_completed(r).await
                 })
                 .await;
@@ -210,7 +238,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
             if task.attempt > 1 {
                 return;
             }
-            let req = RespondWorkflowTaskFailedRequest {
+            let mut req = RespondWorkflowTaskFailedRequest {
                 task_token: task.task_token.clone(),
                 cause: cause as i32,
                 failure: Some(*failure),
@@ -218,9 +246,15 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 namespace,
                 ..Default::default()
             };
+            let plain = req.clone();
+            if let Err(e) = converter.encode_message(&mut req).await {
+                // The failure still goes out, in the clear, rather than not at all.
+                tracing::warn!(error = %e, "could not encode a workflow task failure");
+                req = plain;
+            }
             shared
                 .client
-                .call("RespondWorkflowTaskFailed", CallKind::Idempotent, req, |mut c, r| async move {
+                .call_plain("RespondWorkflowTaskFailed", CallKind::Idempotent, req, |mut c, r| async move {
                     c.respond_workflow_task_failed(r).await
                 })
                 .await
@@ -242,9 +276,14 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                     req.error_message = message;
                 }
             }
+            if let Err(e) = converter.encode_message(&mut req).await {
+                req.completed_type = QueryResultType::Failed as i32;
+                req.query_result = None;
+                req.error_message = format!("Failed encoding the query result: {e}");
+            }
             shared
                 .client
-                .call("RespondQueryTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
+                .call_plain("RespondQueryTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
                     c.respond_query_task_completed(r).await
                 })
                 .await
