@@ -11,7 +11,9 @@ mod codec;
 pub mod codec_server;
 mod data_converter;
 pub(crate) mod failure_converter;
+mod json;
 mod payload;
+mod proto;
 mod raw_value;
 mod roles;
 mod top_level;
@@ -21,6 +23,7 @@ pub use codec::{CodecError, PayloadCodec};
 pub use data_converter::DataConverter;
 pub use failure_converter::FailureConverter;
 pub use payload::{PayloadError, RawBytes, decode, decode_args, encode, encode_args};
+pub use proto::{Proto, ProtoBinary};
 pub use raw_value::RawValue;
 pub use roles::{ActivityInput, ActivityOutput, QueryInput, QueryOutput, SignalInput, UpdateInput, UpdateOutput};
 
@@ -32,3 +35,9 @@ pub const ENCODING_NULL: &str = "binary/null";
 pub const ENCODING_RAW: &str = "binary/plain";
 /// `json/plain`: UTF-8 JSON.
 pub const ENCODING_JSON: &str = "json/plain";
+/// `json/protobuf`: a protobuf message in proto3 JSON ([`Proto`]).
+pub const ENCODING_PROTO_JSON: &str = "json/protobuf";
+/// `binary/protobuf`: a protobuf message in its binary form ([`ProtoBinary`]).
+pub const ENCODING_PROTO_BINARY: &str = "binary/protobuf";
+/// Metadata key naming a protobuf payload's full message name.
+pub const MESSAGE_TYPE_KEY: &str = "messageType";

@@ -3,8 +3,13 @@ use std::collections::HashMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::json::to_python_json;
+use super::proto::BinaryPayload;
 use super::top_level::{TopLevel, classify};
-use super::{ENCODING_JSON, ENCODING_KEY, ENCODING_NULL, ENCODING_RAW};
+use super::{
+    ENCODING_JSON, ENCODING_KEY, ENCODING_NULL, ENCODING_PROTO_BINARY, ENCODING_PROTO_JSON, ENCODING_RAW,
+    MESSAGE_TYPE_KEY,
+};
 use crate::protos::temporal::api::common::v1::Payload;
 
 /// Why a value could not be converted to or from a payload.
@@ -25,7 +30,9 @@ pub enum PayloadError {
         message: String,
     },
     /// The payload's encoding is not one this converter knows.
-    #[error("unknown payload encoding {0:?} (known: binary/null, binary/plain, json/plain)")]
+    #[error(
+        "unknown payload encoding {0:?} (known: binary/null, binary/plain, json/protobuf, binary/protobuf, json/plain)"
+    )]
     UnknownEncoding(String),
     /// A value was expected at an index that the payload list does not have.
     #[error("no payload at index {index}")]
@@ -98,9 +105,14 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadError>
     Ok(match classify(value) {
         TopLevel::Null => Payload { metadata: metadata(ENCODING_NULL), data: Vec::new(), ..Default::default() },
         TopLevel::Bytes(data) => Payload { metadata: metadata(ENCODING_RAW), data, ..Default::default() },
+        TopLevel::Proto { encoding, message_type, data } => {
+            let mut metadata = metadata(encoding);
+            metadata.insert(MESSAGE_TYPE_KEY.to_string(), message_type.as_bytes().to_vec());
+            Payload { metadata, data, ..Default::default() }
+        }
         TopLevel::Other => Payload {
             metadata: metadata(ENCODING_JSON),
-            data: serde_json::to_vec(value).map_err(PayloadError::Serialize)?,
+            data: to_python_json(value).map_err(PayloadError::Serialize)?,
             ..Default::default()
         },
     })
@@ -134,6 +146,13 @@ pub fn decode<T: DeserializeOwned>(payload: &Payload) -> Result<T, PayloadError>
         ENCODING_RAW => {
             let de = serde::de::value::BytesDeserializer::<serde::de::value::Error>::new(&payload.data);
             T::deserialize(de).map_err(|e| err(e.to_string()))
+        }
+        // Proto3 JSON is JSON: it reads into `Proto<M>`, or into any serde type of its shape.
+        ENCODING_PROTO_JSON => serde_json::from_slice(&payload.data).map_err(|e| err(e.to_string())),
+        ENCODING_PROTO_BINARY => {
+            let message_type = payload.metadata.get(MESSAGE_TYPE_KEY).map(|t| String::from_utf8_lossy(t));
+            let message_type = message_type.as_deref().unwrap_or_default();
+            T::deserialize(BinaryPayload { message_type, data: &payload.data }).map_err(|e| err(e.to_string()))
         }
         other => Err(PayloadError::UnknownEncoding(other.to_string())),
     }

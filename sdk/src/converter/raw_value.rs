@@ -5,7 +5,7 @@ use serde::de::{DeserializeOwned, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::payload::{PayloadError, decode, encode};
-use super::{ENCODING_JSON, ENCODING_KEY, ENCODING_NULL, ENCODING_RAW};
+use super::{ENCODING_JSON, ENCODING_KEY, ENCODING_NULL, ENCODING_PROTO_JSON, ENCODING_RAW};
 use crate::protos::temporal::api::common::v1::Payload;
 
 /// A value whose type is not known yet: one payload as it came over the wire, decoded when the
@@ -85,11 +85,13 @@ impl Serialize for RawValue {
         match self.encoding().unwrap_or_default() {
             ENCODING_NULL => serializer.serialize_unit(),
             ENCODING_RAW => serializer.serialize_bytes(&self.payload.data),
-            ENCODING_JSON => serde_json::from_slice::<serde_json::Value>(&self.payload.data)
+            // A `json/protobuf` payload comes back as its JSON (`json/plain`): the message type
+            // is not carried through serde.
+            ENCODING_JSON | ENCODING_PROTO_JSON => serde_json::from_slice::<serde_json::Value>(&self.payload.data)
                 .map_err(serde::ser::Error::custom)?
                 .serialize(serializer),
             other => Err(serde::ser::Error::custom(format!(
-                "cannot re-serialize a payload with encoding {other:?} (known: binary/null, binary/plain, json/plain)"
+                "cannot re-serialize a payload with encoding {other:?} (known: binary/null, binary/plain, json/plain, json/protobuf)"
             ))),
         }
     }

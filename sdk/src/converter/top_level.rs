@@ -7,9 +7,19 @@
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
+use super::json::to_python_json;
+use super::proto;
+use super::{ENCODING_PROTO_BINARY, ENCODING_PROTO_JSON};
+
 pub(crate) enum TopLevel {
     Null,
     Bytes(Vec<u8>),
+    /// A protobuf message wrapper: its encoding, full message name and data.
+    Proto {
+        encoding: &'static str,
+        message_type: &'static str,
+        data: Vec<u8>,
+    },
     Other,
 }
 
@@ -63,7 +73,19 @@ impl ser::Serializer for Probe {
     fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<TopLevel, NotSpecial> {
         Err(NotSpecial)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<TopLevel, NotSpecial> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<TopLevel, NotSpecial> {
+        if let Some(message_type) = name.strip_prefix(proto::JSON_TOKEN) {
+            let data = to_python_json(value).map_err(|_| NotSpecial)?;
+            return Ok(TopLevel::Proto { encoding: ENCODING_PROTO_JSON, message_type, data });
+        }
+        if let Some(message_type) = name.strip_prefix(proto::BINARY_TOKEN) {
+            let TopLevel::Bytes(data) = value.serialize(Probe)? else { return Err(NotSpecial) };
+            return Ok(TopLevel::Proto { encoding: ENCODING_PROTO_BINARY, message_type, data });
+        }
         Err(NotSpecial)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
