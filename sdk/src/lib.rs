@@ -42,8 +42,11 @@ mod common;
 pub mod converter;
 pub mod error;
 mod history;
+#[cfg(any(feature = "codec-server", feature = "prometheus"))]
+mod http_server;
 pub mod replay;
 mod runtime;
+pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod worker;

@@ -6,16 +6,13 @@
 //! `Payloads` (`{"payloads": [{"metadata": {"encoding": "<base64>"}, "data": "<base64>"}]}`);
 //! `OPTIONS` answers CORS preflights for the allowed origins.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
-use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper::{Method, Request, StatusCode};
 use tokio::net::TcpListener;
 
 use base64::Engine;
@@ -23,6 +20,7 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_S
 use serde::{Deserialize, Serialize};
 
 use super::DataConverter;
+use crate::http_server::{self, HttpResponse, text};
 use crate::protos::temporal::api::common::v1::Payload;
 
 /// The codec server: the codecs of a [`DataConverter`] over HTTP.
@@ -70,49 +68,34 @@ impl CodecServer {
 
     /// Listens on `address` (port 0 picks a free one) and starts serving in the background.
     pub async fn bind(self, address: SocketAddr) -> std::io::Result<RunningCodecServer> {
-        let listener = TcpListener::bind(address).await?;
-        let local_addr = listener.local_addr()?;
         let prefix = self.prefix.clone();
-        let task = tokio::spawn(self.serve(listener));
-        Ok(RunningCodecServer { local_addr, prefix, task })
+        let server = Arc::new(self);
+        let running = http_server::spawn(address, move |request| {
+            let server = Arc::clone(&server);
+            async move { server.handle(request).await }
+        })
+        .await?;
+        Ok(RunningCodecServer { prefix, running })
     }
 
     /// Serves the connections `listener` accepts, until the future is dropped.
     pub async fn serve(self, listener: TcpListener) {
         let server = Arc::new(self);
-        loop {
-            let stream = match listener.accept().await {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait instead of spinning.
-                    tracing::warn!(error = %e, "codec server: accepting a connection failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                    continue;
-                }
-            };
+        http_server::serve(listener, move |request| {
             let server = Arc::clone(&server);
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request| {
-                    let server = Arc::clone(&server);
-                    async move { Ok::<_, Infallible>(server.handle(request).await) }
-                });
-                if let Err(e) =
-                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await
-                {
-                    tracing::debug!(error = %e, "codec server: connection ended with an error");
-                }
-            });
-        }
+            async move { server.handle(request).await }
+        })
+        .await;
     }
 
-    async fn handle(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    async fn handle(&self, request: Request<Incoming>) -> HttpResponse {
         let origin = request.headers().get(header::ORIGIN).cloned();
         let mut response = self.route(request).await;
         self.add_cors(origin, response.headers_mut());
         response
     }
 
-    async fn route(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    async fn route(&self, request: Request<Incoming>) -> HttpResponse {
         let path = request.uri().path().strip_prefix(self.prefix.as_str()).unwrap_or_default().to_string();
         let encode = match path.as_str() {
             "/encode" => true,
@@ -141,11 +124,7 @@ impl CodecServer {
         let converted =
             if encode { self.converter.encode(payloads).await } else { self.converter.decode(payloads).await };
         match converted.map(|payloads| serde_json::to_vec(&JsonPayloads::from_payloads(payloads))) {
-            Ok(Ok(json)) => {
-                let mut response = Response::new(Full::new(Bytes::from(json)));
-                response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                response
-            }
+            Ok(Ok(json)) => http_server::respond(StatusCode::OK, "application/json", json),
             Ok(Err(e)) => text(StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot write the payloads: {e}")),
             Err(e) => text(StatusCode::BAD_REQUEST, &e.to_string()),
         }
@@ -220,40 +199,26 @@ fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
         .ok_or_else(|| format!("{text:?} is not base64"))
 }
 
-fn text(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(message.to_string())));
-    *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-    response
-}
-
 /// A codec server serving in the background; dropping it stops it.
 #[derive(Debug)]
 pub struct RunningCodecServer {
-    local_addr: SocketAddr,
     prefix: String,
-    task: tokio::task::JoinHandle<()>,
+    running: http_server::RunningServer,
 }
 
 impl RunningCodecServer {
     /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.running.local_addr
     }
 
     /// The URL to give the CLI's `--codec-endpoint` or the Web UI.
     pub fn url(&self) -> String {
-        format!("http://{}{}", self.local_addr, self.prefix)
+        format!("http://{}{}", self.running.local_addr, self.prefix)
     }
 
     /// Serves until the process ends.
     pub async fn serve_forever(mut self) {
-        let _ = (&mut self.task).await;
-    }
-}
-
-impl Drop for RunningCodecServer {
-    fn drop(&mut self) {
-        self.task.abort();
+        self.running.wait().await;
     }
 }
