@@ -5,10 +5,9 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use tonic::metadata::MetadataValue;
-use tonic::transport::Channel;
 
 use super::retry::{self, CallKind};
-use super::{CALL_TIMEOUT, CLIENT_NAME, CLIENT_VERSION, Client, ClientError, LONG_POLL_TIMEOUT, RpcFailure};
+use super::{CALL_TIMEOUT, Client, ClientError, LONG_POLL_TIMEOUT, RpcFailure, ServiceChannel};
 use crate::converter::visit::Visit;
 use crate::protos::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
 
@@ -29,30 +28,11 @@ pub(crate) fn metadata_map(
 }
 
 impl Client {
+    /// A request with a deadline; the headers are put on by the service client's interceptor
+    /// ([`ClientHeaders`](super::ClientHeaders)), as on raw calls.
     fn request<T>(&self, message: T, timeout: Duration) -> tonic::Request<T> {
         let mut req = tonic::Request::new(message);
         req.set_timeout(timeout);
-        let md = req.metadata_mut();
-        md.insert("client-name", MetadataValue::from_static(CLIENT_NAME));
-        md.insert("client-version", MetadataValue::from_static(CLIENT_VERSION));
-        if let Ok(ns) = MetadataValue::try_from(self.namespace.as_str()) {
-            md.insert("temporal-namespace", ns);
-        }
-        for entry in self.conn.metadata.iter() {
-            if let tonic::metadata::KeyAndValueRef::Ascii(k, v) = entry {
-                md.insert(k.clone(), v.clone());
-            }
-        }
-        if let Some(extra) = &self.call_metadata {
-            for entry in extra.iter() {
-                if let tonic::metadata::KeyAndValueRef::Ascii(k, v) = entry {
-                    md.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        if let Some(key) = self.conn.api_key.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            md.insert("authorization", key.clone());
-        }
         req
     }
 
@@ -68,7 +48,7 @@ impl Client {
     where
         T: Clone + Visit,
         R: Visit,
-        F: Fn(WorkflowServiceClient<Channel>, tonic::Request<T>) -> Fut,
+        F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
     {
         self.data_converter.encode_message(&mut message).await?;
@@ -88,7 +68,7 @@ impl Client {
     ) -> Result<R, ClientError>
     where
         T: Clone,
-        F: Fn(WorkflowServiceClient<Channel>, tonic::Request<T>) -> Fut,
+        F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
     {
         self.call_raw(operation, kind, message, f).await.map_err(ClientError::from)
@@ -109,7 +89,7 @@ impl Client {
     ) -> Result<R, RpcFailure>
     where
         T: Clone,
-        F: Fn(WorkflowServiceClient<Channel>, tonic::Request<T>) -> Fut,
+        F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
     {
         let config = kind.config(&self.conn.retry);
@@ -162,7 +142,7 @@ impl Client {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -171,7 +151,7 @@ mod tests {
     use crate::protos::temporal::api::workflowservice::v1::GetSystemInfoResponse;
 
     /// A client whose calls never reach a network: the tests script each attempt's outcome.
-    fn offline_client(retry: RetryConfig) -> Client {
+    pub(crate) fn offline_client(retry: RetryConfig) -> Client {
         let channel = tonic::transport::Endpoint::from_static("http://127.0.0.1:1").connect_lazy();
         Client {
             conn: Arc::new(Connection {
@@ -253,19 +233,6 @@ mod tests {
             assert!(result.is_ok(), "{kind:?}: {result:?}");
             assert_eq!(attempts, 2, "{kind:?}");
         }
-    }
-
-    #[tokio::test]
-    async fn calls_carry_the_callers_metadata_and_the_current_api_key() {
-        let client = offline_client(RetryConfig::default()).with_rpc_metadata([("X-Origin", "job")]).expect("valid");
-        client.set_api_key(Some("first")).expect("valid");
-        client.set_api_key(Some("second")).expect("valid");
-        let req = client.request((), Duration::from_secs(1));
-        let header = |name: &str| req.metadata().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-        assert_eq!(header("x-origin").as_deref(), Some("job"));
-        assert_eq!(header("authorization").as_deref(), Some("Bearer second"));
-        client.set_api_key(None).expect("no key");
-        assert!(client.request((), Duration::from_secs(1)).metadata().get("authorization").is_none());
     }
 
     #[tokio::test]

@@ -17,8 +17,10 @@ mod error;
 mod handle;
 mod list;
 mod options;
+mod proxy;
 mod retry;
 pub mod schedule;
+mod services;
 mod signal_with_start;
 mod update;
 mod update_with_start;
@@ -26,7 +28,6 @@ mod update_with_start;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tonic::codec::CompressionEncoding;
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
 use tonic::transport::{Channel, Endpoint};
 
@@ -42,14 +43,15 @@ pub use handle::HandleMethods;
 pub use handle::{Untyped, WorkflowHandle};
 pub use list::{HistoryFetchError, WorkflowExecutions, WorkflowHistories};
 pub use options::WorkflowOptions;
+pub use proxy::HttpConnectProxy;
 pub(crate) use retry::CallKind;
 pub use retry::RetryConfig;
+pub use services::{ClientHeaders, ServiceChannel};
 pub use update::{UpdateOptions, WorkflowUpdateHandle, WorkflowUpdateStage};
 pub use update_with_start::WithStartWorkflowOperation;
 
 use crate::converter::{self, DataConverter};
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowType};
-use crate::protos::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
 use crate::protos::temporal::api::workflowservice::v1::{GetSystemInfoRequest, StartWorkflowExecutionRequest};
 use crate::workflow::{RunMethod, Workflow};
 
@@ -103,6 +105,8 @@ pub struct ClientOptions {
     /// Codecs and failure converter for every payload the client and its workers send and
     /// receive (default: none, payloads in the clear).
     pub data_converter: DataConverter,
+    /// An HTTP proxy to reach the server through, by a `CONNECT` tunnel.
+    pub http_connect_proxy: Option<HttpConnectProxy>,
 }
 
 /// HTTP/2 keep-alive of a client's connection.
@@ -145,6 +149,7 @@ impl ClientOptions {
             keep_alive: Some(KeepAliveOptions::default()),
             gzip: false,
             data_converter: DataConverter::default(),
+            http_connect_proxy: None,
         }
     }
     /// Sets the namespace.
@@ -195,6 +200,19 @@ impl ClientOptions {
     /// Sets the retry configuration of ordinary calls.
     pub fn retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
+        self
+    }
+    /// Connects through an HTTP proxy, by a `CONNECT` tunnel (TLS, if set, runs inside it).
+    ///
+    /// ```
+    /// use temporal_sdk::client::{ClientOptions, HttpConnectProxy};
+    ///
+    /// let options = ClientOptions::new("temporal.internal:7233")
+    ///     .http_connect_proxy(HttpConnectProxy::new("proxy.corp.example:3128").basic_auth("user", "password"));
+    /// # let _ = options;
+    /// ```
+    pub fn http_connect_proxy(mut self, proxy: HttpConnectProxy) -> Self {
+        self.http_connect_proxy = Some(proxy);
         self
     }
 }
@@ -295,13 +313,30 @@ impl Client {
         if use_tls {
             endpoint = configure_tls(endpoint, options.tls.clone().unwrap_or_default())?;
         }
-        let described = |message: String| match error::tls_mismatch_hint(use_tls, &message) {
-            Some(hint) => format!("{message} ({hint})"),
-            None => message,
+        let proxy_address = options.http_connect_proxy.as_ref().map(|p| p.address.clone());
+        let described = |message: String| {
+            let message = match error::tls_mismatch_hint(use_tls, &message) {
+                Some(hint) => format!("{message} ({hint})"),
+                None => message,
+            };
+            // A timeout or a closed connection may come from the proxy as much as the server.
+            match &proxy_address {
+                Some(proxy) => format!("{message} (connecting through the HTTP CONNECT proxy at {proxy})"),
+                None => message,
+            }
         };
-        let channel = endpoint.connect().await.map_err(|e| ClientError::Connect {
+        let connected = match &options.http_connect_proxy {
+            Some(proxy) => endpoint.connect_with_connector(proxy::ProxyConnector::new(proxy)?).await,
+            None => endpoint.connect().await,
+        };
+        let channel = connected.map_err(|e| ClientError::Connect {
             target: options.target.clone(),
-            message: described(error::error_chain(&e)),
+            // A proxy's refusal says all there is; guesses about the server's TLS would mislead.
+            message: if proxy::is_proxy_failure(&e) {
+                error::error_chain(&e)
+            } else {
+                described(error::error_chain(&e))
+            },
         })?;
         let metadata = call::metadata_map(&options.rpc_metadata)?;
         let api_key = match &options.api_key {
@@ -450,15 +485,6 @@ impl Client {
     /// The identity recorded in history.
     pub fn identity(&self) -> &str {
         &self.conn.identity
-    }
-
-    /// The raw gRPC client of the workflow service, for calls this SDK does not wrap.
-    /// Requests need the `temporal-namespace` header set by the caller.
-    pub fn workflow_service(&self) -> WorkflowServiceClient<Channel> {
-        let service = WorkflowServiceClient::new(self.conn.channel.clone())
-            .max_decoding_message_size(128 * 1024 * 1024)
-            .accept_compressed(CompressionEncoding::Gzip);
-        if self.conn.gzip { service.send_compressed(CompressionEncoding::Gzip) } else { service }
     }
 
     /// Starts a workflow and returns a handle typed by the workflow.
