@@ -80,6 +80,7 @@ pub(crate) struct RunningServer {
 
 impl RunningServer {
     /// Waits until the server stops (never, unless its task panicked).
+    #[cfg_attr(not(feature = "codec-server"), allow(dead_code))]
     pub(crate) async fn wait(&mut self) {
         let _ = (&mut self.task).await;
     }

@@ -12,6 +12,7 @@ use crate::common::RetryPolicy;
 use crate::converter::{self, PayloadError};
 use crate::error::ActivityError;
 use crate::protos::temporal::api::common::v1::Payload;
+use crate::telemetry::{LabelledMeter, MetricMeter, NoopMeter};
 
 /// Facts about the running activity attempt, the Rust form of Python's `activity.info()`.
 ///
@@ -278,6 +279,8 @@ pub(crate) struct ActivityContext {
     worker_shutdown: Arc<Signal>,
     shield_depth: AtomicUsize,
     pub(crate) executor: Option<Arc<dyn ActivityExecutor>>,
+    /// The worker's meter, for [`metric_meter`].
+    meter: Arc<dyn MetricMeter>,
 }
 
 impl ActivityContext {
@@ -287,8 +290,10 @@ impl ActivityContext {
         cancellation: Arc<Cancellation>,
         worker_shutdown: Arc<Signal>,
         executor: Option<Arc<dyn ActivityExecutor>>,
+        meter: Arc<dyn MetricMeter>,
     ) -> Arc<Self> {
-        Arc::new(Self { info, heartbeat, cancellation, worker_shutdown, shield_depth: AtomicUsize::new(0), executor })
+        let shield_depth = AtomicUsize::new(0);
+        Arc::new(Self { info, heartbeat, cancellation, worker_shutdown, shield_depth, executor, meter })
     }
 
     pub(crate) fn cancel(&self, reason: CancelReason) {
@@ -360,6 +365,38 @@ pub fn in_activity() -> bool {
 /// ```
 pub fn info() -> Option<ActivityInfo> {
     current().map(|c| c.info.clone())
+}
+
+/// A meter for the activity's own metrics, recorded where the worker's go (the client's
+/// [`ClientOptions::metrics`](crate::ClientOptions::metrics)) with the labels `namespace`,
+/// `task_queue`, `activity_type` and `workflow_type` added. Outside an activity, or with no meter
+/// configured, it records nothing.
+///
+/// ```
+/// use temporal_sdk::prelude::*;
+/// use temporal_sdk::telemetry::MetricDef;
+///
+/// #[activity]
+/// async fn charge(cents: u64) -> Result<(), ActivityError> {
+///     let charged = activity::metric_meter().counter(&MetricDef::new("cents_charged", "Cents charged"));
+///     charged.add(cents, &[("currency", "EUR")]);
+///     Ok(())
+/// }
+/// ```
+pub fn metric_meter() -> Arc<dyn MetricMeter> {
+    let Some(ctx) = current() else { return Arc::new(NoopMeter) };
+    let info = &ctx.info;
+    let labels = [
+        ("namespace", &info.namespace),
+        ("task_queue", &info.task_queue),
+        ("activity_type", &info.activity_type),
+        ("workflow_type", &info.workflow_type),
+    ];
+    Arc::new(LabelledMeter {
+        inner: Arc::clone(&ctx.meter),
+        labels: labels.into_iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+        silent: None,
+    })
 }
 
 /// Records progress, from async and blocking activities alike.

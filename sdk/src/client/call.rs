@@ -10,6 +10,7 @@ use super::retry::{self, CallKind};
 use super::{CALL_TIMEOUT, Client, ClientError, LONG_POLL_TIMEOUT, RpcFailure, ServiceChannel};
 use crate::converter::visit::Visit;
 use crate::protos::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
+use crate::telemetry::sdk_metrics::millis;
 
 /// Metadata entries as gRPC headers; names are lower-cased, as HTTP/2 requires.
 pub(crate) fn metadata_map(
@@ -92,6 +93,45 @@ impl Client {
         F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
     {
+        let started = Instant::now();
+        let result = self.attempts(operation, kind, message, f).await;
+        self.record_call(operation, kind, started, result.as_ref().err());
+        result
+    }
+
+    /// `temporal_request` (or `temporal_long_request` for long polls): one per call, whatever
+    /// its retries, with its latency and, when it failed, its status code.
+    fn record_call(&self, operation: &'static str, kind: CallKind, started: Instant, failure: Option<&RpcFailure>) {
+        let metrics = &self.conn.metrics;
+        let (count, failed, latency) = match kind {
+            CallKind::UserLongPoll | CallKind::TaskPoll => {
+                (&metrics.long_request, &metrics.long_request_failure, &metrics.long_request_latency)
+            }
+            CallKind::Normal | CallKind::Idempotent => {
+                (&metrics.request, &metrics.request_failure, &metrics.request_latency)
+            }
+        };
+        let labels = [("operation", operation), ("namespace", self.namespace.as_str())];
+        count.add(1, &labels);
+        latency.record(millis(started.elapsed()), &labels);
+        if let Some(failure) = failure {
+            let code = status_code_name(failure.status.code());
+            failed.add(1, &[labels[0], labels[1], ("status_code", code.as_str())]);
+        }
+    }
+
+    async fn attempts<T, R, F, Fut>(
+        &self,
+        operation: &'static str,
+        kind: CallKind,
+        message: T,
+        f: F,
+    ) -> Result<R, RpcFailure>
+    where
+        T: Clone,
+        F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+    {
         let config = kind.config(&self.conn.retry);
         let attempt_limit = match kind {
             CallKind::UserLongPoll | CallKind::TaskPoll => LONG_POLL_TIMEOUT,
@@ -141,6 +181,18 @@ impl Client {
     }
 }
 
+/// A gRPC code as the protocol spells it (`NOT_FOUND`), the `status_code` label's value.
+fn status_code_name(code: tonic::Code) -> String {
+    let mut name = String::new();
+    for (i, c) in format!("{code:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            name.push('_');
+        }
+        name.push(c.to_ascii_uppercase());
+    }
+    name
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use std::sync::Arc;
@@ -163,6 +215,8 @@ pub(crate) mod tests {
                 retry,
                 gzip: false,
                 result_wait_hook: Default::default(),
+                meter: Arc::new(crate::telemetry::NoopMeter),
+                metrics: crate::telemetry::sdk_metrics::ClientMetrics::new(&crate::telemetry::NoopMeter),
             }),
             data_converter: Default::default(),
             namespace: "default".into(),

@@ -53,6 +53,8 @@ pub use update_with_start::WithStartWorkflowOperation;
 use crate::converter::{self, DataConverter};
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowType};
 use crate::protos::temporal::api::workflowservice::v1::{GetSystemInfoRequest, StartWorkflowExecutionRequest};
+use crate::telemetry::sdk_metrics::ClientMetrics;
+use crate::telemetry::{MetricMeter, NoopMeter};
 use crate::workflow::{RunMethod, Workflow};
 
 /// TLS settings for the connection (needs the `tls` feature, on by default).
@@ -107,6 +109,8 @@ pub struct ClientOptions {
     pub data_converter: DataConverter,
     /// An HTTP proxy to reach the server through, by a `CONNECT` tunnel.
     pub http_connect_proxy: Option<HttpConnectProxy>,
+    /// Where the client's and its workers' metrics go (default: nowhere).
+    pub metrics: Arc<dyn MetricMeter>,
 }
 
 /// HTTP/2 keep-alive of a client's connection.
@@ -150,6 +154,7 @@ impl ClientOptions {
             gzip: false,
             data_converter: DataConverter::default(),
             http_connect_proxy: None,
+            metrics: Arc::new(NoopMeter),
         }
     }
     /// Sets the namespace.
@@ -195,6 +200,21 @@ impl ClientOptions {
     /// ```
     pub fn data_converter(mut self, converter: DataConverter) -> Self {
         self.data_converter = converter;
+        self
+    }
+    /// Sets the meter that the client's and its workers' metrics (the standard Temporal SDK
+    /// metrics) and the application's (`activity::metric_meter()`, `workflow::metric_meter()`)
+    /// are recorded through, e.g. a `telemetry::PrometheusMeter`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use temporal_sdk::telemetry::NoopMeter;
+    ///
+    /// let options = temporal_sdk::ClientOptions::new("localhost:7233").metrics(Arc::new(NoopMeter));
+    /// # let _ = options;
+    /// ```
+    pub fn metrics(mut self, meter: Arc<dyn MetricMeter>) -> Self {
+        self.metrics = meter;
         self
     }
     /// Sets the retry configuration of ordinary calls.
@@ -254,6 +274,9 @@ struct Connection {
     gzip: bool,
     /// Runs around waits for workflow results (a time-skipping test environment's).
     result_wait_hook: std::sync::OnceLock<Arc<dyn ResultWaitHook>>,
+    /// Where metrics go, and the client's own instruments.
+    meter: Arc<dyn MetricMeter>,
+    metrics: ClientMetrics,
 }
 
 /// A connection to a Temporal server in one namespace. Cheap to clone; clones share the
@@ -356,6 +379,8 @@ impl Client {
                 retry: options.retry,
                 gzip: options.gzip,
                 result_wait_hook: Default::default(),
+                metrics: ClientMetrics::new(options.metrics.as_ref()),
+                meter: options.metrics,
             }),
             data_converter: Arc::new(options.data_converter),
             namespace: options.namespace,
@@ -382,6 +407,11 @@ impl Client {
             }
             Err(failure) => Err(failure.into()),
         }
+    }
+
+    /// The meter of this client and the workers built from it.
+    pub fn metric_meter(&self) -> &Arc<dyn MetricMeter> {
+        &self.conn.meter
     }
 
     /// The data converter of this client and the workers built from it.

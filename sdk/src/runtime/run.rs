@@ -111,6 +111,11 @@ impl Drop for WorkflowRun {
 }
 
 impl WorkflowRun {
+    /// When the run started (the start event's time), once known.
+    pub(crate) fn start_time(&self) -> Option<std::time::SystemTime> {
+        self.state.borrow().info.start_time
+    }
+
     pub(crate) fn new(factory: Arc<dyn WorkflowFactory>, info: WorkflowInfo) -> Self {
         Self {
             state: Rc::new(RefCell::new(RunState::new(info))),

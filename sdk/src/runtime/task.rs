@@ -28,6 +28,8 @@ pub(crate) enum TaskOutcome {
         messages: Vec<Message>,
         query_results: HashMap<String, WorkflowQueryResult>,
         cached: bool,
+        /// When the run started, for its end-to-end latency once it closes.
+        started: Option<std::time::SystemTime>,
     },
     /// Fail the task (the server retries it).
     Failed { cause: WorkflowTaskFailedCause, failure: Box<ProtoFailure> },
@@ -125,6 +127,7 @@ fn conclude(
         messages: activation.messages,
         query_results,
         cached: !run.is_finished(),
+        started: run.start_time(),
     })
 }
 
@@ -140,6 +143,7 @@ fn task_error(run: &WorkflowRun, error: RunError) -> TaskOutcome {
             messages: Vec::new(),
             query_results: HashMap::new(),
             cached: false,
+            started: run.start_time(),
         };
     }
     let (cause, error_type) = match &error {

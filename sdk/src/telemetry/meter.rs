@@ -110,15 +110,21 @@ impl MetricMeter for NoopMeter {
 pub(crate) struct LabelledMeter {
     pub(crate) inner: Arc<dyn MetricMeter>,
     pub(crate) labels: Arc<[(String, String)]>,
+    /// Recordings are dropped while this says so (a workflow replaying its history).
+    pub(crate) silent: Option<fn() -> bool>,
 }
 
 struct Labelled<I: ?Sized> {
     inner: Arc<I>,
     labels: Arc<[(String, String)]>,
+    silent: Option<fn() -> bool>,
 }
 
 impl<I: ?Sized> Labelled<I> {
-    fn with<R>(&self, extra: Labels<'_>, f: impl FnOnce(Labels<'_>) -> R) -> R {
+    fn with(&self, extra: Labels<'_>, f: impl FnOnce(Labels<'_>)) {
+        if self.silent.is_some_and(|silent| silent()) {
+            return;
+        }
         let mut all: Vec<(&str, &str)> = self.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         for (key, value) in extra {
             // A label the caller gives wins over the fixed one of the same name.
@@ -133,28 +139,43 @@ impl<I: ?Sized> Labelled<I> {
 
 impl Counter for Labelled<dyn Counter> {
     fn add(&self, value: u64, labels: Labels<'_>) {
-        self.with(labels, |all| self.inner.add(value, all));
+        self.with(labels, |all| self.inner.add(value, all))
     }
 }
 impl Histogram for Labelled<dyn Histogram> {
     fn record(&self, value: f64, labels: Labels<'_>) {
-        self.with(labels, |all| self.inner.record(value, all));
+        self.with(labels, |all| self.inner.record(value, all))
     }
 }
 impl Gauge for Labelled<dyn Gauge> {
     fn set(&self, value: f64, labels: Labels<'_>) {
-        self.with(labels, |all| self.inner.set(value, all));
+        self.with(labels, |all| self.inner.set(value, all))
     }
 }
 
 impl MetricMeter for LabelledMeter {
     fn counter(&self, def: &MetricDef) -> Arc<dyn Counter> {
-        Arc::new(Labelled { inner: self.inner.counter(def), labels: Arc::clone(&self.labels) })
+        Arc::new(Labelled { inner: self.inner.counter(def), labels: Arc::clone(&self.labels), silent: self.silent })
     }
     fn histogram(&self, def: &MetricDef) -> Arc<dyn Histogram> {
-        Arc::new(Labelled { inner: self.inner.histogram(def), labels: Arc::clone(&self.labels) })
+        Arc::new(Labelled { inner: self.inner.histogram(def), labels: Arc::clone(&self.labels), silent: self.silent })
     }
     fn gauge(&self, def: &MetricDef) -> Arc<dyn Gauge> {
-        Arc::new(Labelled { inner: self.inner.gauge(def), labels: Arc::clone(&self.labels) })
+        Arc::new(Labelled { inner: self.inner.gauge(def), labels: Arc::clone(&self.labels), silent: self.silent })
     }
+}
+
+thread_local! {
+    /// The meter of the worker whose workflow thread this is.
+    static THREAD_METER: std::cell::RefCell<Option<Arc<dyn MetricMeter>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Makes `meter` the one workflow code on this thread records through.
+pub(crate) fn set_thread_meter(meter: Arc<dyn MetricMeter>) {
+    THREAD_METER.with(|m| *m.borrow_mut() = Some(meter));
+}
+
+/// The meter of this workflow thread's worker (one that records nothing elsewhere).
+pub(crate) fn thread_meter() -> Arc<dyn MetricMeter> {
+    THREAD_METER.with(|m| m.borrow().clone()).unwrap_or_else(|| Arc::new(NoopMeter))
 }

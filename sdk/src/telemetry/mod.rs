@@ -6,11 +6,15 @@
 //! OpenTelemetry exporters); the default records nothing.
 
 mod meter;
+#[cfg(feature = "opentelemetry")]
+mod opentelemetry;
 #[cfg(feature = "prometheus")]
 mod prometheus;
 pub(crate) mod sdk_metrics;
 
-pub(crate) use meter::LabelledMeter;
 pub use meter::{Counter, Gauge, Histogram, Labels, MetricDef, MetricMeter, NoopMeter};
+pub(crate) use meter::{LabelledMeter, set_thread_meter, thread_meter};
+#[cfg(feature = "opentelemetry")]
+pub use opentelemetry::OpenTelemetryMeter;
 #[cfg(feature = "prometheus")]
 pub use prometheus::{PrometheusMeter, ScrapeEndpoint};

@@ -15,8 +15,23 @@ use crate::http_server::{self, RunningServer};
 /// Bucket bounds of latency histograms in milliseconds: workflow tasks take a few, activities
 /// and whole workflows seconds to hours.
 const LATENCY_MS_BUCKETS: &[f64] = &[
-    1.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1_000.0, 2_500.0, 5_000.0, 10_000.0, 30_000.0, 60_000.0,
-    300_000.0, 1_800_000.0, 3_600_000.0,
+    1.0,
+    5.0,
+    10.0,
+    25.0,
+    50.0,
+    100.0,
+    250.0,
+    500.0,
+    1_000.0,
+    2_500.0,
+    5_000.0,
+    10_000.0,
+    30_000.0,
+    60_000.0,
+    300_000.0,
+    1_800_000.0,
+    3_600_000.0,
 ];
 
 /// Metrics kept in a Prometheus registry, read through [`gather`](Self::gather) or served to
@@ -80,7 +95,11 @@ impl Family {
             Kind::Gauge => GaugeVec::new(Opts::new(name, help), &names)
                 .map(|v| (Registered::Gauge(v.clone()), Box::new(v) as Box<dyn Collector>)),
             Kind::Histogram => {
-                let buckets = if self.def.unit == "ms" { LATENCY_MS_BUCKETS.to_vec() } else { prometheus::DEFAULT_BUCKETS.to_vec() };
+                let buckets = if self.def.unit == "ms" {
+                    LATENCY_MS_BUCKETS.to_vec()
+                } else {
+                    prometheus::DEFAULT_BUCKETS.to_vec()
+                };
                 HistogramVec::new(HistogramOpts::new(name, help).buckets(buckets), &names)
                     .map(|v| (Registered::Histogram(v.clone()), Box::new(v) as Box<dyn Collector>))
             }
@@ -238,7 +257,9 @@ mod tests {
         let meter = PrometheusMeter::new();
         let completed = meter.counter(&MetricDef::new("temporal_workflow_completed", "done"));
         completed.add(2, &[("task_queue", "q"), ("namespace", "default")]);
-        meter.counter(&MetricDef::new("temporal_workflow_completed", "done")).add(1, &[("namespace", "default"), ("task_queue", "q")]);
+        meter
+            .counter(&MetricDef::new("temporal_workflow_completed", "done"))
+            .add(1, &[("namespace", "default"), ("task_queue", "q")]);
         meter.histogram(&MetricDef::new("temporal_request_latency", "").unit("ms")).record(12.0, &[("operation", "X")]);
         meter.gauge(&MetricDef::new("odd.name", "")).set(3.5, &[]);
         let text = meter.gather();

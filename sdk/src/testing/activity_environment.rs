@@ -210,6 +210,7 @@ impl ActivityEnvironment {
             Arc::clone(&self.cancellation),
             Arc::clone(&self.shutdown),
             self.executor.clone(),
+            Arc::new(crate::telemetry::NoopMeter),
         )
     }
 

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
@@ -28,6 +28,7 @@ use crate::protos::temporal::api::workflowservice::v1::{
     PollActivityTaskQueueRequest, PollActivityTaskQueueResponse, RecordActivityTaskHeartbeatRequest,
     RespondActivityTaskCanceledRequest, RespondActivityTaskCompletedRequest, RespondActivityTaskFailedRequest,
 };
+use crate::telemetry::sdk_metrics::millis;
 
 /// An activity with its types erased: payloads in, payload out.
 pub(crate) trait ErasedActivity: Send + Sync {
@@ -127,10 +128,40 @@ impl RateLimiter {
 /// its own tokio task, holding its concurrency permit until it is reported.
 pub(crate) fn spawn_activity(shared: &Arc<Shared>, task: PollActivityTaskQueueResponse, permit: OwnedSemaphorePermit) {
     let shared = Arc::clone(shared);
+    shared.record_slots("ActivityWorker", &shared.activity_permits, shared.activity_slots);
     tokio::spawn(async move {
         run_activity(&shared, task).await;
         drop(permit);
+        shared.record_slots("ActivityWorker", &shared.activity_permits, shared.activity_slots);
     });
+}
+
+/// The activity metrics of one attempt: queue wait, run time, and how it ended.
+fn record_attempt(shared: &Shared, info: &ActivityInfo, ran: Duration, report: &Report) {
+    let [namespace, task_queue] = shared.labels();
+    let labels = [
+        namespace,
+        task_queue,
+        ("activity_type", info.activity_type.as_str()),
+        ("workflow_type", info.workflow_type.as_str()),
+    ];
+    let metrics = &shared.metrics;
+    if let (Some(scheduled), Some(started)) = (info.current_attempt_scheduled_time, info.started_time) {
+        let waited = started.duration_since(scheduled).unwrap_or_default();
+        metrics.activity_schedule_to_start.record(millis(waited), &labels);
+    }
+    metrics.activity_execution.record(millis(ran), &labels);
+    match report {
+        Report::Completed(_) => {
+            if let Some(scheduled) = info.scheduled_time {
+                let latency = SystemTime::now().duration_since(scheduled).unwrap_or_default();
+                metrics.activity_succeed_endtoend.record(millis(latency), &labels);
+            }
+        }
+        Report::Failed { .. } => metrics.activity_failed.add(1, &labels),
+        Report::Cancelled(_) => metrics.activity_cancelled.add(1, &labels),
+        Report::Nothing => {}
+    }
 }
 
 /// How many activity polls a worker keeps open: one when it limits its own rate, so the
@@ -169,7 +200,9 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver
             _ = shutdown.wait_for(|s| *s) => return,
         };
         match polled {
-            Ok(task) if task.task_token.is_empty() => {}
+            Ok(task) if task.task_token.is_empty() => {
+                shared.metrics.activity_poll_no_task.add(1, &shared.labels());
+            }
             Ok(task) => {
                 if let Some(limiter) = &shared.activity_rate {
                     limiter.took();
@@ -244,6 +277,7 @@ async fn run_activity(shared: &Arc<Shared>, mut task: PollActivityTaskQueueRespo
         Arc::new(Cancellation::default()),
         Arc::clone(&shared.activity_shutdown),
         Some(Arc::clone(&shared.activity_executor)),
+        Arc::clone(shared.client.metric_meter()),
     );
     shared.running.lock().unwrap_or_else(|e| e.into_inner()).insert(token.clone(), Arc::clone(&ctx));
     // Shutdown may have cancelled the running activities between this task's poll and now.
@@ -259,6 +293,7 @@ async fn run_activity(shared: &Arc<Shared>, mut task: PollActivityTaskQueueRespo
         }
     }));
     let args = task.input.map(|p| p.payloads).unwrap_or_default();
+    let began = Instant::now();
     // `execute` runs inside the scope too: activities may look up their context as soon as
     // they are called.
     let run = async move { activity.execute(args).await };
@@ -272,6 +307,7 @@ async fn run_activity(shared: &Arc<Shared>, mut task: PollActivityTaskQueueRespo
     }
     shared.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&token);
     let report = report_for(outcome, ctx.cancellation.reason(), beats.latest());
+    record_attempt(shared, &ctx.info, began.elapsed(), &report);
     if matches!(report, Report::Nothing) {
         // The activity lives on until a client completes it: the last details must not be
         // lost with this worker's sender.
@@ -479,6 +515,7 @@ mod tests {
             Arc::new(Cancellation::default()),
             Arc::new(Signal::default()),
             None,
+            Arc::new(crate::telemetry::NoopMeter),
         )
     }
 

@@ -12,6 +12,7 @@ use crate::activity::{ActivityContext, ActivityInfo, CONTEXT, Cancellation, Hear
 use crate::common::RetryPolicy;
 use crate::error::{ActivityError, Failure, FailureKind, TimeoutType, panic_message};
 use crate::runtime::ops::local_activity::{LocalActivityRequest, LocalActivityResult};
+use crate::telemetry::sdk_metrics::millis;
 
 /// How long local retries may keep a workflow task open before the backoff becomes a timer:
 /// well inside the default 10 s workflow task timeout.
@@ -36,8 +37,24 @@ async fn run_one(shared: &Arc<Shared>, workflow: &ActivityInfo, request: LocalAc
     let deadline = request.options.schedule_to_close_timeout.map(|d| started + d.saturating_sub(since_scheduled));
     let threshold = request.options.local_retry_threshold.unwrap_or(DEFAULT_LOCAL_RETRY_THRESHOLD);
     let mut attempt: u32 = request.attempt;
+    let [namespace, task_queue] = shared.labels();
+    let labels = [
+        namespace,
+        task_queue,
+        ("activity_type", request.activity_type.as_str()),
+        ("workflow_type", workflow.workflow_type.as_str()),
+    ];
+    let metrics = &shared.metrics;
     loop {
+        let began = Instant::now();
         let outcome = attempt_once(shared, workflow, &request, attempt, deadline).await;
+        metrics.local_activity_total.add(1, &labels);
+        metrics.local_activity_execution.record(millis(began.elapsed()), &labels);
+        match &outcome {
+            Ok(_) => {}
+            Err(ActivityError::Cancelled { .. }) => metrics.local_activity_cancelled.add(1, &labels),
+            Err(_) => metrics.local_activity_failed.add(1, &labels),
+        }
         let failure = match outcome {
             Ok(payload) => return done(&request, attempt, Ok(Some(payload))),
             Err(ActivityError::Failure(f)) => *f,
@@ -131,6 +148,7 @@ async fn attempt_once(
         Arc::new(Cancellation::default()),
         Arc::clone(&shared.activity_shutdown),
         Some(Arc::clone(&shared.activity_executor)),
+        Arc::clone(shared.client.metric_meter()),
     );
     let limit = match (request.options.start_to_close_timeout, deadline) {
         (Some(s), Some(d)) => Some(s.min(d.saturating_duration_since(Instant::now()))),

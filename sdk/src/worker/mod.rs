@@ -38,6 +38,7 @@ use crate::protos::temporal::api::enums::v1::TaskQueueType;
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
 use crate::protos::temporal::api::workflowservice::v1::ShutdownWorkerRequest;
 use crate::runtime::registry::Registry;
+use crate::telemetry::sdk_metrics::WorkerMetrics;
 use activities::ErasedActivity;
 
 /// Why a worker could not start or run.
@@ -78,6 +79,27 @@ pub(crate) struct Shared {
     pub(crate) activity_rate: Option<activities::RateLimiter>,
     /// The limit of activity tasks per second of the whole task queue, sent with polls.
     pub(crate) task_queue_activities_per_second: Option<f64>,
+    /// The standard SDK metrics, through the client's meter.
+    pub(crate) metrics: WorkerMetrics,
+    /// Slots of workflow and activity tasks, for the slot gauges.
+    pub(crate) workflow_task_slots: usize,
+    pub(crate) activity_slots: usize,
+}
+
+impl Shared {
+    /// The labels of every worker metric.
+    pub(crate) fn labels(&self) -> [(&str, &str); 2] {
+        [("namespace", self.client.namespace()), ("task_queue", self.task_queue.as_str())]
+    }
+
+    /// Sets `temporal_worker_task_slots_available`/`_used` of a `worker_type` from its semaphore.
+    pub(crate) fn record_slots(&self, worker_type: &str, permits: &Semaphore, slots: usize) {
+        let [namespace, task_queue] = self.labels();
+        let labels = [namespace, task_queue, ("worker_type", worker_type)];
+        let available = permits.available_permits().min(slots);
+        self.metrics.slots_available.set(available as f64, &labels);
+        self.metrics.slots_used.set((slots - available) as f64, &labels);
+    }
 }
 
 struct Inner {
@@ -142,6 +164,9 @@ impl Worker {
             activities_cancelled: std::sync::atomic::AtomicBool::new(false),
             activity_rate: options.max_activities_per_second.map(activities::RateLimiter::per_second),
             task_queue_activities_per_second: options.max_task_queue_activities_per_second,
+            metrics: WorkerMetrics::new(client.metric_meter().as_ref()),
+            workflow_task_slots: options.max_concurrent_workflow_tasks,
+            activity_slots: options.max_concurrent_activities,
         });
         Ok(Worker {
             inner: Arc::new(Inner {
@@ -181,6 +206,7 @@ impl Worker {
         let shared = &inner.shared;
         let mut tasks = tokio::task::JoinSet::new();
 
+        shared.metrics.worker_start.add(1, &shared.labels());
         let wft_permits = Arc::new(Semaphore::new(opts.max_concurrent_workflow_tasks));
         let mut eager_start = None;
         let pool = if inner.workflows.is_empty() {
@@ -192,6 +218,7 @@ impl Worker {
                 Arc::clone(&inner.workflows),
                 shared.client.namespace().to_string(),
                 opts.failure_policy.clone(),
+                Arc::clone(shared.client.metric_meter()),
             )?);
             let normal = workflows::normal_queue(&shared.task_queue);
             let polls = opts.max_concurrent_workflow_task_polls.max(2);
@@ -199,6 +226,11 @@ impl Worker {
                 Some(_) => (polls.div_ceil(5), polls - polls.div_ceil(5)),
                 None => (polls, 0),
             };
+            let [namespace, task_queue] = shared.labels();
+            for (poller_type, count) in [("workflow_task", normal_polls), ("sticky_workflow_task", sticky_polls)] {
+                shared.metrics.num_pollers.set(count as f64, &[namespace, task_queue, ("poller_type", poller_type)]);
+            }
+            shared.record_slots("WorkflowWorker", &wft_permits, shared.workflow_task_slots);
             let queues = std::iter::repeat_n(normal, normal_polls)
                 .chain(shared.sticky_queue.iter().cloned().cycle().take(sticky_polls));
             for queue in queues {
@@ -223,7 +255,11 @@ impl Worker {
         let act_permits = Arc::clone(&shared.activity_permits);
         let running = Arc::clone(&shared.running);
         if !shared.activities.is_empty() {
-            for _ in 0..activities::poller_count(shared, opts.max_concurrent_activity_task_polls) {
+            let pollers = activities::poller_count(shared, opts.max_concurrent_activity_task_polls);
+            let [namespace, task_queue] = shared.labels();
+            shared.metrics.num_pollers.set(pollers as f64, &[namespace, task_queue, ("poller_type", "activity_task")]);
+            shared.record_slots("ActivityWorker", &shared.activity_permits, shared.activity_slots);
+            for _ in 0..pollers {
                 tasks.spawn(activities::poll_loop(Arc::clone(shared), inner.shutdown.subscribe()));
             }
         }

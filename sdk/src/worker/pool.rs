@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use tokio::sync::oneshot;
@@ -21,6 +22,7 @@ use crate::runtime::ops::local_activity::LocalActivityResult;
 use crate::runtime::registry::Registry;
 use crate::runtime::run::{FailurePolicy, WorkflowRun};
 use crate::runtime::task::{self, Step, TaskOutcome};
+use crate::telemetry::MetricMeter;
 
 enum Message {
     Task(Box<PollWorkflowTaskQueueResponse>, oneshot::Sender<Step>),
@@ -32,6 +34,7 @@ enum Message {
 pub(crate) struct Pool {
     senders: Vec<mpsc::Sender<Message>>,
     threads: Vec<std::thread::JoinHandle<()>>,
+    cached: Arc<AtomicUsize>,
 }
 
 impl Pool {
@@ -41,20 +44,26 @@ impl Pool {
         workflows: Arc<Registry>,
         namespace: String,
         policy: FailurePolicy,
+        meter: Arc<dyn MetricMeter>,
     ) -> std::io::Result<Self> {
         let per_thread = cache_capacity.div_ceil(threads.max(1));
         let mut senders = Vec::new();
         let mut handles = Vec::new();
+        let cached = Arc::new(AtomicUsize::new(0));
         for i in 0..threads.max(1) {
             let (tx, rx) = mpsc::channel();
             let (workflows, namespace, policy) = (Arc::clone(&workflows), namespace.clone(), policy.clone());
+            let total = Arc::clone(&cached);
+            let meter = Arc::clone(&meter);
             let handle = std::thread::Builder::new().name(format!("temporal-workflow-{i}")).spawn(move || {
-                WorkflowThread { cache: Cache::new(per_thread), workflows, namespace, policy }.serve(rx)
+                crate::telemetry::set_thread_meter(meter);
+                // Made on the thread: the cache holds `!Send` runs.
+                WorkflowThread { cache: Cache::new(per_thread, total), workflows, namespace, policy }.serve(rx)
             })?;
             senders.push(tx);
             handles.push(handle);
         }
-        Ok(Self { senders, threads: handles })
+        Ok(Self { senders, threads: handles, cached })
     }
 
     fn sender(&self, run_id: &str) -> &mpsc::Sender<Message> {
@@ -88,6 +97,11 @@ impl Pool {
         self.ask(run_id, |reply| Message::Resume(run_id.to_string(), results, queries, reply)).await
     }
 
+    /// The runs in the caches of all threads.
+    pub(crate) fn cached(&self) -> usize {
+        self.cached.load(Ordering::Relaxed)
+    }
+
     /// Drops a run from its thread's cache.
     pub(crate) fn evict(&self, run_id: &str) {
         let _ = self.sender(run_id).send(Message::Evict(run_id.to_string()));
@@ -102,26 +116,33 @@ impl Pool {
     }
 }
 
-/// A least-recently-used cache of runs.
+/// A least-recently-used cache of runs: a run is taken out while a task works on it and put
+/// back after, so the least recently used is the one longest in the cache, evicted in O(1).
 struct Cache {
-    runs: HashMap<String, (WorkflowRun, u64)>,
+    runs: lru::LruCache<String, WorkflowRun>,
     capacity: usize,
-    clock: u64,
+    /// The runs cached on all threads of the pool, for the cache size gauge.
+    total: Arc<AtomicUsize>,
 }
 
 impl Cache {
-    fn new(capacity: usize) -> Self {
-        Self { runs: HashMap::new(), capacity, clock: 0 }
+    fn new(capacity: usize, total: Arc<AtomicUsize>) -> Self {
+        Self { runs: lru::LruCache::unbounded(), capacity, total }
     }
 
     /// Keeps a run regardless of the capacity (a task in flight needs it back).
     fn keep(&mut self, run_id: String, run: WorkflowRun) {
-        self.clock += 1;
-        self.runs.insert(run_id, (run, self.clock));
+        if self.runs.put(run_id, run).is_none() {
+            self.total.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     fn take(&mut self, run_id: &str) -> Option<WorkflowRun> {
-        self.runs.remove(run_id).map(|(r, _)| r)
+        let run = self.runs.pop(run_id);
+        if run.is_some() {
+            self.total.fetch_sub(1, Ordering::Relaxed);
+        }
+        run
     }
 
     /// Keeps `run`; false when caching is off.
@@ -129,13 +150,13 @@ impl Cache {
         if self.capacity == 0 {
             return false;
         }
-        if self.runs.len() >= self.capacity
-            && let Some(oldest) = self.runs.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| k.clone())
-        {
-            self.runs.remove(&oldest);
+        while self.runs.len() >= self.capacity {
+            if self.runs.pop_lru().is_none() {
+                break;
+            }
+            self.total.fetch_sub(1, Ordering::Relaxed);
         }
-        self.clock += 1;
-        self.runs.insert(run_id, (run, self.clock));
+        self.keep(run_id, run);
         true
     }
 }

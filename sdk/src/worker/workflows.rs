@@ -1,7 +1,7 @@
 //! Polling workflow tasks, completing history pages, and reporting task outcomes.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use std::sync::atomic::Ordering;
 
@@ -12,7 +12,7 @@ use crate::protos::temporal::api::command::v1::{Command, command::Attributes as 
 use super::pool::Pool;
 use super::{Shared, activities, local_activities};
 use crate::client::{CallKind, ClientError};
-use crate::common::duration_to_proto;
+use crate::common::{duration_to_proto, time_from_proto};
 use crate::converter::CodecError;
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowExecution};
 use crate::protos::temporal::api::enums::v1::{QueryResultType, TaskQueueKind, WorkflowTaskFailedCause};
@@ -25,6 +25,7 @@ use crate::protos::temporal::api::workflowservice::v1::{
 };
 use crate::runtime::history::SDK_NAME;
 use crate::runtime::task::{self, Step, TaskOutcome};
+use crate::telemetry::sdk_metrics::millis;
 
 pub(crate) async fn poll_loop(
     shared: Arc<Shared>,
@@ -53,13 +54,19 @@ pub(crate) async fn poll_loop(
             _ = shutdown.wait_for(|s| *s) => return,
         };
         match polled {
-            Ok(task) if task.task_token.is_empty() => {}
+            Ok(task) if task.task_token.is_empty() => {
+                shared.metrics.workflow_poll_empty.add(1, &shared.labels());
+            }
             Ok(task) => {
+                record_poll(&shared, &task);
+                shared.record_slots("WorkflowWorker", &permits, shared.workflow_task_slots - 1);
                 let shared = Arc::clone(&shared);
                 let pool = Arc::clone(&pool);
+                let permits = Arc::clone(&permits);
                 tokio::spawn(async move {
                     handle_task(&shared, &pool, task).await;
                     drop(permit);
+                    shared.record_slots("WorkflowWorker", &permits, shared.workflow_task_slots);
                 });
             }
             Err(e) => {
@@ -70,7 +77,18 @@ pub(crate) async fn poll_loop(
     }
 }
 
+/// `temporal_workflow_task_queue_poll_succeed` and the task's schedule-to-start latency.
+fn record_poll(shared: &Shared, task: &PollWorkflowTaskQueueResponse) {
+    let labels = shared.labels();
+    shared.metrics.workflow_poll_succeed.add(1, &labels);
+    if let (Some(scheduled), Some(started)) = (&task.scheduled_time, &task.started_time) {
+        let waited = time_from_proto(started).duration_since(time_from_proto(scheduled)).unwrap_or_default();
+        shared.metrics.workflow_task_schedule_to_start.record(millis(waited), &labels);
+    }
+}
+
 pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: PollWorkflowTaskQueueResponse) {
+    let begun = Instant::now();
     let execution = task.workflow_execution.clone().unwrap_or_default();
     if let Err(e) = shared.client.data_converter().decode_message(&mut task).await {
         return report(shared, pool, &task, codec_failure(&task, &e)).await;
@@ -82,7 +100,14 @@ pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: Pol
             Err(e) => return fail_for_history(shared, pool, &task, e).await,
         }
     }
+    let replaying = task.previous_started_event_id > 0
+        && task.history.as_ref().and_then(|h| h.events.first()).is_some_and(|e| e.event_id == 1);
     let mut step = pool.process(task.clone()).await;
+    let cache_hit = task.previous_started_event_id > 0 && !replaying && !matches!(step, Step::NeedFullHistory);
+    if task.previous_started_event_id > 0 {
+        let counter = if cache_hit { &shared.metrics.sticky_cache_hit } else { &shared.metrics.sticky_cache_miss };
+        counter.add(1, &shared.labels());
+    }
     if let Step::NeedFullHistory = step {
         match fetch_history(shared, &execution, Vec::new()).await {
             Ok(events) => {
@@ -106,6 +131,7 @@ pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: Pol
             }
             Step::LocalActivities(requests) => {
                 let workflow = crate::activity::ActivityInfo {
+                    namespace: shared.client.namespace().to_string(),
                     workflow_namespace: shared.client.namespace().to_string(),
                     workflow_id: execution.workflow_id.clone(),
                     workflow_run_id: execution.run_id.clone(),
@@ -118,7 +144,41 @@ pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: Pol
             }
         }
     };
+    let workflow_type = task.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or_default();
+    let [namespace, task_queue] = shared.labels();
+    let labels = [namespace, task_queue, ("workflow_type", workflow_type)];
+    shared.metrics.workflow_task_execution.record(millis(begun.elapsed()), &labels);
+    if replaying || !cache_hit && task.previous_started_event_id > 0 {
+        shared.metrics.workflow_task_replay.record(millis(begun.elapsed()), &labels);
+    }
+    shared.metrics.sticky_cache_size.set(pool.cached() as f64, &[namespace, task_queue]);
     report(shared, pool, &task, outcome).await;
+}
+
+/// The workflow metrics of a completion the server accepted: how the run closed, if it did.
+fn record_close(
+    shared: &Shared,
+    task: &PollWorkflowTaskQueueResponse,
+    commands: &[Command],
+    started: Option<SystemTime>,
+) {
+    let Some(last) = commands.last().and_then(|c| c.attributes.as_ref()) else { return };
+    let metrics = &shared.metrics;
+    let counter = match last {
+        Cmd::CompleteWorkflowExecutionCommandAttributes(_) => &metrics.workflow_completed,
+        Cmd::FailWorkflowExecutionCommandAttributes(_) => &metrics.workflow_failed,
+        Cmd::CancelWorkflowExecutionCommandAttributes(_) => &metrics.workflow_canceled,
+        Cmd::ContinueAsNewWorkflowExecutionCommandAttributes(_) => &metrics.workflow_continue_as_new,
+        _ => return,
+    };
+    let workflow_type = task.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or_default();
+    let [namespace, task_queue] = shared.labels();
+    let labels = [namespace, task_queue, ("workflow_type", workflow_type)];
+    counter.add(1, &labels);
+    if let Some(started) = started {
+        let latency = SystemTime::now().duration_since(started).unwrap_or_default();
+        metrics.workflow_endtoend.record(millis(latency), &labels);
+    }
 }
 
 /// The outcome of a task whose payloads the codecs could not decode: the task fails (a query
@@ -178,8 +238,10 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
     let namespace = shared.client.namespace().to_string();
     let identity = shared.client.identity().to_string();
     let result = match outcome {
-        TaskOutcome::Completed { mut commands, messages, query_results, cached } => {
+        TaskOutcome::Completed { mut commands, messages, query_results, cached, started } => {
             let mut reserved = reserve_eager_activities(shared, &mut commands);
+            // The closing command (if any) is last; kept to count the close once it is accepted.
+            let closing: Vec<Command> = commands.last().filter(|c| is_close(c)).cloned().into_iter().collect();
             let sticky_attributes = (cached && shared.sticky_queue.is_some()).then(|| StickyExecutionAttributes {
                 worker_task_queue: shared.sticky_queue.clone(),
                 schedule_to_start_timeout: Some(duration_to_proto(shared.sticky_schedule_to_start)),
@@ -218,6 +280,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 })
                 .await;
             response.map(|resp| {
+                record_close(shared, task, &closing, started);
                 if resp.reset_history_event_id != 0 {
                     // The server discarded a speculative task (an update was rejected):
                     // the cached run went past what history keeps, so replay it next time.
@@ -233,6 +296,16 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
         }
         TaskOutcome::Failed { cause, failure } => {
             pool.evict(&run_id);
+            let workflow_type = task.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or_default();
+            let [namespace_label, task_queue_label] = shared.labels();
+            let reason = cause.as_str_name().trim_start_matches("WORKFLOW_TASK_FAILED_CAUSE_").to_ascii_lowercase();
+            let labels = [
+                namespace_label,
+                task_queue_label,
+                ("workflow_type", workflow_type),
+                ("failure_reason", reason.as_str()),
+            ];
+            shared.metrics.workflow_task_failed.add(1, &labels);
             // Only the first attempt is reported: later attempts would fail the same way and
             // the server retries right away, so they are left to time out instead of spinning.
             if task.attempt > 1 {
@@ -296,6 +369,19 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
         pool.evict(&run_id);
         tracing::warn!(error = %e, run_id = %run_id, "workflow task completion was not accepted");
     }
+}
+
+/// Whether a command closes the run.
+fn is_close(command: &Command) -> bool {
+    matches!(
+        command.attributes,
+        Some(
+            Cmd::CompleteWorkflowExecutionCommandAttributes(_)
+                | Cmd::FailWorkflowExecutionCommandAttributes(_)
+                | Cmd::CancelWorkflowExecutionCommandAttributes(_)
+                | Cmd::ContinueAsNewWorkflowExecutionCommandAttributes(_)
+        )
+    )
 }
 
 /// The worker's task queue as polls name it: the kind tells the server which queue is meant

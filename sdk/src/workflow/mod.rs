@@ -98,6 +98,39 @@ pub fn now() -> SystemTime {
     context::current().map(|s| s.borrow().now).unwrap_or_else(SystemTime::now)
 }
 
+/// A meter for the workflow's own metrics, recorded where the worker's go (the client's
+/// [`ClientOptions::metrics`](crate::ClientOptions::metrics)) with the labels `namespace`,
+/// `task_queue` and `workflow_type` added. Nothing is recorded while the workflow replays its
+/// history, so each recording happens once however often the code runs.
+///
+/// ```
+/// use temporal_sdk::prelude::*;
+/// use temporal_sdk::telemetry::MetricDef;
+///
+/// #[derive(Default)]
+/// struct Checkout;
+///
+/// #[workflow]
+/// impl Checkout {
+///     #[run]
+///     async fn run(&self, items: u32) -> WorkflowResult<()> {
+///         let ordered = workflow::metric_meter().counter(&MetricDef::new("items_ordered", "Items ordered"));
+///         ordered.add(u64::from(items), &[]);
+///         Ok(())
+///     }
+/// }
+/// ```
+pub fn metric_meter() -> std::sync::Arc<dyn crate::telemetry::MetricMeter> {
+    let info = info().unwrap_or_default();
+    let labels =
+        [("namespace", info.namespace), ("task_queue", info.task_queue), ("workflow_type", info.workflow_type)];
+    std::sync::Arc::new(crate::telemetry::LabelledMeter {
+        inner: crate::telemetry::thread_meter(),
+        labels: labels.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        silent: Some(is_replaying),
+    })
+}
+
 /// Whether the workflow is replaying history rather than running new code paths; useful to
 /// keep side effects such as logging to the first execution.
 pub fn is_replaying() -> bool {
