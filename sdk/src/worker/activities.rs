@@ -210,7 +210,9 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver
                 spawn_activity(&shared, task, permit)
             }
             Err(e) => {
-                tracing::error!(error = %e, task_queue = %shared.task_queue, "activity poll failed; retrying");
+                if shared.poll_failed(e, "activity task") {
+                    return;
+                }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }

@@ -46,8 +46,12 @@ async fn run_one(shared: &Arc<Shared>, workflow: &ActivityInfo, request: LocalAc
     ];
     let metrics = &shared.metrics;
     loop {
+        let Ok(slot) = shared.local_activity_permits.acquire().await else {
+            return done(&request, attempt, Err(Failure::cancelled("the worker shut down")));
+        };
         let began = Instant::now();
         let outcome = attempt_once(shared, workflow, &request, attempt, deadline).await;
+        drop(slot);
         metrics.local_activity_total.add(1, &labels);
         metrics.local_activity_execution.record(millis(began.elapsed()), &labels);
         match &outcome {

@@ -33,10 +33,10 @@ pub(crate) use activities::panic_failure;
 pub use executor::{ActivityExecutor, ActivityJob, ThreadPoolExecutor};
 pub use options::WorkerOptions;
 
-use crate::client::{CallKind, Client};
+use crate::client::{CallKind, Client, ClientError};
 use crate::protos::temporal::api::enums::v1::TaskQueueType;
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
-use crate::protos::temporal::api::workflowservice::v1::ShutdownWorkerRequest;
+use crate::protos::temporal::api::workflowservice::v1::{DescribeNamespaceRequest, ShutdownWorkerRequest};
 use crate::runtime::registry::Registry;
 use crate::telemetry::sdk_metrics::WorkerMetrics;
 use activities::ErasedActivity;
@@ -54,6 +54,20 @@ pub enum WorkerError {
     /// The workflow threads could not be started.
     #[error("cannot start workflow threads: {0}")]
     Threads(#[from] std::io::Error),
+    /// The worker's namespace could not be used (it does not exist, or the server refused the
+    /// credentials): checked before polling, as the other SDKs do.
+    #[error("the worker cannot use namespace {namespace:?}: {source}")]
+    Namespace {
+        /// The namespace.
+        namespace: String,
+        /// The server's answer.
+        #[source]
+        source: ClientError,
+    },
+    /// Polling failed in a way retrying cannot fix (the namespace was deleted, the
+    /// credentials were revoked): the worker stopped.
+    #[error("the worker stopped: {0}")]
+    Fatal(#[source] ClientError),
 }
 
 /// What the pollers and task handlers share.
@@ -84,9 +98,31 @@ pub(crate) struct Shared {
     /// Slots of workflow and activity tasks, for the slot gauges.
     pub(crate) workflow_task_slots: usize,
     pub(crate) activity_slots: usize,
+    /// One permit per local activity slot.
+    pub(crate) local_activity_permits: Arc<Semaphore>,
+    /// Whether activity tasks are never polled (nor asked for eagerly).
+    pub(crate) no_remote_activities: bool,
+    /// The poll failure that stops the worker, and the signal that one happened.
+    pub(crate) fatal: Mutex<Option<ClientError>>,
+    pub(crate) fatal_signal: tokio::sync::Notify,
 }
 
 impl Shared {
+    /// Records a poll failure: a fatal one stops the worker (true), others are retried.
+    pub(crate) fn poll_failed(&self, error: ClientError, what: &str) -> bool {
+        if !is_fatal(&error) {
+            tracing::error!(error = %error, task_queue = %self.task_queue, "{what} poll failed; retrying");
+            return false;
+        }
+        tracing::error!(error = %error, task_queue = %self.task_queue, "{what} poll failed for good; stopping the worker");
+        let mut slot = self.fatal.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(error);
+        }
+        self.fatal_signal.notify_one();
+        true
+    }
+
     /// The labels of every worker metric.
     pub(crate) fn labels(&self) -> [(&str, &str); 2] {
         [("namespace", self.client.namespace()), ("task_queue", self.task_queue.as_str())]
@@ -100,6 +136,12 @@ impl Shared {
         self.metrics.slots_available.set(available as f64, &labels);
         self.metrics.slots_used.set((slots - available) as f64, &labels);
     }
+}
+
+/// Whether the server's refusal is one that retrying cannot fix: a namespace that does not
+/// exist, credentials it does not accept.
+fn is_fatal(error: &ClientError) -> bool {
+    matches!(error.code(), Some(tonic::Code::NotFound | tonic::Code::PermissionDenied | tonic::Code::Unauthenticated))
 }
 
 struct Inner {
@@ -167,6 +209,10 @@ impl Worker {
             metrics: WorkerMetrics::new(client.metric_meter().as_ref()),
             workflow_task_slots: options.max_concurrent_workflow_tasks,
             activity_slots: options.max_concurrent_activities,
+            local_activity_permits: Arc::new(Semaphore::new(options.max_concurrent_local_activities.max(1))),
+            no_remote_activities: options.no_remote_activities,
+            fatal: Mutex::new(None),
+            fatal_signal: tokio::sync::Notify::new(),
         });
         Ok(Worker {
             inner: Arc::new(Inner {
@@ -195,9 +241,52 @@ impl Worker {
             }
             *started = true;
         }
-        let result = self.run_inner().await;
-        self.inner.finished.send_replace(true);
+        // Marks the worker finished however `run` ends, dropped mid-way included, so that
+        // `shutdown()` never waits for a run that is gone.
+        struct Finished<'a>(&'a watch::Sender<bool>);
+        impl Drop for Finished<'_> {
+            fn drop(&mut self) {
+                self.0.send_replace(true);
+            }
+        }
+        let _finished = Finished(&self.inner.finished);
+        let result = match self.validate_namespace().await {
+            Ok(()) => self.run_inner().await,
+            Err(e) => Err(e),
+        };
+        if let (Err(e), Some(hook)) = (&result, &self.inner.options.on_fatal_error) {
+            hook(e);
+        }
         result
+    }
+
+    /// Checks that the namespace exists and the credentials are accepted, so a worker that
+    /// cannot work says so at once instead of polling in vain.
+    ///
+    /// The refusals that end the worker are the ones retrying cannot fix, the same as for polls.
+    async fn validate_namespace(&self) -> Result<(), WorkerError> {
+        let client = &self.inner.shared.client;
+        let req = DescribeNamespaceRequest { namespace: client.namespace().to_string(), ..Default::default() };
+        match client
+            .call(
+                "DescribeNamespace",
+                CallKind::Idempotent,
+                req,
+                |mut c, r| async move { c.describe_namespace(r).await },
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(source) if is_fatal(&source) => {
+                Err(WorkerError::Namespace { namespace: client.namespace().to_string(), source })
+            }
+            // A server that cannot answer now (or, like the time-skipping test server, does not
+            // implement the call) is left to the polls, which retry.
+            Err(e) => {
+                tracing::warn!(error = %e, "could not check the worker's namespace; polling anyway");
+                Ok(())
+            }
+        }
     }
 
     async fn run_inner(&self) -> Result<(), WorkerError> {
@@ -254,7 +343,7 @@ impl Worker {
 
         let act_permits = Arc::clone(&shared.activity_permits);
         let running = Arc::clone(&shared.running);
-        if !shared.activities.is_empty() {
+        if !shared.activities.is_empty() && !shared.no_remote_activities {
             let pollers = activities::poller_count(shared, opts.max_concurrent_activity_task_polls);
             let [namespace, task_queue] = shared.labels();
             shared.metrics.num_pollers.set(pollers as f64, &[namespace, task_queue, ("poller_type", "activity_task")]);
@@ -265,7 +354,10 @@ impl Worker {
         }
 
         let mut shutdown = inner.shutdown.subscribe();
-        let _ = shutdown.wait_for(|s| *s).await;
+        tokio::select! {
+            _ = shutdown.wait_for(|s| *s) => {}
+            _ = shared.fatal_signal.notified() => self.initiate_shutdown(),
+        }
         shared.shutting_down.store(true, std::sync::atomic::Ordering::SeqCst);
         // Running activities learn of the shutdown at once, so they can finish early or save
         // their progress before the graceful timeout cancels them.
@@ -313,7 +405,10 @@ impl Worker {
                 Err(_) => tracing::debug!("workflow pool still referenced at shutdown"),
             }
         }
-        Ok(())
+        match shared.fatal.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            Some(error) => Err(WorkerError::Fatal(error)),
+            None => Ok(()),
+        }
     }
 
     /// Runs the worker on a tokio task: `run()` in the background, for programs that go on to

@@ -55,6 +55,14 @@ pub struct WorkerOptions {
     /// The most activity tasks per second the server hands out on this task queue, to all its
     /// workers together (unlimited when `None`).
     pub max_task_queue_activities_per_second: Option<f64>,
+    /// Local activities run at once (attempts beyond wait for a slot).
+    pub max_concurrent_local_activities: usize,
+    /// Never polls for activity tasks: the worker runs workflows and their local activities
+    /// only (activities scheduled on its queue are left to other workers).
+    pub no_remote_activities: bool,
+    /// Called once with the error that stops the worker (a namespace that does not exist, a
+    /// credential the server refuses), before `run()` returns it.
+    pub(crate) on_fatal_error: Option<Arc<dyn Fn(&super::WorkerError) + Send + Sync>>,
 }
 
 impl std::fmt::Debug for WorkerOptions {
@@ -70,6 +78,8 @@ impl std::fmt::Debug for WorkerOptions {
             .field("max_cached_workflows", &self.max_cached_workflows)
             .field("workflow_threads", &self.workflow_threads)
             .field("graceful_shutdown_timeout", &self.graceful_shutdown_timeout)
+            .field("max_concurrent_local_activities", &self.max_concurrent_local_activities)
+            .field("no_remote_activities", &self.no_remote_activities)
             .finish_non_exhaustive()
     }
 }
@@ -93,7 +103,43 @@ impl WorkerOptions {
             sticky_queue_schedule_to_start_timeout: Duration::from_secs(10),
             max_activities_per_second: None,
             max_task_queue_activities_per_second: None,
+            max_concurrent_local_activities: 100,
+            no_remote_activities: false,
+            on_fatal_error: None,
         }
+    }
+
+    /// Sets how many local activities run at once.
+    pub fn max_concurrent_local_activities(mut self, n: usize) -> Self {
+        self.max_concurrent_local_activities = n;
+        self
+    }
+
+    /// Runs workflows and local activities only, never polling for activity tasks (Python's
+    /// `no_remote_activities`).
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// # #[activity] async fn lookup(key: String) -> Result<String, ActivityError> { Ok(key) }
+    /// let options = WorkerOptions::new("orders").activity(lookup).no_remote_activities(true);
+    /// # let _ = options;
+    /// ```
+    pub fn no_remote_activities(mut self, on: bool) -> Self {
+        self.no_remote_activities = on;
+        self
+    }
+
+    /// Calls `hook` with the error that stops the worker, before `run()` returns it: for
+    /// alerting, or to stop the rest of the process.
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// let options = WorkerOptions::new("orders").on_fatal_error(|e| eprintln!("worker stopped: {e}"));
+    /// # let _ = options;
+    /// ```
+    pub fn on_fatal_error(mut self, hook: impl Fn(&super::WorkerError) + Send + Sync + 'static) -> Self {
+        self.on_fatal_error = Some(Arc::new(hook));
+        self
     }
 
     /// Hosts workflow type `W`.

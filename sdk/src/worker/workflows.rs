@@ -70,7 +70,9 @@ pub(crate) async fn poll_loop(
                 });
             }
             Err(e) => {
-                tracing::error!(error = %e, queue = %queue.name, "workflow task poll failed; retrying");
+                if shared.poll_failed(e, "workflow task") {
+                    return;
+                }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
@@ -401,7 +403,7 @@ fn reserve_eager_activities(shared: &Shared, commands: &mut [Command]) -> Vec<Ow
     let mut reserved = Vec::new();
     // Eagerly dispatched tasks bypass both the worker's and the server's rate limits.
     let rate_limited = shared.activity_rate.is_some() || shared.task_queue_activities_per_second.is_some();
-    if shared.shutting_down.load(Ordering::SeqCst) || rate_limited {
+    if shared.shutting_down.load(Ordering::SeqCst) || rate_limited || shared.no_remote_activities {
         return reserved;
     }
     for command in commands {
