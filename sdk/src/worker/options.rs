@@ -14,6 +14,9 @@ use crate::runtime::registry::Registry;
 use crate::workflow::Workflow;
 use crate::workflow::instance::Factory;
 
+/// What `WorkerOptions::on_fatal_error` calls.
+pub(crate) type FatalErrorHook = Arc<dyn Fn(&super::WorkerError) + Send + Sync>;
+
 /// What a worker hosts and how much it takes on at once.
 ///
 /// ```
@@ -62,7 +65,7 @@ pub struct WorkerOptions {
     pub no_remote_activities: bool,
     /// Called once with the error that stops the worker (a namespace that does not exist, a
     /// credential the server refuses), before `run()` returns it.
-    pub(crate) on_fatal_error: Option<Arc<dyn Fn(&super::WorkerError) + Send + Sync>>,
+    pub(crate) on_fatal_error: Option<FatalErrorHook>,
 }
 
 impl std::fmt::Debug for WorkerOptions {
