@@ -150,3 +150,86 @@ async fn local_activities_wait_for_a_slot() {
     assert_eq!(PEAK.load(Ordering::SeqCst), 1, "one local activity at a time");
     worker.stop().await;
 }
+
+static HOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Workflow code that never yields for a while: what a deadlock looks like from outside. Only
+/// the first time in this process, so the retried task goes through.
+fn hog_the_thread(millis: u64) {
+    if !HOGGED.swap(true, Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(millis));
+    }
+}
+
+#[derive(Default)]
+struct Hog;
+
+#[workflow]
+impl Hog {
+    #[run]
+    async fn run(&self, millis: u64) -> WorkflowResult<()> {
+        hog_the_thread(millis);
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workflow_that_does_not_yield_fails_its_task_and_others_go_on() {
+    let client = client().await;
+    let queue = unique("hog");
+    // One workflow thread: the other workflow must run on a fresh thread once the hog is caught.
+    let worker = RunningWorker::start(
+        &client,
+        WorkerOptions::new(&queue).workflow::<Hog>().workflow::<Idle>().workflow_threads(1).debug_mode(false),
+    );
+    let hog_id = unique("hog");
+    let hog = client.start_workflow(Hog::run, 4_000, WorkflowOptions::new(&hog_id, &queue)).await.expect("start");
+    let mut failure = None;
+    for _ in 0..100 {
+        let history = hog.fetch_history().await.expect("history");
+        failure = history.history.events.iter().find_map(|e| match &e.attributes {
+            Some(temporal_sdk::protos::temporal::api::history::v1::history_event::Attributes::WorkflowTaskFailedEventAttributes(a)) => a.failure.clone(),
+            _ => None,
+        });
+        if failure.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let message = failure.expect("the hog's task failed").message;
+    assert!(message.starts_with("[TMPRL1101] Potential deadlock detected"), "{message}");
+    assert!(message.contains("Hog") && message.contains(&hog_id), "{message}");
+    // The thread is still stuck in the hog; another workflow runs all the same.
+    let started = Instant::now();
+    client.execute_workflow(Idle::run, (), WorkflowOptions::new(unique("idle"), &queue)).await.expect("idle runs");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    // The retried task runs on the new thread and completes the hog.
+    hog.result().await.expect("the hog completes on its retried task");
+    worker.stop().await;
+}
+
+#[derive(Default)]
+struct Slow;
+
+#[workflow]
+impl Slow {
+    #[run]
+    async fn run(&self, millis: u64) -> WorkflowResult<()> {
+        // Standing in for a breakpoint.
+        #[allow_nondeterministic]
+        std::thread::sleep(Duration::from_millis(millis));
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_mode_lets_workflow_code_take_its_time() {
+    let client = client().await;
+    let queue = unique("debugged");
+    let worker = RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<Slow>().debug_mode(true));
+    client
+        .execute_workflow(Slow::run, 2_500, WorkflowOptions::new(unique("debugged"), &queue))
+        .await
+        .expect("completes");
+    worker.stop().await;
+}

@@ -19,6 +19,7 @@ mod executor;
 mod local_activities;
 mod options;
 mod pool;
+mod slot;
 mod workflows;
 
 use std::collections::HashMap;
@@ -137,6 +138,9 @@ impl Shared {
         self.metrics.slots_used.set((slots - available) as f64, &labels);
     }
 }
+
+/// How long an activation may run before its task fails as a potential deadlock (Python's).
+const DEADLOCK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Whether the server's refusal is one that retrying cannot fix: a namespace that does not
 /// exist, credentials it does not accept.
@@ -308,6 +312,7 @@ impl Worker {
                 shared.client.namespace().to_string(),
                 opts.failure_policy.clone(),
                 Arc::clone(shared.client.metric_meter()),
+                (!opts.debug_mode).then_some(DEADLOCK_TIMEOUT),
             )?);
             let normal = workflows::normal_queue(&shared.task_queue);
             let polls = opts.max_concurrent_workflow_task_polls.max(2);

@@ -66,6 +66,9 @@ pub struct WorkerOptions {
     /// Called once with the error that stops the worker (a namespace that does not exist, a
     /// credential the server refuses), before `run()` returns it.
     pub(crate) on_fatal_error: Option<FatalErrorHook>,
+    /// Turns deadlock detection off, for stepping through workflow code in a debugger (default:
+    /// on, unless the `TEMPORAL_DEBUG` environment variable is set to anything but `0`/`false`).
+    pub debug_mode: bool,
 }
 
 impl std::fmt::Debug for WorkerOptions {
@@ -83,6 +86,7 @@ impl std::fmt::Debug for WorkerOptions {
             .field("graceful_shutdown_timeout", &self.graceful_shutdown_timeout)
             .field("max_concurrent_local_activities", &self.max_concurrent_local_activities)
             .field("no_remote_activities", &self.no_remote_activities)
+            .field("debug_mode", &self.debug_mode)
             .finish_non_exhaustive()
     }
 }
@@ -109,7 +113,20 @@ impl WorkerOptions {
             max_concurrent_local_activities: 100,
             no_remote_activities: false,
             on_fatal_error: None,
+            debug_mode: std::env::var("TEMPORAL_DEBUG").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false")),
         }
+    }
+
+    /// Debug mode: workflow code may take as long as it likes (at a breakpoint, say) without its
+    /// task failing as a potential deadlock (`[TMPRL1101]`, after 2 s without yielding).
+    ///
+    /// ```
+    /// let options = temporal_sdk::WorkerOptions::new("orders").debug_mode(true);
+    /// # let _ = options;
+    /// ```
+    pub fn debug_mode(mut self, on: bool) -> Self {
+        self.debug_mode = on;
+        self
     }
 
     /// Sets how many local activities run at once.

@@ -7,9 +7,9 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 
@@ -24,6 +24,8 @@ use crate::runtime::run::{FailurePolicy, WorkflowRun};
 use crate::runtime::task::{self, Step, TaskOutcome};
 use crate::telemetry::MetricMeter;
 
+use super::slot::Slot;
+
 enum Message {
     Task(Box<PollWorkflowTaskQueueResponse>, oneshot::Sender<Step>),
     Resume(String, Vec<LocalActivityResult>, HashMap<String, WorkflowQuery>, oneshot::Sender<Step>),
@@ -32,9 +34,46 @@ enum Message {
 
 /// The pool of workflow threads.
 pub(crate) struct Pool {
-    senders: Vec<mpsc::Sender<Message>>,
-    threads: Vec<std::thread::JoinHandle<()>>,
+    slots: Vec<Arc<Slot<Message>>>,
+    /// The thread serving each slot.
+    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    spec: ThreadSpec,
+    /// How long an activation may run before the task fails as a potential deadlock (`None`:
+    /// never, in debug mode).
+    deadlock_timeout: Option<Duration>,
+}
+
+/// What a workflow thread is made from, kept to replace a thread stuck in workflow code.
+#[derive(Clone)]
+struct ThreadSpec {
+    cache_capacity: usize,
+    workflows: Arc<Registry>,
+    namespace: String,
+    policy: FailurePolicy,
+    meter: Arc<dyn MetricMeter>,
     cached: Arc<AtomicUsize>,
+}
+
+impl ThreadSpec {
+    fn spawn(
+        &self,
+        index: usize,
+        slot: Arc<Slot<Message>>,
+        generation: u64,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let spec = self.clone();
+        std::thread::Builder::new().name(format!("temporal-workflow-{index}")).spawn(move || {
+            crate::telemetry::set_thread_meter(spec.meter);
+            // Made on the thread: the cache holds `!Send` runs.
+            let cache = Cache::new(spec.cache_capacity, spec.cached);
+            let mut thread =
+                WorkflowThread { cache, workflows: spec.workflows, namespace: spec.namespace, policy: spec.policy };
+            while let Some((_, message)) = slot.recv(generation) {
+                thread.handle(message);
+                slot.done();
+            }
+        })
+    }
 }
 
 impl Pool {
@@ -45,46 +84,79 @@ impl Pool {
         namespace: String,
         policy: FailurePolicy,
         meter: Arc<dyn MetricMeter>,
+        deadlock_timeout: Option<Duration>,
     ) -> std::io::Result<Self> {
-        let per_thread = cache_capacity.div_ceil(threads.max(1));
-        let mut senders = Vec::new();
-        let mut handles = Vec::new();
-        let cached = Arc::new(AtomicUsize::new(0));
-        for i in 0..threads.max(1) {
-            let (tx, rx) = mpsc::channel();
-            let (workflows, namespace, policy) = (Arc::clone(&workflows), namespace.clone(), policy.clone());
-            let total = Arc::clone(&cached);
-            let meter = Arc::clone(&meter);
-            let handle = std::thread::Builder::new().name(format!("temporal-workflow-{i}")).spawn(move || {
-                crate::telemetry::set_thread_meter(meter);
-                // Made on the thread: the cache holds `!Send` runs.
-                WorkflowThread { cache: Cache::new(per_thread, total), workflows, namespace, policy }.serve(rx)
-            })?;
-            senders.push(tx);
-            handles.push(handle);
-        }
-        Ok(Self { senders, threads: handles, cached })
+        let threads = threads.max(1);
+        let spec = ThreadSpec {
+            cache_capacity: cache_capacity.div_ceil(threads),
+            workflows,
+            namespace,
+            policy,
+            meter,
+            cached: Arc::new(AtomicUsize::new(0)),
+        };
+        let slots: Vec<_> = (0..threads).map(|_| Arc::new(Slot::new())).collect();
+        let handles =
+            slots.iter().enumerate().map(|(i, slot)| spec.spawn(i, Arc::clone(slot), 0)).collect::<Result<_, _>>()?;
+        Ok(Self { slots, threads: Mutex::new(handles), spec, deadlock_timeout })
     }
 
-    fn sender(&self, run_id: &str) -> &mpsc::Sender<Message> {
+    fn slot_index(&self, run_id: &str) -> usize {
         let mut h = DefaultHasher::new();
         run_id.hash(&mut h);
-        &self.senders[(h.finish() % self.senders.len() as u64) as usize]
+        (h.finish() % self.slots.len() as u64) as usize
     }
 
     /// Processes a task on the run's thread.
     pub(crate) async fn process(&self, task: PollWorkflowTaskQueueResponse) -> Step {
-        let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
-        self.ask(&run_id, |reply| Message::Task(Box::new(task), reply)).await
+        let execution = task.workflow_execution.clone().unwrap_or_default();
+        let workflow_type = task.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or_default();
+        let what = format!("workflow {workflow_type} {:?} (run {})", execution.workflow_id, execution.run_id);
+        self.ask(&execution.run_id, &what, |reply| Message::Task(Box::new(task), reply)).await
     }
 
-    /// Sends a message to the run's thread and waits for the task's outcome.
-    async fn ask(&self, run_id: &str, message: impl FnOnce(oneshot::Sender<Step>) -> Message) -> Step {
-        let (tx, rx) = oneshot::channel();
-        if self.sender(run_id).send(message(tx)).is_err() {
+    /// Sends a message to the run's thread and waits for the task's outcome. An activation
+    /// that runs longer than the deadlock timeout fails the task with `TMPRL1101`, and a fresh
+    /// thread takes over the stuck one's queue (the stuck one ends if its code ever returns).
+    async fn ask(&self, run_id: &str, what: &str, message: impl FnOnce(oneshot::Sender<Step>) -> Message) -> Step {
+        let (tx, mut rx) = oneshot::channel();
+        let index = self.slot_index(run_id);
+        let slot = &self.slots[index];
+        let Some(id) = slot.send(message(tx)) else {
             return internal_error("the workflow thread has stopped".into());
+        };
+        let dropped = |_| internal_error("the workflow thread dropped the task".into());
+        let Some(limit) = self.deadlock_timeout else { return rx.await.unwrap_or_else(dropped) };
+        let mut wait = limit;
+        loop {
+            // One timer per task in the common case; time spent queued behind other tasks
+            // does not count against this one.
+            match tokio::time::timeout(wait, &mut rx).await {
+                Ok(step) => return step.unwrap_or_else(dropped),
+                Err(_) => match slot.busy_with(id) {
+                    Some(busy) if busy >= limit => return self.deadlocked(index, what, limit),
+                    Some(busy) => wait = limit - busy,
+                    None => wait = limit,
+                },
+            }
         }
-        rx.await.unwrap_or_else(|_| internal_error("the workflow thread dropped the task".into()))
+    }
+
+    /// Replaces the stuck thread of slot `index` and fails the task that got it stuck.
+    fn deadlocked(&self, index: usize, what: &str, limit: Duration) -> Step {
+        let slot = &self.slots[index];
+        let generation = slot.take_over();
+        match self.spec.spawn(index, Arc::clone(slot), generation) {
+            // The stuck thread's handle is dropped: it is never joined.
+            Ok(handle) => self.threads.lock().unwrap_or_else(|e| e.into_inner())[index] = handle,
+            Err(e) => tracing::error!(error = %e, "cannot start a workflow thread to replace a deadlocked one"),
+        }
+        let message = format!(
+            "[TMPRL1101] Potential deadlock detected: {what} didn't yield within {} second(s)",
+            limit.as_secs_f64()
+        );
+        tracing::error!("{message}");
+        Step::Done(task::failed(WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, message, "DeadlockError"))
     }
 
     /// Continues a task suspended on local activities, on the run's thread.
@@ -94,24 +166,29 @@ impl Pool {
         results: Vec<LocalActivityResult>,
         queries: HashMap<String, WorkflowQuery>,
     ) -> Step {
-        self.ask(run_id, |reply| Message::Resume(run_id.to_string(), results, queries, reply)).await
+        let what = format!("workflow run {run_id}");
+        self.ask(run_id, &what, |reply| Message::Resume(run_id.to_string(), results, queries, reply)).await
     }
 
     /// The runs in the caches of all threads.
     pub(crate) fn cached(&self) -> usize {
-        self.cached.load(Ordering::Relaxed)
+        self.spec.cached.load(Ordering::Relaxed)
     }
 
     /// Drops a run from its thread's cache.
     pub(crate) fn evict(&self, run_id: &str) {
-        let _ = self.sender(run_id).send(Message::Evict(run_id.to_string()));
+        let _ = self.slots[self.slot_index(run_id)].send(Message::Evict(run_id.to_string()));
     }
 
-    /// Stops the threads (after the tasks already sent).
+    /// Stops the threads after the tasks already sent. A thread stuck in workflow code is not
+    /// waited for.
     pub(crate) fn stop(self) {
-        drop(self.senders);
-        for t in self.threads {
-            let _ = t.join();
+        for slot in &self.slots {
+            slot.close();
+        }
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        for thread in threads {
+            let _ = thread.join();
         }
     }
 }
@@ -174,34 +251,32 @@ fn internal_error(message: String) -> Step {
 }
 
 impl WorkflowThread {
-    fn serve(&mut self, rx: mpsc::Receiver<Message>) {
-        while let Ok(msg) = rx.recv() {
-            match msg {
-                Message::Evict(run_id) => {
-                    self.cache.take(&run_id);
-                }
-                Message::Resume(run_id, results, queries, reply) => {
-                    let step = catch_unwind(AssertUnwindSafe(|| self.resume(run_id.clone(), results, &queries)))
-                        .unwrap_or_else(|p| {
-                            self.cache.take(&run_id);
-                            internal_error(format!(
-                                "internal error while resuming the workflow task: {}",
-                                panic_message(p.as_ref())
-                            ))
-                        });
-                    let _ = reply.send(step);
-                }
-                Message::Task(task, reply) => {
-                    let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
-                    let step = catch_unwind(AssertUnwindSafe(|| self.process(*task))).unwrap_or_else(|p| {
+    fn handle(&mut self, msg: Message) {
+        match msg {
+            Message::Evict(run_id) => {
+                self.cache.take(&run_id);
+            }
+            Message::Resume(run_id, results, queries, reply) => {
+                let step = catch_unwind(AssertUnwindSafe(|| self.resume(run_id.clone(), results, &queries)))
+                    .unwrap_or_else(|p| {
                         self.cache.take(&run_id);
                         internal_error(format!(
-                            "internal error while processing the workflow task: {}",
+                            "internal error while resuming the workflow task: {}",
                             panic_message(p.as_ref())
                         ))
                     });
-                    let _ = reply.send(step);
-                }
+                let _ = reply.send(step);
+            }
+            Message::Task(task, reply) => {
+                let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
+                let step = catch_unwind(AssertUnwindSafe(|| self.process(*task))).unwrap_or_else(|p| {
+                    self.cache.take(&run_id);
+                    internal_error(format!(
+                        "internal error while processing the workflow task: {}",
+                        panic_message(p.as_ref())
+                    ))
+                });
+                let _ = reply.send(step);
             }
         }
     }
