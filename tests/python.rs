@@ -375,7 +375,8 @@ impl PythonWorker {
         };
         let mut lines = BufReader::new(stdout).lines();
         let ready = format!("READY {task_queue}");
-        // A cold start imports the SDK and compiles nothing; seconds, but the machine is shared.
+        // Importing the SDK and connecting take a second or two; the bound is generous because
+        // the machine is shared with compilers and other tests.
         let waited = tokio::time::timeout(Duration::from_secs(60), async {
             loop {
                 match lines.next_line().await {
@@ -396,8 +397,8 @@ impl PythonWorker {
                 stderr.text()
             );
         }
-        let rest = Tail::default();
-        rest.collect(lines.into_inner());
+        // Nothing more is expected on stdout, but it is drained all the same.
+        Tail::default().collect(lines.into_inner());
         Self { child, stderr, task_queue: task_queue.into() }
     }
 
