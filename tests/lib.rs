@@ -1,7 +1,9 @@
 //! Shared helpers of the integration tests: one real Temporal dev server per test binary,
 //! a client per test, unique ids and task queues, and workers that run in the background;
-//! and, for the tests of time skipping, one time-skipping test server per test binary.
+//! and, for the tests of time skipping, one time-skipping test server per test binary; and, for
+//! the interoperability tests, the real Python SDK ([`python`]).
 
+pub mod python;
 pub mod workflows;
 
 use std::sync::OnceLock;

@@ -2,9 +2,9 @@
 //!
 //! The default converter picks the encoding the way the Python and Go SDKs do:
 //! `()` and `None` become `binary/null`, byte buffers that serialize as bytes (such as
-//! [`RawBytes`]) become `binary/plain`, and every other serde value becomes compact
-//! `json/plain`. A Python client can therefore read a Rust workflow's result, and the other
-//! way round.
+//! [`RawBytes`], also inside `Some` or a newtype struct) become `binary/plain`, and every other
+//! serde value becomes compact `json/plain`. A Python client can therefore read a Rust
+//! workflow's result, and the other way round.
 
 mod codec;
 #[cfg(feature = "codec-server")]

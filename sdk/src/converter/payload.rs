@@ -143,10 +143,7 @@ pub fn decode<T: DeserializeOwned>(payload: &Payload) -> Result<T, PayloadError>
             }
             serde_json::from_slice(b"null").map_err(|e| err(e.to_string()))
         }
-        ENCODING_RAW => {
-            let de = serde::de::value::BytesDeserializer::<serde::de::value::Error>::new(&payload.data);
-            T::deserialize(de).map_err(|e| err(e.to_string()))
-        }
+        ENCODING_RAW => T::deserialize(RawDeserializer(&payload.data)).map_err(|e| err(e.to_string())),
         // Proto3 JSON is JSON: it reads into `Proto<M>`, or into any serde type of its shape.
         ENCODING_PROTO_JSON => serde_json::from_slice(&payload.data).map_err(|e| err(e.to_string())),
         ENCODING_PROTO_BINARY => {
@@ -155,6 +152,36 @@ pub fn decode<T: DeserializeOwned>(payload: &Payload) -> Result<T, PayloadError>
             T::deserialize(BinaryPayload { message_type, data: &payload.data }).map_err(|e| err(e.to_string()))
         }
         other => Err(PayloadError::UnknownEncoding(other.to_string())),
+    }
+}
+
+/// Reads a `binary/plain` payload as bytes, also into an `Option` or a newtype struct around
+/// them: Python writes an `Optional[bytes]` holding bytes as `binary/plain`, and `encode` looks
+/// through `Some` and newtype structs the same way.
+struct RawDeserializer<'a>(&'a [u8]);
+
+impl<'de> serde::Deserializer<'de> for RawDeserializer<'_> {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_bytes(self.0)
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
+        unit_struct seq tuple tuple_struct map struct enum identifier ignored_any
     }
 }
 
@@ -203,6 +230,30 @@ mod tests {
         assert!(encode_args(&()).unwrap().is_empty());
         assert_eq!(encode_args(&Option::<u8>::None).unwrap().len(), 1);
         let () = decode_args(&[]).unwrap();
+    }
+
+    #[test]
+    fn optional_and_wrapped_bytes_are_binary_plain_as_python_writes_them() {
+        // Python's `Optional[bytes]` holding bytes arrives as a binary/plain payload.
+        let from_python = Payload { metadata: metadata(ENCODING_RAW), data: vec![0xde, 0xad], ..Default::default() };
+        assert_eq!(decode::<Option<RawBytes>>(&from_python).unwrap(), Some(RawBytes(vec![0xde, 0xad])));
+        let p = encode(&Some(RawBytes(vec![1, 2]))).unwrap();
+        assert_eq!(p.metadata[ENCODING_KEY], b"binary/plain");
+        assert_eq!(p.data, [1, 2]);
+        let none = encode(&Option::<RawBytes>::None).unwrap();
+        assert_eq!(none.metadata[ENCODING_KEY], b"binary/null");
+        assert_eq!(decode::<Option<RawBytes>>(&none).unwrap(), None);
+
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct Blob(RawBytes);
+        let p = encode(&Blob(RawBytes(vec![3]))).unwrap();
+        assert_eq!(p.metadata[ENCODING_KEY], b"binary/plain");
+        assert_eq!(decode::<Blob>(&p).unwrap(), Blob(RawBytes(vec![3])));
+        // What earlier versions wrote for `Some(RawBytes(..))` still reads.
+        let json_array = encode(&serde_json::json!([1, 2])).unwrap();
+        assert_eq!(decode::<Option<RawBytes>>(&json_array).unwrap(), Some(RawBytes(vec![1, 2])));
+        // Other values behind `Some` stay JSON.
+        assert_eq!(encode(&Some("x")).unwrap().data, br#""x""#);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! The other SDKs pick `binary/null` for `None` and `binary/plain` for top-level bytes.
 //! serde tells these apart only while serializing, so a tiny serializer looks at the
-//! outermost call and gives up at once on anything else (without visiting fields).
+//! outermost call (through `Some` and newtype structs, which JSON does not show either) and
+//! gives up at once on anything else (without visiting fields).
 
 use serde::Serialize;
 use serde::ser::{self, Impossible};
@@ -70,8 +71,11 @@ impl ser::Serializer for Probe {
     fn serialize_bytes(self, v: &[u8]) -> Result<TopLevel, NotSpecial> {
         Ok(TopLevel::Bytes(v.to_vec()))
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<TopLevel, NotSpecial> {
-        Err(NotSpecial)
+    // `Some(x)` and newtype structs are what they wrap, as in JSON and as Python's `Optional[bytes]`
+    // holding bytes is `binary/plain`: only a value that is bytes or nothing all the way down
+    // visits a field here.
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<TopLevel, NotSpecial> {
+        value.serialize(Probe)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
@@ -86,7 +90,8 @@ impl ser::Serializer for Probe {
             let TopLevel::Bytes(data) = value.serialize(Probe)? else { return Err(NotSpecial) };
             return Ok(TopLevel::Proto { encoding: ENCODING_PROTO_BINARY, message_type, data });
         }
-        Err(NotSpecial)
+        // Other newtypes are transparent, as in JSON: `Wrapper(RawBytes)` is bytes too.
+        value.serialize(Probe)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
