@@ -440,6 +440,13 @@ impl PythonClient {
         self
     }
 
+    /// Appends a `temporal.api.common.v1.WorkflowExecution` message argument, which Python
+    /// writes as `json/protobuf`.
+    pub fn execution_arg(mut self, workflow_id: &str, run_id: &str) -> Self {
+        self.args.extend(["--execution-arg".into(), format!("{workflow_id},{run_id}")]);
+        self
+    }
+
     /// The workflow id to start with.
     pub fn id(mut self, id: &str) -> Self {
         self.args.extend(["--id".into(), id.into()]);

@@ -8,13 +8,15 @@ script with PYTHONPATH set) against the Rust SDK on one dev server:
       stdout once the server has seen its pollers, then runs until killed.
 
   interop.py client --address HOST:PORT --task-queue Q --workflow NAME [--arg JSON]...
-                    [--raw-arg ENCODING=TEXT]... [--id ID] [--no-wait] [--task-timeout SECONDS]
+                    [--raw-arg ENCODING=TEXT]... [--execution-arg WORKFLOW_ID,RUN_ID]...
+                    [--id ID] [--no-wait] [--task-timeout SECONDS]
                     [--codec] [--encoded-failures]
       Starts workflow NAME by name with the given arguments (one payload each, as Python always
       sends them), waits for its result unless --no-wait, and prints one JSON line on stdout:
       {"workflow_id", "run_id", "result"} or {"workflow_id", "run_id", "error"} (the exception
       and its cause chain, see describe_error). The --raw-arg payloads (made by hand, bypassing
-      Python's converter) follow the --arg ones.
+      Python's converter) follow the --arg ones, then the --execution-arg protobuf messages
+      (temporal.api.common.v1.WorkflowExecution, which Python writes as json/protobuf).
 
 --codec: the Temporal samples' AES-GCM encryption codec with the samples' test key.
 --encoded-failures: DefaultFailureConverterWithEncodedAttributes.
@@ -35,7 +37,9 @@ from typing import Any, Optional
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio import activity, workflow
-from temporalio.api.common.v1 import Payload
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload, WorkflowExecution
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -124,6 +128,8 @@ def to_json(value: Any) -> Any:
         return [to_json(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return to_json(dataclasses.asdict(value))
+    if isinstance(value, Message):
+        return {"__proto__": value.DESCRIPTOR.full_name, "json": MessageToDict(value)}
     return value
 
 
@@ -240,6 +246,25 @@ class PyCompose:
         return f"{greeting}, {name}!"
 
 
+@workflow.defn(name="PyProtoEcho")
+class PyProtoEcho:
+    """A protobuf message in and out: Python picks the class from the payload's messageType,
+    whichever of json/protobuf or binary/protobuf it came as, and writes json/protobuf back."""
+
+    @workflow.run
+    async def run(self, execution: WorkflowExecution) -> WorkflowExecution:
+        return WorkflowExecution(workflow_id=execution.workflow_id + "-py", run_id=execution.run_id)
+
+
+@workflow.defn(name="PyIdentity")
+class PyIdentity:
+    """Returns its input as Python re-encodes it, to compare Python's payload bytes with ours."""
+
+    @workflow.run
+    async def run(self, value: Any) -> Any:
+        return value
+
+
 @activity.defn(name="py_shout")
 async def py_shout(text: str) -> str:
     return text.upper() + " (python)"
@@ -262,7 +287,7 @@ async def py_compose(greeting: str, name: str) -> str:
     return f"{greeting}, {name}!"
 
 
-WORKFLOWS = [PyCheckout, PyEcho, PyCallsActivity, PyCompose]
+WORKFLOWS = [PyCheckout, PyEcho, PyCallsActivity, PyCompose, PyProtoEcho, PyIdentity]
 ACTIVITIES = [py_shout, py_decline, py_compose]
 
 
@@ -308,6 +333,9 @@ async def run_worker(args) -> None:
 async def run_client(args) -> None:
     client = await Client.connect(args.address, data_converter=data_converter(args))
     call_args: list[Any] = [from_json(json.loads(a)) for a in args.arg]
+    for proto in args.execution_arg:
+        workflow_id, _, run_id = proto.partition(",")
+        call_args.append(WorkflowExecution(workflow_id=workflow_id, run_id=run_id))
     for raw in args.raw_arg:
         encoding, _, text = raw.partition("=")
         call_args.append(RawValue(Payload(metadata={"encoding": encoding.encode()}, data=text.encode())))
@@ -342,6 +370,9 @@ def main() -> None:
             p.add_argument("--workflow", required=True)
             p.add_argument("--arg", action="append", default=[], help="one argument, as JSON")
             p.add_argument("--raw-arg", action="append", default=[], help="ENCODING=TEXT: a raw payload")
+            p.add_argument(
+                "--execution-arg", action="append", default=[], help="WORKFLOW_ID,RUN_ID: a WorkflowExecution message"
+            )
             p.add_argument("--id")
             p.add_argument("--no-wait", action="store_true")
             p.add_argument("--task-timeout", type=float, help="workflow task timeout, seconds")

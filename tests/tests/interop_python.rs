@@ -6,7 +6,9 @@
 //! decoded into Python dataclasses and Rust structs, non-ASCII text, nested nulls, top-level bytes
 //! and `None`), by-name activity calls from Rust to Python and back, the samples' AES-GCM codec in
 //! both directions, failures with encoded attributes both ways (read, then re-raised unchanged),
-//! and a payload we cannot decode, which must fail the task without losing the workflow.
+//! protobuf messages as `json/protobuf` and `binary/protobuf` both ways, `json/plain` bytes
+//! identical to Python's for the same value, and a payload we cannot decode, which must fail the
+//! task without losing the workflow.
 
 use std::time::Duration;
 
@@ -16,10 +18,12 @@ use integration_tests::python::{PyConverter, PythonClient, PythonWorker};
 use integration_tests::{RunningWorker, client, unique};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use temporal_sdk::converter::{self, CodecError, DataConverter, FailureConverter, PayloadCodec, RawBytes};
+use temporal_sdk::converter::{
+    self, CodecError, DataConverter, FailureConverter, PayloadCodec, Proto, ProtoBinary, RawBytes,
+};
 use temporal_sdk::error::FailureKind;
 use temporal_sdk::prelude::*;
-use temporal_sdk::protos::temporal::api::common::v1::Payload;
+use temporal_sdk::protos::temporal::api::common::v1::{Payload, WorkflowExecution as SdkExecution};
 use temporal_sdk::protos::temporal::api::enums::v1::WorkflowExecutionStatus;
 use temporal_sdk::protos::temporal::api::failure::v1::Failure as FailureProto;
 use temporal_sdk::protos::temporal::api::failure::v1::failure::FailureInfo;
@@ -661,4 +665,144 @@ fn optional_bytes_are_binary_plain_as_in_python() {
     assert_eq!(read, Some(RawBytes(vec![0xde, 0xad])));
     let written = converter::encode(&Some(RawBytes(vec![0xde, 0xad]))).expect("encodes");
     assert_eq!(written, from_python);
+}
+
+// ---- Protobuf messages and JSON bytes ------------------------------------------------------
+
+/// `temporal.api.common.v1.WorkflowExecution` with proto3 JSON serde impls (what pbjson-build
+/// generates), so it can travel as `json/protobuf`; Python has the same message.
+#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct Execution {
+    #[prost(string, tag = "1")]
+    workflow_id: String,
+    #[prost(string, tag = "2")]
+    run_id: String,
+}
+
+impl prost::Name for Execution {
+    const NAME: &'static str = "WorkflowExecution";
+    const PACKAGE: &'static str = "temporal.api.common.v1";
+}
+
+#[derive(Default)]
+struct ProtoEcho;
+
+#[workflow]
+impl ProtoEcho {
+    /// Reads `json/protobuf` (what Python writes for a message) and answers `binary/protobuf`.
+    #[run]
+    async fn run(&self, execution: Proto<Execution>) -> WorkflowResult<ProtoBinary<SdkExecution>> {
+        let Proto(execution) = execution;
+        Ok(ProtoBinary(SdkExecution {
+            workflow_id: format!("{}-rust", execution.workflow_id),
+            run_id: execution.run_id,
+        }))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protobuf_messages_cross_both_ways_in_both_encodings() {
+    let client = client().await;
+    let queue = unique("proto");
+    let python = PythonWorker::start(&address(), &queue, PyConverter::default()).await;
+    let worker = RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<ProtoEcho>());
+
+    // Rust → Python: json/protobuf, then binary/protobuf; Python answers json/protobuf.
+    let json_handle = client
+        .start_workflow_by_name(
+            "PyProtoEcho",
+            &Proto(Execution { workflow_id: "w1".into(), run_id: "r1".into() }),
+            WorkflowOptions::new(unique("py-proto"), &queue),
+        )
+        .await
+        .expect("start");
+    let Proto(echoed): Proto<Execution> =
+        json_handle.result_as().await.unwrap_or_else(|e| panic!("{e}\n{}", python.stderr()));
+    assert_eq!((echoed.workflow_id.as_str(), echoed.run_id.as_str()), ("w1-py", "r1"));
+    let binary_handle = client
+        .start_workflow_by_name(
+            "PyProtoEcho",
+            &ProtoBinary(SdkExecution { workflow_id: "w2".into(), run_id: "r2".into() }),
+            WorkflowOptions::new(unique("py-proto"), &queue),
+        )
+        .await
+        .expect("start");
+    let Proto(echoed): Proto<Execution> = binary_handle.result_as().await.expect("result");
+    assert_eq!(echoed.workflow_id, "w2-py");
+    // What Python wrote is exactly what we write for the same message (sorted proto3 JSON).
+    let history = json_handle.fetch_history().await.expect("history");
+    let written_by_python = completed_result(&history);
+    let ours =
+        converter::encode(&Proto(Execution { workflow_id: "w1-py".into(), run_id: "r1".into() })).expect("encode");
+    assert_eq!(written_by_python.data, ours.data);
+    assert_eq!(written_by_python.metadata, ours.metadata);
+
+    // Python → Rust: Python's json/protobuf into `Proto<M>`, our binary/protobuf back to Python.
+    let from_python = PythonClient::new(&address(), &queue, "ProtoEcho").execution_arg("w3", "r3").run().await;
+    assert_eq!(
+        from_python["result"],
+        json!({"__proto__": "temporal.api.common.v1.WorkflowExecution", "json": {"workflowId": "w3-rust", "runId": "r3"}}),
+        "{from_python}"
+    );
+    worker.stop().await;
+}
+
+fn completed_result(history: &WorkflowHistory) -> Payload {
+    history
+        .history
+        .events
+        .iter()
+        .find_map(|e| match &e.attributes {
+            Some(Attributes::WorkflowExecutionCompletedEventAttributes(a)) => a.result.clone(),
+            _ => None,
+        })
+        .and_then(|p| p.payloads.into_iter().next())
+        .expect("a result payload")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_payload_bytes_are_identical_to_pythons() {
+    #[derive(Serialize)]
+    struct Reading {
+        // Declared out of order: Python sorts keys, and so do we.
+        zone: String,
+        values: Vec<f64>,
+        labels: std::collections::HashMap<String, i64>,
+        note: Option<String>,
+        active: bool,
+    }
+    let client = client().await;
+    let queue = unique("bytes");
+    let python = PythonWorker::start(&address(), &queue, PyConverter::default()).await;
+    let labels = (0..20).map(|i| (format!("label-{i}"), i64::from(i) * 1_000_000_007)).collect();
+    let reading = Reading {
+        zone: "Zürich 東京 😀 \"quoted\" \\ tab\t".into(),
+        values: vec![0.1, 1.0, 12.34, 1e-5, 1.5e-7, 1e15, 1e16, -2.5e300, 0.30000000000000004],
+        labels,
+        note: None,
+        active: true,
+    };
+    let handle = client
+        .start_workflow_by_name("PyIdentity", &reading, WorkflowOptions::new(unique("py-identity"), &queue))
+        .await
+        .expect("start");
+    let _: Value = handle.result_as().await.unwrap_or_else(|e| panic!("{e}\n{}", python.stderr()));
+    let history = handle.fetch_history().await.expect("history");
+    let written_by_us = history
+        .history
+        .events
+        .iter()
+        .find_map(|e| match &e.attributes {
+            Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => a.input.clone(),
+            _ => None,
+        })
+        .and_then(|p| p.payloads.into_iter().next())
+        .expect("an input payload");
+    let written_by_python = completed_result(&history);
+    assert_eq!(
+        String::from_utf8_lossy(&written_by_us.data),
+        String::from_utf8_lossy(&written_by_python.data),
+        "the same value gives the same json/plain bytes in both SDKs"
+    );
 }
