@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::codec::{CodecError, PayloadCodec};
+use super::encodings::{EncodingConverter, Encodings};
 use super::failure_converter::FailureConverter;
 use super::visit::{PayloadVisitor, PutPayloads, TakePayloads, Visit};
 use crate::protos::temporal::api::common::v1::Payload;
@@ -45,17 +46,36 @@ use crate::protos::temporal::api::failure::v1::Failure;
 /// ```
 #[derive(Clone, Default)]
 pub struct DataConverter {
+    encodings: Encodings,
     codecs: Vec<Arc<dyn PayloadCodec>>,
     failure: FailureConverter,
 }
 
 impl fmt::Debug for DataConverter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DataConverter").field("codecs", &self.codecs).field("failure", &self.failure).finish()
+        f.debug_struct("DataConverter")
+            .field("encodings", &self.encodings.0)
+            .field("codecs", &self.codecs)
+            .field("failure", &self.failure)
+            .finish()
     }
 }
 
 impl DataConverter {
+    /// Adds a custom encoding to the payload converter chain, tried after those added before
+    /// and before `json/plain` (see [`EncodingConverter`]).
+    pub fn with_encoding(mut self, encoding: impl EncodingConverter) -> Self {
+        let mut all = self.encodings.0.to_vec();
+        all.push(Arc::new(encoding));
+        self.encodings = Encodings(all.into());
+        self
+    }
+
+    /// The custom encodings, for making them the ones in effect.
+    pub(crate) fn encodings(&self) -> &Encodings {
+        &self.encodings
+    }
+
     /// Adds a codec after those added before: it encodes what they encoded, and decodes first.
     pub fn with_codec(mut self, codec: impl PayloadCodec) -> Self {
         self.codecs.push(Arc::new(codec));

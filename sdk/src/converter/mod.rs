@@ -10,6 +10,7 @@ mod codec;
 #[cfg(feature = "codec-server")]
 pub mod codec_server;
 mod data_converter;
+pub(crate) mod encodings;
 pub(crate) mod failure_converter;
 mod json;
 mod payload;
@@ -21,6 +22,7 @@ pub(crate) mod visit;
 
 pub use codec::{CodecError, PayloadCodec};
 pub use data_converter::DataConverter;
+pub use encodings::{DeserializeWith, EncodingConverter, EncodingError};
 pub use failure_converter::FailureConverter;
 pub use payload::{PayloadError, RawBytes, decode, decode_args, encode, encode_args};
 pub use proto::{Proto, ProtoBinary};

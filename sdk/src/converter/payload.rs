@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::encodings::{decode_custom, encode_custom};
 use super::json::to_python_json;
 use super::proto::BinaryPayload;
 use super::top_level::{TopLevel, classify};
@@ -19,6 +20,16 @@ pub enum PayloadError {
     /// The value could not be serialized to JSON.
     #[error("cannot serialize value to JSON: {0}")]
     Serialize(#[source] serde_json::Error),
+    /// A custom encoding could not write the value.
+    #[error("cannot encode `{type_name}` as {encoding}: {message}")]
+    Encode {
+        /// The custom encoding.
+        encoding: String,
+        /// The Rust type.
+        type_name: &'static str,
+        /// What went wrong.
+        message: String,
+    },
     /// The payload did not decode into the expected type.
     #[error("cannot decode {encoding} payload into `{type_name}`: {message}")]
     Decode {
@@ -110,10 +121,13 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadError>
             metadata.insert(MESSAGE_TYPE_KEY.to_string(), message_type.as_bytes().to_vec());
             Payload { metadata, data, ..Default::default() }
         }
-        TopLevel::Other => Payload {
-            metadata: metadata(ENCODING_JSON),
-            data: to_python_json(value).map_err(PayloadError::Serialize)?,
-            ..Default::default()
+        TopLevel::Other => match encode_custom(value) {
+            Some(custom) => custom?,
+            None => Payload {
+                metadata: metadata(ENCODING_JSON),
+                data: to_python_json(value).map_err(PayloadError::Serialize)?,
+                ..Default::default()
+            },
         },
     })
 }
@@ -135,6 +149,9 @@ pub fn decode<T: DeserializeOwned>(payload: &Payload) -> Result<T, PayloadError>
         type_name: std::any::type_name::<T>(),
         message,
     };
+    if let Some(custom) = decode_custom(&encoding, payload) {
+        return custom;
+    }
     match encoding.as_ref() {
         ENCODING_JSON => serde_json::from_slice(&payload.data).map_err(|e| err(e.to_string())),
         ENCODING_NULL => {

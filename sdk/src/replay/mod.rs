@@ -212,6 +212,10 @@ impl Replayer {
     }
 
     fn replay_decoded(&self, history: &WorkflowHistory) -> Result<(), ReplayError> {
+        self.data_converter.encodings().scope(|| self.replay_with_encodings(history))
+    }
+
+    fn replay_with_encodings(&self, history: &WorkflowHistory) -> Result<(), ReplayError> {
         let workflow_type = history
             .workflow_type()
             .ok_or_else(|| ReplayError::InvalidHistory("the first event is not WorkflowExecutionStarted".into()))?;

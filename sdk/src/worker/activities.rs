@@ -298,7 +298,7 @@ async fn run_activity(shared: &Arc<Shared>, mut task: PollActivityTaskQueueRespo
     let began = Instant::now();
     // `execute` runs inside the scope too: activities may look up their context as soon as
     // they are called.
-    let run = async move { activity.execute(args).await };
+    let run = shared.client.data_converter().encodings().wrap(async move { activity.execute(args).await });
     let outcome = match CONTEXT.scope(Arc::clone(&ctx), AssertUnwindSafe(run).catch_unwind()).await {
         Ok(r) => r,
         Err(panic) => Err(panic_failure(panic_message(panic.as_ref()))),

@@ -161,8 +161,8 @@ async fn attempt_once(
         (None, None) => None,
     };
     let args = request.input.clone();
-    let run =
-        CONTEXT.scope(Arc::clone(&ctx), AssertUnwindSafe(async move { activity.execute(args).await }).catch_unwind());
+    let execute = shared.client.data_converter().encodings().wrap(async move { activity.execute(args).await });
+    let run = CONTEXT.scope(Arc::clone(&ctx), AssertUnwindSafe(execute).catch_unwind());
     let outcome = match limit {
         Some(limit) => match tokio::time::timeout(limit, run).await {
             Ok(r) => r,

@@ -312,6 +312,7 @@ impl Worker {
                 shared.client.namespace().to_string(),
                 opts.failure_policy.clone(),
                 Arc::clone(shared.client.metric_meter()),
+                shared.client.data_converter().encodings().clone(),
                 (!opts.debug_mode).then_some(DEADLOCK_TIMEOUT),
             )?);
             let normal = workflows::normal_queue(&shared.task_queue);

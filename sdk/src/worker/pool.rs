@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use crate::converter::encodings::Encodings;
 use crate::error::panic_message;
 use crate::protos::temporal::api::enums::v1::{EventType, WorkflowTaskFailedCause};
 use crate::protos::temporal::api::query::v1::WorkflowQuery;
@@ -51,6 +52,8 @@ struct ThreadSpec {
     namespace: String,
     policy: FailurePolicy,
     meter: Arc<dyn MetricMeter>,
+    /// The data converter's custom encodings, in effect for all workflow code on the thread.
+    encodings: Encodings,
     cached: Arc<AtomicUsize>,
 }
 
@@ -64,6 +67,7 @@ impl ThreadSpec {
         let spec = self.clone();
         std::thread::Builder::new().name(format!("temporal-workflow-{index}")).spawn(move || {
             crate::telemetry::set_thread_meter(spec.meter);
+            spec.encodings.install();
             // Made on the thread: the cache holds `!Send` runs.
             let cache = Cache::new(spec.cache_capacity, spec.cached);
             let mut thread =
@@ -84,6 +88,7 @@ impl Pool {
         namespace: String,
         policy: FailurePolicy,
         meter: Arc<dyn MetricMeter>,
+        encodings: Encodings,
         deadlock_timeout: Option<Duration>,
     ) -> std::io::Result<Self> {
         let threads = threads.max(1);
@@ -93,6 +98,7 @@ impl Pool {
             namespace,
             policy,
             meter,
+            encodings,
             cached: Arc::new(AtomicUsize::new(0)),
         };
         let slots: Vec<_> = (0..threads).map(|_| Arc::new(Slot::new())).collect();
