@@ -21,6 +21,12 @@ fn conversion(c: &mut Criterion) {
     c.bench_function("decode json/plain payload to struct", |b| {
         b.iter(|| converter::decode::<Order>(&payload).map(|o| o.total_cents))
     });
+    // The argument-list path every workflow, activity and handler input takes.
+    c.bench_function("encode_args of one struct", |b| b.iter(|| converter::encode_args(&order).map(|p| p.len())));
+    let args = converter::encode_args(&order).expect("encode_args");
+    c.bench_function("decode_args of one struct", |b| {
+        b.iter(|| converter::decode_args::<Order>(&args).map(|o| o.total_cents))
+    });
     // Baseline: serde_json alone, the floor of what the converter can cost.
     c.bench_function("baseline: serde_json::to_vec of the struct", |b| {
         b.iter(|| serde_json::to_vec(&order).map(|v| v.len()))
