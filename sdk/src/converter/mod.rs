@@ -5,13 +5,40 @@
 //! [`RawBytes`]) become `binary/plain`, and every other serde value becomes compact
 //! `json/plain`. A Python client can therefore read a Rust workflow's result, and the other
 //! way round.
+//!
+//! # Arguments: one payload each
+//!
+//! A call carries a list of payloads, one per argument, as Python's `*args`. A workflow,
+//! activity or handler with parameters `(a: A, b: B)` receives two payloads and its typed
+//! marker's `Input` is the tuple `(A, B)`: callers write
+//! `client.start_workflow(Order::run, (a, b), options)`, and a wrong type or count is a compile
+//! error. One parameter is one payload and no parameter none (`Input = ()`).
+//!
+//! **Two parameters are two payloads (Python `*args`); one tuple parameter is one payload
+//! holding an array.** `fn run(&self, name: String, age: u32)` takes `Input = (String, u32)`
+//! sent as `"Ada"` and `36`, which a Python caller passes as `args=["Ada", 36]`;
+//! `fn run(&self, person: (String, u32))` takes the same `Input` sent as one payload
+//! `["Ada",36]`, which a Python caller passes as one list argument. Choose by what the other
+//! side sends; [`ArgShape`] is how the markers and traits record which one a function is.
+//!
+//! Arriving lists are read as Python reads them: a missing trailing argument whose type is an
+//! `Option` is `None`, any other missing argument is an error naming its index, and more
+//! payloads than parameters is an error naming both counts ("expected 2 arguments, got 3").
+//!
+//! Calls by name (for workflows, activities and handlers in other languages) and heartbeat
+//! details take one serializable value, sent as one payload; [`Args`] sends several:
+//! `handle.signal_by_name("rename", &Args(("Ada", "Lovelace")))`. Dynamic handlers receive one
+//! [`RawValue`] per payload.
 
+mod args;
+mod de;
 mod payload;
 mod raw_value;
 mod roles;
 mod top_level;
 
-pub use payload::{PayloadError, RawBytes, decode, decode_args, encode, encode_args};
+pub use args::{ArgShape, Args, decode_args, encode_args};
+pub use payload::{PayloadError, RawBytes, decode, encode};
 pub use raw_value::RawValue;
 pub use roles::{ActivityInput, ActivityOutput, QueryInput, QueryOutput, SignalInput, UpdateInput, UpdateOutput};
 
@@ -23,3 +50,6 @@ pub const ENCODING_NULL: &str = "binary/null";
 pub const ENCODING_RAW: &str = "binary/plain";
 /// `json/plain`: UTF-8 JSON.
 pub const ENCODING_JSON: &str = "json/plain";
+
+#[cfg(test)]
+mod tests;

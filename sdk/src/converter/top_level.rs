@@ -3,13 +3,22 @@
 //! The other SDKs pick `binary/null` for `None` and `binary/plain` for top-level bytes.
 //! serde tells these apart only while serializing, so a tiny serializer looks at the
 //! outermost call and gives up at once on anything else (without visiting fields).
+//!
+//! The same look finds a [`converter::Args`](super::Args) list, whose elements it encodes
+//! there and then: the probe is the only place that sees inside the newtype.
 
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
+use super::PayloadError;
+use super::args::{ARGS_NEWTYPE, SpreadSerializer};
+use crate::protos::temporal::api::common::v1::Payload;
+
 pub(crate) enum TopLevel {
     Null,
     Bytes(Vec<u8>),
+    /// An `Args` list, already encoded one payload per element.
+    Args(Result<Vec<Payload>, PayloadError>),
     Other,
 }
 
@@ -63,7 +72,14 @@ impl ser::Serializer for Probe {
     fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<TopLevel, NotSpecial> {
         Err(NotSpecial)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<TopLevel, NotSpecial> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<TopLevel, NotSpecial> {
+        if name == ARGS_NEWTYPE {
+            return Ok(TopLevel::Args(value.serialize(SpreadSerializer::default()).map_err(|e| e.0)));
+        }
         Err(NotSpecial)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
