@@ -22,6 +22,12 @@ fn conversion(c: &mut Criterion) {
     c.bench_function("decode json/plain payload to struct", |b| {
         b.iter(|| converter::decode::<Order>(&payload).map(|o| o.total_cents))
     });
+    // The argument-list path every workflow, activity and handler input takes.
+    c.bench_function("encode_args of one struct", |b| b.iter(|| converter::encode_args(&order).map(|p| p.len())));
+    let args = converter::encode_args(&order).expect("encode_args");
+    c.bench_function("decode_args of one struct", |b| {
+        b.iter(|| converter::decode_args::<Order>(&args).map(|o| o.total_cents))
+    });
     // Before Python-identical JSON (sorted keys, Python's escapes and float form), a payload
     // was serde_json's bytes plus the encoding metadata: the baseline of the ratio.
     c.bench_function("baseline: json/plain payload from serde_json::to_vec", |b| {

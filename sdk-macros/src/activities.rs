@@ -14,7 +14,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Ident, ImplItem, ImplItemFn, Item, ItemImpl, Type};
 
 use crate::attrs::{self, Errors, NameArgs};
-use crate::signature::{self, tokens};
+use crate::signature::{self, Inputs, tokens};
 
 const SHAPE: &str = "`#[activities] impl MyActivities { #[activity] async fn name(&self, input: T) -> Result<O, ActivityError> { .. } }`";
 
@@ -57,7 +57,7 @@ pub(crate) fn expand_checked(attr: TokenStream, item: TokenStream) -> (TokenStre
 struct Method {
     name: String,
     name_span: Span,
-    input: Option<Type>,
+    inputs: Inputs,
     output: Type,
     method: ImplItemFn,
 }
@@ -220,10 +220,12 @@ fn check(attr: &Attribute, method: ImplItemFn, all_errors: &mut Errors) -> Resul
             ),
         },
     }
-    let input = signature::single_input(sig, what, &mut errors).map(|arg| (*arg.ty).clone());
-    if let Some(input) = &input {
-        signature::check_owned(input, "the argument of an activity", &mut errors);
+    let params = signature::inputs(sig, what, &mut errors);
+    let role = if params.len() > 1 { "an argument of an activity" } else { "the argument of an activity" };
+    for param in &params {
+        signature::check_owned(&param.ty, role, &mut errors);
     }
+    let inputs = Inputs::of(sig, &params);
     let output = signature::return_type(sig).cloned();
     match &output {
         None => errors.at(
@@ -236,14 +238,14 @@ fn check(attr: &Attribute, method: ImplItemFn, all_errors: &mut Errors) -> Resul
     let failed = !errors.is_empty();
     all_errors.extend(errors);
     match output {
-        Some(output) if !failed => Ok(Method { name, name_span, input, output, method }),
+        Some(output) if !failed => Ok(Method { name, name_span, inputs, output, method }),
         _ => Err(Box::new(method)),
     }
 }
 
 /// The marker constant and the hidden method that replace an `#[activity]` method.
 fn method_items(checked: &Method) -> TokenStream {
-    let Method { name, input, output, method, .. } = checked;
+    let Method { name, inputs, output, method, .. } = checked;
     let ident = &method.sig.ident;
     let vis = &method.vis;
     let docs: Vec<_> = method.attrs.iter().filter(|a| attrs::is_doc(a)).collect();
@@ -262,14 +264,10 @@ fn method_items(checked: &Method) -> TokenStream {
     hidden_method.vis = syn::Visibility::Inherited;
     hidden_method.attrs = Vec::new();
 
-    let input_ty = match input {
-        Some(ty) => ty.to_token_stream(),
-        None => quote!(()),
-    };
-    let (param, arg) = match input {
-        Some(ty) => (quote!(input: #ty), quote!(, input)),
-        None => (quote!((): ()), quote!()),
-    };
+    let input_ty = inputs.ty_or_unit();
+    let (param, arg) = inputs.closure_param();
+    // Several parameters travel one payload each.
+    let spread = inputs.spread().then(|| quote_spanned!(output.span()=> .spread()));
     let po = crate::private(output.span());
     let output_ty = quote_spanned!(output.span()=> <#output as #po::ActivityReturn>::Ok);
     let future = quote_spanned!(output.span()=>
@@ -297,7 +295,7 @@ fn method_items(checked: &Method) -> TokenStream {
             #po::activity_method::<Self, #input_ty, #output_ty>(
                 #name,
                 |this: #po::Arc<Self>, #param| -> #future { #body },
-            );
+            )#spread;
     };
     quote! {
         #(#docs)*

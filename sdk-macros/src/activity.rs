@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, Item, ItemFn};
 
 use crate::attrs::{self, Errors, NameArgs};
-use crate::signature;
+use crate::signature::{self, Inputs};
 
 const SHAPE: &str = "`#[activity] async fn name(input: T) -> Result<O, ActivityError> { .. }`";
 
@@ -51,7 +51,7 @@ pub(crate) fn expand_checked(attr: TokenStream, item: TokenStream) -> (TokenStre
 /// What the checks learnt about the function.
 struct Activity {
     name: String,
-    input: Option<syn::Type>,
+    inputs: Inputs,
     output: syn::Type,
 }
 
@@ -75,10 +75,12 @@ fn check(args: &NameArgs, item_fn: &ItemFn, errors: &mut Errors) -> Option<Activ
          activity without shared state is a function without `self`",
         errors,
     );
-    let input = signature::single_input(sig, "an activity", errors).map(|arg| (*arg.ty).clone());
-    if let Some(input) = &input {
-        signature::check_owned(input, "the argument of an activity", errors);
+    let params = signature::inputs(sig, "an activity", errors);
+    let role = if params.len() > 1 { "an argument of an activity" } else { "the argument of an activity" };
+    for param in &params {
+        signature::check_owned(&param.ty, role, errors);
     }
+    let inputs = Inputs::of(sig, &params);
     let output = signature::return_type(sig).cloned();
     match &output {
         None => errors.at(
@@ -88,7 +90,7 @@ fn check(args: &NameArgs, item_fn: &ItemFn, errors: &mut Errors) -> Option<Activ
         ),
         Some(ty) => signature::check_owned(ty, "the result of an activity", errors),
     }
-    Some(Activity { name, input, output: output? })
+    Some(Activity { name, inputs, output: output? })
 }
 
 fn expand_fn(activity: &Activity, item_fn: &ItemFn) -> TokenStream {
@@ -105,14 +107,8 @@ fn expand_fn(activity: &Activity, item_fn: &ItemFn) -> TokenStream {
             format!(" The `{name}` activity: pass it to `workflow::execute_activity` and register it with a worker.");
         quote!(#[doc = #doc])
     });
-    let input = match &activity.input {
-        Some(ty) => ty.to_token_stream(),
-        None => quote!(()),
-    };
-    let (param, arg) = match &activity.input {
-        Some(ty) => (quote!(input: #ty), quote!(input)),
-        None => (quote!((): ()), quote!()),
-    };
+    let input = activity.inputs.ty_or_unit();
+    let (param, arg) = activity.inputs.binding();
     let mut call_sig = sig.clone();
     call_sig.ident = Ident::new("call", ident.span());
     let po = crate::private(output.span());
@@ -147,8 +143,20 @@ fn expand_fn(activity: &Activity, item_fn: &ItemFn) -> TokenStream {
             #execute
         }
     };
-    let input_span = activity.input.as_ref().map_or_else(Span::call_site, |ty| ty.span());
+    let input_span = match activity.inputs.types.as_slice() {
+        [] => Span::call_site(),
+        [one] => one.span(),
+        _ => activity.inputs.span,
+    };
     let input_item = quote_spanned!(input_span=> type Input = #input;);
+    let p_shape = crate::private(Span::call_site());
+    let shape_item = activity.inputs.spread().then(|| {
+        quote! {
+            fn input_shape(&self) -> #p_shape::ArgShape {
+                #p_shape::ArgShape::Spread
+            }
+        }
+    });
     let output_item = quote_spanned!(output.span()=> type Output = #output_ty;);
     let call_doc = [
         format!(
@@ -189,6 +197,8 @@ fn expand_fn(activity: &Activity, item_fn: &ItemFn) -> TokenStream {
             fn name(&self) -> &'static str {
                 #name
             }
+
+            #shape_item
         }
 
         #(#cfgs)*

@@ -21,12 +21,13 @@ mod workflow;
 
 /// Makes a workflow type out of the inherent `impl` block of a type.
 ///
-/// Inside the block, mark:
+/// Inside the block, mark (`[, input: I]` stands for any number of parameters, see
+/// [Arguments](#arguments)):
 /// - exactly one `#[run]` method: `async fn NAME(&self[, input: I]) -> R` where `R` is
 ///   `WorkflowResult<O>` or any `Result<O, E>` with `E: Into<WorkflowError>`; `I` (or `()`) is
 ///   the workflow input and `O` its result;
-/// - optionally one `#[init]` constructor: `fn NAME(input: I) -> Self` (the same input as the
-///   run method) or `fn NAME() -> Self`; without it the workflow is built with
+/// - optionally one `#[init]` constructor: `fn NAME(input: I) -> Self` (the same parameters as
+///   the run method) or `fn NAME() -> Self`; without it the workflow is built with
 ///   `Default::default()`;
 /// - any number of `#[signal]` handlers: `fn NAME(&self[, input: I])`, or
 ///   `async fn NAME(&self[, input: I])` returning nothing or `Result<(), E>` (an async signal
@@ -36,7 +37,8 @@ mod workflow;
 ///   `async fn NAME(&self[, input: I]) -> R`, where `R` is `WorkflowResult<O>` or any
 ///   `Result<O, E>` with `E: Into<WorkflowError>` (an error fails the update, not the workflow);
 /// - for any update, one `#[update_validator(UPDATE_METHOD)]`: `fn NAME(&self[, input: &I]) ->
-///   Result<(), E>`, never `async`, run before the update is accepted (an error rejects it);
+///   Result<(), E>` (a reference to each of the update's parameters, or none), never `async`,
+///   run before the update is accepted (an error rejects it);
 /// - at most one dynamic handler of each kind, for the names that have no handler of their own:
 ///   `#[signal(dynamic)] fn NAME(&self, name: String, args: Vec<RawValue>)`,
 ///   `#[query(dynamic)] fn NAME(&self, name: String, args: Vec<RawValue>) -> O`,
@@ -44,8 +46,27 @@ mod workflow;
 ///   takes `(&self, name: &str, args: &[RawValue])`).
 ///
 /// Handlers take `&self`: the run method and the handlers share one instance, so state that
-/// changes lives in `Cell`/`RefCell` fields. A handler takes at most one argument (use a struct
-/// or a tuple for more). Arguments and results cross the wire, so they are owned serde types.
+/// changes lives in `Cell`/`RefCell` fields. Arguments and results cross the wire, so they are
+/// owned serde types.
+///
+/// # Arguments
+///
+/// Each parameter is one payload, as Python's `*args`: a method `fn transfer(&self, from:
+/// String, cents: u64)` receives two payloads, so a Python client calls it with two arguments.
+/// Its marker's input type is the tuple of the parameter types, and callers pass a tuple:
+/// `handle.signal(Account::transfer, ("ada".into(), 100))` (the typed handle method takes them
+/// one by one: `handle.transfer("ada".into(), 100)`); a wrong type or count is a compile error.
+/// A method without parameters takes `()` and receives no payload.
+///
+/// **Two parameters are two payloads (Python `*args`); one tuple parameter is one payload
+/// holding an array.** `fn transfer(&self, (from, cents): (String, u64))` has the same input
+/// type, but receives one JSON array `["ada",100]`. Pick by what the other side sends.
+///
+/// Arguments that arrive are read as Python reads them: a missing trailing argument whose type
+/// is an `Option` is `None`; any other missing argument, or more arguments than parameters, is
+/// an error naming the counts, handled as any input that does not decode: it fails the
+/// workflow task (the run method's input), drops the signal with a warning (as Python does),
+/// rejects the update, or fails the query.
 ///
 /// `#[workflow(name = "Other")]` sets the workflow type name registered with the server (the
 /// Rust type name by default); `#[signal(name = "..")]`, `#[query(name = "..")]` and
@@ -74,7 +95,8 @@ mod workflow;
 /// constant of the same name, visibility and documentation: a typed *marker* that clients pass
 /// around (`Greeting::run: RunMethod<Greeting>`, `Greeting::update_salutation:
 /// SignalMethod<Greeting, String>`, `Greeting::current_salutation: QueryMethod<Greeting, (),
-/// String>`, `Cart::add_item: UpdateMethod<Cart, Item, u32>`). The method itself stays, body
+/// String>`, `Cart::add_item: UpdateMethod<Cart, Item, u32>`; for several parameters the input
+/// type is their tuple). The method itself stays, body
 /// untouched, under a hidden name, so it can no longer be called as `self.update_salutation(..)`:
 /// put code that a handler and the run method share in a plain method. The `#[init]`
 /// constructor, validators and dynamic handlers keep their names. Then the macro implements
@@ -131,8 +153,8 @@ mod workflow;
 /// ```
 ///
 /// Misuse is a compile error that points at the offending method: no `#[run]` or two of them,
-/// a run method that is not `async`, `&mut self` or a missing `&self`, more than one argument, an
-/// `async` query or validator, a synchronous signal returning a value, an update that does not
+/// a run method that is not `async`, `&mut self` or a missing `&self`, an
+/// `async` query or validator, a validator whose parameters do not match its update's, a synchronous signal returning a value, an update that does not
 /// return a `Result`, a validator of an unknown update or with another input type, a dynamic
 /// handler with another signature, borrowed argument types, generic handlers, and so on.
 #[proc_macro_attribute]
@@ -140,8 +162,8 @@ pub fn workflow(attr: TokenStream, item: TokenStream) -> TokenStream {
     workflow::expand(attr.into(), item.into()).into()
 }
 
-/// Makes an activity out of a free function, `async` or not, that takes zero or one argument
-/// and returns `Result<T, E>` (any `E: Into<ActivityError>`).
+/// Makes an activity out of a free function, `async` or not, that takes any number of
+/// arguments and returns `Result<T, E>` (any `E: Into<ActivityError>`).
 ///
 /// The function becomes a unit struct of the same name (a zero-sized value that implements
 /// `ActivityDefinition` and `ActivityImplementation`), so workflow code schedules it by value
@@ -170,11 +192,21 @@ pub fn workflow(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// The activity type name registered with the server is the function name;
 /// `#[activity(name = "SayHello")]` overrides it. A non-`async` function is a blocking
-/// activity: the worker runs it on its blocking thread pool. The argument and the success value
-/// cross the wire, so they are owned serde types; for several values take a struct or a tuple.
+/// activity: the worker runs it on its blocking thread pool. The arguments and the success value
+/// cross the wire, so they are owned serde types.
+///
+/// Each parameter is one payload, as Python's `*args`: `async fn compose(greeting: String,
+/// name: String)` receives two payloads (a Python workflow calls it with `args=["Hello",
+/// "World"]`), its `Input` is `(String, String)`, and workflow code passes a tuple:
+/// `workflow::execute_activity(compose, ("Hello".into(), "World".into()), options)`. **Two
+/// parameters are two payloads (Python `*args`); one tuple parameter `pair: (String, String)`
+/// is one payload holding an array.** A missing trailing `Option` argument is `None`; other
+/// missing arguments, or extra ones, fail the attempt (retryably, as any arguments that do not
+/// decode) with an error naming the counts.
 ///
 /// `say_hello::call(input)` has the function's original signature (it is `async` when the
-/// function is) and runs its body as is: handy in unit tests.
+/// function is, and takes the parameters one by one) and runs its body as is: handy in unit
+/// tests.
 #[proc_macro_attribute]
 pub fn activity(attr: TokenStream, item: TokenStream) -> TokenStream {
     activity::expand(attr.into(), item.into()).into()
@@ -320,7 +352,8 @@ pub fn update_validator(_attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Makes activities out of the `#[activity]` methods of an inherent `impl` block: activities
 /// that share one value, such as a connection pool or a client.
 ///
-/// Each method takes `&self` and zero or one argument, is `async` or not (a blocking activity,
+/// Each method takes `&self` and any number of arguments (one payload each, their tuple being
+/// the input, as for [`macro@activity`]), is `async` or not (a blocking activity,
 /// run on the worker's activity executor), and returns `Result<T, E>` (any
 /// `E: Into<ActivityError>`); `#[activity(name = "..")]` sets the activity type name (the method
 /// name by default). The method is replaced by a marker constant of the same name that workflow

@@ -1,6 +1,7 @@
 //! Checks on function signatures shared by workflow handlers and activities.
 
-use quote::ToTokens;
+use proc_macro2::TokenStream;
+use quote::{ToTokens, format_ident, quote};
 use syn::visit::Visit;
 use syn::{FnArg, PatType, ReturnType, Signature, Type};
 
@@ -66,24 +67,81 @@ pub(crate) fn typed_args(sig: &Signature) -> Vec<&PatType> {
         .collect()
 }
 
-/// The single input argument of a handler or activity: `None` when it takes none. More than one
-/// is reported (`what` names the function in the message) and the first is returned.
-pub(crate) fn single_input<'a>(sig: &'a Signature, what: &str, errors: &mut Errors) -> Option<&'a PatType> {
-    let args = typed_args(sig);
-    if args.len() > 1 {
-        let extra: Vec<_> = args[1..].iter().map(|arg| arg.to_token_stream()).collect();
-        errors.spanned(
-            quote::quote!(#(#extra)*),
-            format!(
-                "{what} takes at most one argument: to pass several values, take a struct or a tuple, \
-                 e.g. `(a, b): (A, B)`"
-            ),
-        );
-    }
+/// The input parameters of a handler or activity (those other than `self`), each one payload;
+/// a variadic signature is reported (`what` names the function in the message).
+pub(crate) fn inputs<'a>(sig: &'a Signature, what: &str, errors: &mut Errors) -> Vec<&'a PatType> {
     if let Some(variadic) = &sig.variadic {
         errors.spanned(variadic, format!("{what} cannot be variadic"));
     }
-    args.first().copied()
+    typed_args(sig)
+}
+
+/// The input parameters of a function, as its callers see them.
+#[derive(Clone)]
+pub(crate) struct Inputs {
+    /// The parameter types, in order.
+    pub(crate) types: Vec<Type>,
+    /// The parameter list `( .. )` of the signature, where a fault of the whole input is shown.
+    pub(crate) span: proc_macro2::Span,
+}
+
+impl Inputs {
+    pub(crate) fn of(sig: &Signature, params: &[&PatType]) -> Self {
+        Inputs { types: params.iter().map(|p| (*p.ty).clone()).collect(), span: sig.paren_token.span.join() }
+    }
+
+    /// Several parameters: the input is their tuple, one payload per parameter.
+    pub(crate) fn spread(&self) -> bool {
+        self.types.len() > 1
+    }
+
+    /// The input type: `None` without parameters, the parameter's type for one, and the tuple
+    /// of their types for several. The tuple's parentheses carry the span of the parameter
+    /// list, so a tuple that is not a payload type is reported over the parameters.
+    pub(crate) fn ty(&self) -> Option<Type> {
+        match self.types.as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            many => {
+                let mut elems = syn::punctuated::Punctuated::new();
+                for ty in many {
+                    elems.push(ty.clone());
+                }
+                let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, TokenStream::new());
+                group.set_span(self.span);
+                let paren_token = syn::token::Paren { span: group.delim_span() };
+                Some(Type::Tuple(syn::TypeTuple { paren_token, elems }))
+            }
+        }
+    }
+
+    /// The input type, `()` without parameters.
+    pub(crate) fn ty_or_unit(&self) -> TokenStream {
+        match self.ty() {
+            Some(ty) => ty.to_token_stream(),
+            None => quote!(()),
+        }
+    }
+
+    /// A closure parameter that receives the input, and the arguments that pass it on to the
+    /// function (with a leading comma, to follow `self`).
+    pub(crate) fn closure_param(&self) -> (TokenStream, TokenStream) {
+        let (pattern, args) = self.binding();
+        if self.types.is_empty() { (pattern, args) } else { (pattern, quote!(, #args)) }
+    }
+
+    /// A pattern (with its type) that binds the input, and the arguments that pass it on.
+    pub(crate) fn binding(&self) -> (TokenStream, TokenStream) {
+        let ty = self.ty();
+        match self.types.len() {
+            0 => (quote!((): ()), quote!()),
+            1 => (quote!(input: #ty), quote!(input)),
+            n => {
+                let names: Vec<_> = (0..n).map(|i| format_ident!("__arg{}", i)).collect();
+                (quote!((#(#names),*): #ty), quote!(#(#names),*))
+            }
+        }
+    }
 }
 
 /// Rejects generic parameters and `unsafe`, which no handler or activity can have.

@@ -80,7 +80,7 @@ pub mod __private {
         activity_method,
     };
     pub use crate::client::{ClientError, HandleMethods, WorkflowHandle};
-    pub use crate::converter::{PayloadError, RawValue};
+    pub use crate::converter::{ArgShape, PayloadError, RawValue};
     pub use crate::error::{ActivityError, WorkflowError, WorkflowResult};
     pub use crate::protos::temporal::api::common::v1::Payload;
     pub use crate::worker::blocking_activity;

@@ -97,7 +97,6 @@ fn errors() {
             "`#[activities]` takes no arguments",
             "an `#[activity]` method takes `&self`, not `&mut self`: activities run concurrently on the one shared value",
             "an `#[activity]` method of an `#[activities]` impl block takes `&self`, the value the activities share",
-            "an `#[activity]` method takes at most one argument",
             "an activity returns `Result<T, E>`",
             "an `#[activity]` method takes `&self`, not `self`",
             "`#[activity]` is given twice: keep one",
@@ -113,4 +112,18 @@ fn errors() {
         &["`#[activities]` goes on the inherent `impl Database { .. }` block"],
     );
     assert_errors(&expand_err(quote!(), quote! { fn f() {} }), &["`#[activities]` goes on an inherent `impl` block"]);
+}
+
+#[test]
+fn several_arguments_are_spread() {
+    let out = expand_ok(quote! {
+        impl Database {
+            #[activity]
+            async fn put(&self, key: String, value: u32) -> Result<(), ActivityError> { Ok(()) }
+        }
+    });
+    assert_has(&out, "::temporal_sdk::__private::ActivityMethod<Self, (String, u32),");
+    assert_has(&out, "|this: ::temporal_sdk::__private::Arc<Self>, (__arg0, __arg1): (String, u32)|");
+    assert_has(&out, "Self::__temporal_activity_put(&this, __arg0, __arg1).await");
+    assert_has(&out, ").spread();");
 }

@@ -104,10 +104,8 @@ fn errors() {
         ],
     );
     assert_errors(
-        &expand_err(quote!(), quote! { async fn a(x: u32, y: u32) -> Result<(), E> { Ok(()) } }),
-        &[
-            "an activity takes at most one argument: to pass several values, take a struct or a tuple, e.g. `(a, b): (A, B)`",
-        ],
+        &expand_err(quote!(), quote! { async fn a(x: u32, y: &str) -> Result<(), E> { Ok(()) } }),
+        &["an argument of an activity is sent as a payload, so it must be an owned type"],
     );
     assert_errors(
         &expand_err(quote!(), quote! { async fn a(x: u32) {} }),
@@ -129,4 +127,26 @@ fn errors() {
         &expand_err(quote!(), quote! { struct A; }),
         &["`#[activity]` goes on a function: `#[activity] async fn name(input: T) -> Result<O, ActivityError> { .. }`"],
     );
+}
+
+#[test]
+fn several_arguments_are_spread() {
+    let out = expand_ok(
+        quote!(),
+        quote! { async fn compose(greeting: String, name: String) -> Result<String, ActivityError> { Ok(name) } },
+    );
+    assert_has(&out, "type Input = (String, String);");
+    assert_has(
+        &out,
+        "fn input_shape(&self) -> ::temporal_sdk::__private::ArgShape { ::temporal_sdk::__private::ArgShape::Spread }",
+    );
+    assert_has(&out, "fn execute(&self, (__arg0, __arg1): (String, String))");
+    assert_has(&out, "Self::call(__arg0, __arg1).await");
+    // `call` keeps the function's own parameters.
+    assert_has(&out, "async fn call(greeting: String, name: String)");
+    // One tuple parameter stays one payload.
+    let out =
+        expand_ok(quote!(), quote! { async fn pair(p: (String, String)) -> Result<String, ActivityError> { Ok(p.0) } });
+    assert_has(&out, "type Input = (String, String);");
+    assert!(!out.contains("input_shape"), "{out}");
 }

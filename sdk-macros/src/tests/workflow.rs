@@ -98,15 +98,15 @@ fn greeting_expansion_shape() {
     assert_has(&out, "Self::__temporal_run(&this, input).await");
     assert_has(
         &out,
-        "definition.signal::<String>(\"update_salutation\", |this: &Self, input: String| Self::__temporal_signal_update_salutation(this, input))",
+        "definition.signal::<String>(Self::update_salutation, |this: &Self, input: String| Self::__temporal_signal_update_salutation(this, input))",
     );
     assert_has(
         &out,
-        "definition.signal::<()>(\"finish\", |this: &Self, (): ()| Self::__temporal_signal_complete(this))",
+        "definition.signal::<()>(Self::complete, |this: &Self, (): ()| Self::__temporal_signal_complete(this))",
     );
     assert_has(
         &out,
-        "definition.query::<(), String>(\"current_salutation\", |this: &Self, (): ()| -> String { Self::__temporal_query_current_salutation(this) })",
+        "definition.query::<(), String>(Self::current_salutation, |this: &Self, (): ()| -> String { Self::__temporal_query_current_salutation(this) })",
     );
     let markers = out
         .lines()
@@ -152,7 +152,10 @@ fn init_with_and_without_input() {
     );
     // init keeps its name and is called with the workflow input
     assert_has(&out, "pub fn new(start: u32) -> Self {");
-    assert_has(&out, "|input: u32| -> Self { let this: Self = Self::new(SameInput::<u32>::same_input(input)); this }");
+    assert_has(
+        &out,
+        "|input: u32| -> Self { let input: u32 = SameInput::<u32>::same_input(input); let this: Self = Self::new(input); this }",
+    );
     assert_has(&out, "trait SameInput<T> {");
     // the marker keeps the run method's own name
     assert_has(&out, "const go: ::temporal_sdk::__private::RunMethod<Self>");
@@ -189,14 +192,14 @@ fn async_signals() {
     );
     assert_has(
         &out,
-        "definition.async_signal::<String>(\"approve\", |this: ::temporal_sdk::__private::Rc<Self>, input: String|",
+        "definition.async_signal::<String>(Self::approve, |this: ::temporal_sdk::__private::Rc<Self>, input: String|",
     );
     assert_has(
         &out,
         "let result: ::core::result::Result<(), _> = Self::__temporal_signal_approve(&this, input).await;
          ::core::result::Result::map_err(result, ::core::convert::Into::into)",
     );
-    assert_has(&out, "definition.async_signal::<()>(\"poke\"");
+    assert_has(&out, "definition.async_signal::<()>(Self::poke");
     assert_has(&out, "Self::__temporal_signal_poke(&this).await; ::core::result::Result::Ok(())");
     assert_has(&out, "async fn __temporal_signal_approve(&self, who: String) -> WorkflowResult<()>");
 }
@@ -218,7 +221,7 @@ fn queries_with_input_and_renamed() {
     assert_has(&out, "fn __temporal_query_get(&self, key: String) -> Option<u64>");
     assert_has(
         &out,
-        "definition.query::<String, Option<u64>>(\"lookup\", |this: &Self, input: String| -> Option<u64> { Self::__temporal_query_get(this, input) })",
+        "definition.query::<String, Option<u64>>(Self::r#get, |this: &Self, input: String| -> Option<u64> { Self::__temporal_query_get(this, input) })",
     );
 }
 
@@ -249,7 +252,7 @@ fn attributes_follow_the_method_and_cfg_everything() {
         &out,
         "#[doc(hidden)] #[cfg(debug_assertions)] #[allow(unused_variables)] fn __temporal_signal_dbg(&self, x: u8) {}",
     );
-    assert_has(&out, "#[cfg(debug_assertions)] let definition = definition.signal::<u8>(\"dbg\"");
+    assert_has(&out, "#[cfg(debug_assertions)] let definition = definition.signal::<u8>(Self::dbg");
 }
 
 #[test]
@@ -335,21 +338,83 @@ fn receivers() {
 }
 
 #[test]
-fn too_many_arguments() {
+fn several_arguments_are_spread() {
+    let out = expand_ok(
+        quote!(),
+        quote! {
+            impl W {
+                #[init] fn new(a: u32, b: String) -> Self { W }
+                #[run] async fn run(&self, a: u32, b: String) -> WorkflowResult<()> { Ok(()) }
+                #[signal] fn s(&self, first: u32, (x, y): (u8, u8), last: Option<u8>) {}
+                #[query] fn q(&self, a: u32, b: u32) -> u32 { a + b }
+                #[update] async fn u(&self, a: u32, b: String) -> WorkflowResult<()> { Ok(()) }
+                #[update_validator(u)] fn check_u(&self, a: &u32, b: &str) -> WorkflowResult<()> { Ok(()) }
+                #[query] fn pair(&self, pair: (u32, u32)) -> u32 { pair.0 }
+            }
+        },
+    );
+    // The input is the tuple of the parameters, one payload each.
+    assert_has(&out, "type Input = (u32, String);");
+    assert_has(
+        &out,
+        "const INPUT_SHAPE: ::temporal_sdk::__private::ArgShape = ::temporal_sdk::__private::ArgShape::Spread;",
+    );
+    assert_has(
+        &out,
+        "const s: ::temporal_sdk::__private::SignalMethod<Self, (u32, (u8, u8), Option<u8>)> =
+             ::temporal_sdk::__private::SignalMethod::new(\"s\").spread();",
+    );
+    assert_has(
+        &out,
+        "definition.signal::<(u32, (u8, u8), Option<u8>)>(Self::s, |this: &Self, (__arg0, __arg1, __arg2): (u32, (u8, u8), Option<u8>)|
+             Self::__temporal_signal_s(this, __arg0, __arg1, __arg2))",
+    );
+    assert_has(&out, "::temporal_sdk::__private::QueryMethod::new(\"q\").spread()");
+    // One tuple parameter stays one payload.
+    assert_has(&out, "::temporal_sdk::__private::QueryMethod::new(\"pair\");");
+    assert_has(
+        &out,
+        "let (__arg0, __arg1): (u32, String) = SameInput::<(u32, String)>::same_input(input);
+         let this: Self = Self::new(__arg0, __arg1);",
+    );
+    // The validator gets a reference to each parameter.
+    assert_has(
+        &out,
+        "Self::check_u(this, ValidatorInput::<&u32>::validator_input(&input.0), ValidatorInput::<&str>::validator_input(&input.1))",
+    );
+    // The typed handle method takes the parameters one by one, under their names.
+    assert_has(&out, "fn s(&self, first: u32, arg1: (u8, u8), last: Option<u8>)");
+    assert_has(&out, "::temporal_sdk::__private::WorkflowHandle::signal(self, <W>::s, (first, arg1, last))");
+}
+
+#[test]
+fn several_arguments_errors() {
     let errors = expand_err(quote! {
         impl W {
-            #[run] async fn run(&self, a: u32, b: u32) -> WorkflowResult<()> { Ok(()) }
-            #[signal] fn s(&self, a: u32, b: u32, c: u32) {}
-            #[init] fn new(a: u32, b: u32) -> Self { W }
+            #[run] async fn run(&self, a: &str, b: u32) -> WorkflowResult<()> { Ok(()) }
+            #[update] fn u(&self, a: u32, b: u32) -> WorkflowResult<()> { Ok(()) }
+            #[update_validator(u)] fn check_u(&self, a: &u32) -> WorkflowResult<()> { Ok(()) }
         }
     });
     assert_errors(
         &errors,
         &[
-            "the `#[run]` method takes at most one argument: to pass several values, take a struct or a tuple",
-            "a `#[signal]` handler takes at most one argument",
-            "the `#[init]` function takes at most one argument",
+            "an argument of the `#[run]` method (the workflow input) is sent as a payload, so it must be an owned type",
+            "`u` takes 2 arguments, so its `#[update_validator]` takes `&self` and a reference to each: write \
+             `fn check_u(&self, a: &u32, b: &u32) -> WorkflowResult<()>`",
         ],
+    );
+    let errors = expand_err_with(
+        quote!(dynamic),
+        quote! {
+            impl W {
+                #[run] async fn run(&self, a: Vec<RawValue>, b: u32) -> WorkflowResult<()> { Ok(()) }
+            }
+        },
+    );
+    assert_errors(
+        &errors,
+        &["the `#[run]` method of a dynamic workflow receives the workflow's arguments as raw values"],
     );
 }
 
@@ -542,7 +607,7 @@ fn not_an_inherent_impl() {
 fn many_errors_are_reported_together() {
     let errors = expand_err(quote! {
         impl W {
-            #[run] fn run(&mut self, a: u32, b: u32) -> WorkflowResult<()> { Ok(()) }
+            #[run] fn run(&mut self, a: &u32, b: u32) -> WorkflowResult<()> { Ok(()) }
             #[query] async fn q(&self) -> u32 { 0 }
         }
     });
@@ -612,7 +677,7 @@ fn updates_and_validators() {
     assert_has(&out, "async fn __temporal_update_add_item(&self, item: String) -> WorkflowResult<u32>");
     assert_has(
         &out,
-        "definition.update::<String, <WorkflowResult<u32> as ::temporal_sdk::__private::WorkflowReturn>::Ok>(\"add_item\"",
+        "definition.update::<String, <WorkflowResult<u32> as ::temporal_sdk::__private::WorkflowReturn>::Ok>(Self::add_item",
     );
     assert_has(
         &out,
@@ -628,11 +693,11 @@ fn updates_and_validators() {
     assert_has(&out, "::temporal_sdk::__private::UpdateMethod::new(\"clear\")");
     // validators keep their names and are registered under their update's name
     assert_has(&out, "fn validate_add_item(&self, item: &String) -> Result<(), ApplicationError> { Ok(()) }");
-    assert_has(&out, "definition.update_validator::<String>(\"add_item\", |this: &Self, input: &String|");
+    assert_has(&out, "definition.update_validator::<String, _>(Self::add_item, |this: &Self, input: &String|");
     assert_has(&out, "Self::validate_add_item(this, ValidatorInput::<&String>::validator_input(input))");
     // A validator's error is a rejection named after its type, never a task failure.
     assert_has(&out, "::core::result::Result::map_err(result, ::temporal_sdk::__private::validator_rejection)");
-    assert_has(&out, "definition.update_validator::<()>(\"clear\", |this: &Self, _input: &()|");
+    assert_has(&out, "definition.update_validator::<(), _>(Self::clear_all, |this: &Self, _input: &()|");
     assert_has(&out, "Self::validate_clear(this)");
     assert_has(&out, "trait ValidatorInput<T>");
 }
@@ -655,7 +720,6 @@ fn update_checks() {
         &[
             "an `#[update]` handler returns its result, or an error that fails the update",
             "an `#[update]` handler takes `&self`, not `&mut self`",
-            "an `#[update]` handler takes at most one argument",
             "the name `__temporal_x` is reserved",
             "the update name `same` is already used by `a`",
         ],
@@ -685,11 +749,11 @@ fn validator_checks() {
         &errors,
         &[
             "an `#[update_validator]` cannot be `async`",
-            "an `#[update_validator]` receives the update's input by reference: write `input: &u32`",
-            "take `&T`, not `&mut T`",
             "an `#[update_validator]` accepts the update with `Ok(())` and rejects it with an error",
             "`#[update_validator]` names the `#[update]` method it validates",
             // reported once all handlers are known
+            "an `#[update_validator]` receives the update's input by reference: write `input: &u32`",
+            "take `&T`, not `&mut T`",
             "no `#[update]` method `sett` in this `#[workflow]` impl block",
             "`poke` is a `#[signal]` handler, not an `#[update]`: only updates have validators",
             "the update `set` already has a validator, `first`",

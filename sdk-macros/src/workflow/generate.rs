@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, ItemImpl, Type};
 
 use super::handler::{Handler, Kind};
-use crate::attrs;
+use crate::{attrs, signature};
 
 /// The marker constant and the hidden method that replace a handler in the impl block.
 pub(super) fn handler_items(handler: &Handler, workflow_name: &str) -> TokenStream {
@@ -63,6 +63,8 @@ pub(super) fn handler_items(handler: &Handler, workflow_name: &str) -> TokenStre
         }
         Kind::Init | Kind::Validator => return method.to_token_stream(),
     };
+    // Several parameters travel one payload each.
+    let value = if handler.inputs.spread() && handler.kind != Kind::Run { quote!(#value.spread()) } else { value };
     let default_doc = docs.is_empty().then(|| quote!(#[doc = #default_doc]));
     // Workflow code is single-threaded by design: its futures are not `Send`.
     let not_send = handler.is_async.then(|| quote!(#[allow(clippy::future_not_send)]));
@@ -224,8 +226,14 @@ pub(super) fn workflow_impl(
             match &init.input {
                 Some(init_input) => {
                     checks.same_input = true;
-                    let same = quote_spanned!(init_input.span()=> SameInput::<#init_input>::same_input(input));
-                    quote!(|input: #input| -> Self { let this: #init_ty = Self::#init_ident(#same); #this })
+                    let span = if init.inputs.spread() { init.inputs.span } else { init_input.span() };
+                    let same = quote_spanned!(span=> SameInput::<#init_input>::same_input(input));
+                    let (pattern, args) = init.inputs.binding();
+                    quote!(|input: #input| -> Self {
+                        let #pattern = #same;
+                        let this: #init_ty = Self::#init_ident(#args);
+                        #this
+                    })
                 }
                 None => quote!(|_: #input| -> Self { let this: #init_ty = Self::#init_ident(); #this }),
             }
@@ -282,8 +290,14 @@ pub(super) fn workflow_impl(
     }
 
     // Spanned so that a type that is not serializable is reported at the user's type.
-    let input_span = run.input.as_ref().map_or_else(Span::call_site, |ty| ty.span());
+    let input_span = match &run.input {
+        Some(_) if run.inputs.spread() => run.inputs.span,
+        Some(ty) => ty.span(),
+        None => Span::call_site(),
+    };
     let input_item = quote_spanned!(input_span=> type Input = #input;);
+    let shape_item =
+        (run.inputs.spread() && !dynamic).then(|| quote!(const INPUT_SHAPE: #p::ArgShape = #p::ArgShape::Spread;));
     let output_item = quote_spanned!(run_output.span()=> type Output = #output_ty;);
     let dynamic_items = dynamic.then(|| {
         quote! {
@@ -301,6 +315,7 @@ pub(super) fn workflow_impl(
             const NAME: &'static str = #workflow_name;
             #input_item
             #output_item
+            #shape_item
             #dynamic_items
 
             // The closures' types are spelled out at the user's types (for error spans), where
@@ -336,9 +351,9 @@ fn signal_registration(handler: &Handler, checks: &mut Checks) -> TokenStream {
         return if handler.dynamic {
             quote!(definition.dynamic_signal(|this: &Self, #param| Self::#method(this #arg)))
         } else {
-            let name = &handler.name;
+            let marker = handler.ident();
             let input = handler.input_type();
-            quote!(definition.signal::<#input>(#name, |this: &Self, #param| Self::#method(this #arg)))
+            quote!(definition.signal::<#input>(Self::#marker, |this: &Self, #param| Self::#method(this #arg)))
         };
     }
     let body = match &handler.output {
@@ -360,9 +375,9 @@ fn signal_registration(handler: &Handler, checks: &mut Checks) -> TokenStream {
     if handler.dynamic {
         quote!(definition.dynamic_async_signal(#closure))
     } else {
-        let name = &handler.name;
+        let marker = handler.ident();
         let input = handler.input_type();
-        quote!(definition.async_signal::<#input>(#name, #closure))
+        quote!(definition.async_signal::<#input>(Self::#marker, #closure))
     }
 }
 
@@ -380,11 +395,11 @@ fn query_registration(handler: &Handler, checks: &mut Checks) -> TokenStream {
             )
         }
     } else {
-        let name = &handler.name;
+        let marker = handler.ident();
         let input = handler.input_type();
         let (param, arg) = handler.input_param();
         quote! {
-            definition.query::<#input, #output>(#name, |this: &Self, #param| -> #output { Self::#method(this #arg) })
+            definition.query::<#input, #output>(Self::#marker, |this: &Self, #param| -> #output { Self::#method(this #arg) })
         }
     }
 }
@@ -416,9 +431,9 @@ fn update_registration(handler: &Handler, checks: &mut Checks) -> TokenStream {
     if handler.dynamic {
         quote_spanned!(output.span()=> definition.dynamic_update::<#output_ty>(#closure))
     } else {
-        let name = &handler.name;
+        let marker = signature::respan(handler.ident(), output.span());
         let input = handler.input_type();
-        quote_spanned!(output.span()=> definition.update::<#input, #output_ty>(#name, #closure))
+        quote_spanned!(output.span()=> definition.update::<#input, #output_ty>(Self::#marker, #closure))
     }
 }
 
@@ -435,27 +450,36 @@ fn validator_registration(validator: &Handler, update: &Handler, checks: &mut Ch
         )
     };
     let result = quote!(::core::result::Result<(), #p::WorkflowError>);
+    let declared = &validator.inputs.types;
     if update.dynamic {
-        let body = check(dynamic_params(validator, checks));
+        checks.dynamic_param = true;
+        let name = dynamic_arg(declared.first(), "name");
+        let args = dynamic_arg(declared.get(1), "args");
+        let body = check(quote!(, #name, #args));
         return quote! {
             definition.dynamic_update_validator(
                 |this: &Self, name: &str, args: &[#p::RawValue]| -> #result { #body },
             )
         };
     }
-    let name = &update.name;
+    let marker = update.ident();
     let input = update.input_type();
-    let body = match &validator.input {
-        Some(declared) => {
-            checks.validator_input = true;
-            let value = quote_spanned!(declared.span()=> ValidatorInput::<#declared>::validator_input(input));
-            check(quote!(, #value))
-        }
-        None => check(quote!()),
-    };
-    let param = if validator.input.is_some() { quote!(input) } else { quote!(_input) };
+    checks.validator_input |= !declared.is_empty();
+    // A reference to the input, or to each parameter's value for several.
+    let single = declared.len() == 1;
+    let values = declared.iter().enumerate().map(|(i, declared)| {
+        let value = if single {
+            quote_spanned!(declared.span()=> input)
+        } else {
+            let index = syn::Index { index: i as u32, span: declared.span() };
+            quote_spanned!(declared.span()=> &input.#index)
+        };
+        quote_spanned!(declared.span()=> , ValidatorInput::<#declared>::validator_input(#value))
+    });
+    let body = check(quote!(#(#values)*));
+    let param = if declared.is_empty() { quote!(_input) } else { quote!(input) };
     quote! {
-        definition.update_validator::<#input>(#name, |this: &Self, #param: &#input| -> #result { #body })
+        definition.update_validator::<#input, _>(Self::#marker, |this: &Self, #param: &#input| -> #result { #body })
     }
 }
 
@@ -527,7 +551,13 @@ pub(super) fn handle_methods(item_impl: &ItemImpl, handlers: &[Handler]) -> Toke
             Some(ty) => {
                 // The future holds the input (and a reference to it) across awaits.
                 bounds.push(quote!(for<'__a> #ty: #p::serde::Serialize + ::core::marker::Send + ::core::marker::Sync));
-                (quote!(, input: #ty), quote!(input))
+                if handler.inputs.spread() {
+                    let names = param_names(&handler.method.sig);
+                    let types = &handler.inputs.types;
+                    (quote!(#(, #names: #types)*), quote!((#(#names),*)))
+                } else {
+                    (quote!(, input: #ty), quote!(input))
+                }
             }
             None => (quote!(), quote!(())),
         };
@@ -604,4 +634,29 @@ pub(super) fn handle_methods(item_impl: &ItemImpl, handlers: &[Handler]) -> Toke
             }
         };
     }
+}
+
+/// Names for the parameters of a generated method that takes a handler's parameters one by one:
+/// the handler's own names where they are plain identifiers (the method's documentation shows
+/// them), `argN` for patterns.
+fn param_names(sig: &syn::Signature) -> Vec<Ident> {
+    let args = signature::typed_args(sig);
+    let own: Vec<Option<Ident>> = args
+        .iter()
+        .map(|arg| match &*arg.pat {
+            syn::Pat::Ident(pat) if pat.subpat.is_none() => Some(pat.ident.clone()),
+            _ => None,
+        })
+        .collect();
+    let taken = |name: &Ident| own.iter().flatten().any(|ident| ident.unraw() == *name);
+    own.iter()
+        .enumerate()
+        .map(|(i, ident)| match ident {
+            Some(ident) => ident.clone(),
+            None => {
+                let name = format_ident!("arg{}", i);
+                if taken(&name) { format_ident!("__arg{}", i) } else { name }
+            }
+        })
+        .collect()
 }

@@ -7,7 +7,7 @@ use syn::ext::IdentExt;
 use syn::{Attribute, Ident, ImplItemFn, Meta, Type};
 
 use crate::attrs::{self, Errors, NameArgs};
-use crate::signature::{self, tokens};
+use crate::signature::{self, Inputs, tokens};
 
 /// The kinds of marked methods.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -79,10 +79,15 @@ pub(super) struct Handler {
     pub(super) name: String,
     /// Where the name comes from: the `name = ".."` literal, or the method name.
     pub(super) name_span: Span,
-    /// The argument type; `None` when the method takes none. For dynamic handlers and
-    /// validators, the second parameter (the arguments).
+    /// The input type: `None` when the method takes no argument, the tuple of the parameter
+    /// types when it takes several. For dynamic handlers, the second parameter (the arguments);
+    /// for validators, `None` (see `inputs`).
     pub(super) input: Option<Type>,
-    /// The first parameter of a dynamic handler or validator (the name).
+    /// The parameters that carry the input, one payload each (empty for dynamic handlers). A
+    /// validator's parameters, whose meaning its update settles: references to the update's
+    /// parameters, or the name and arguments of the dynamic update.
+    pub(super) inputs: Inputs,
+    /// The first parameter of a dynamic handler (the name).
     pub(super) name_param: Option<Type>,
     /// The declared return type, when there is one.
     pub(super) output: Option<Type>,
@@ -120,20 +125,14 @@ impl Handler {
         Ident::new(&hidden.to_string(), self.ident().span())
     }
 
-    /// The argument type, `()` when there is none.
+    /// The input type, `()` when there is none.
     pub(super) fn input_type(&self) -> TokenStream {
-        match &self.input {
-            Some(ty) => ty.to_token_stream(),
-            None => quote!(()),
-        }
+        self.inputs.ty_or_unit()
     }
 
     /// A closure parameter that receives the input, and the arguments to pass on to the method.
     pub(super) fn input_param(&self) -> (TokenStream, TokenStream) {
-        match &self.input {
-            Some(ty) => (quote!(input: #ty), quote!(, input)),
-            None => (quote!((): ()), quote!()),
-        }
+        self.inputs.closure_param()
     }
 
     pub(super) fn cfg_attrs(&self) -> Vec<&Attribute> {
@@ -264,10 +263,15 @@ pub(super) fn check_handler(
 
     // inputs
     let mut name_param = None;
-    let input = if (dynamic && kind != Kind::Run) || (kind == Kind::Validator && dynamic_validator_shape(sig)) {
-        // (name, args); a validator's shape is settled once its update is known.
+    let mut inputs = Inputs::of(sig, &[]);
+    let input = if kind == Kind::Validator {
+        // Settled once its update is known (`link_validators`).
+        inputs = Inputs::of(sig, &signature::inputs(sig, what, &mut errors));
+        None
+    } else if dynamic && kind != Kind::Run {
+        // (name, args)
         let args = signature::typed_args(sig);
-        if args.len() != 2 && kind != Kind::Validator {
+        if args.len() != 2 {
             let span = if args.is_empty() { sig.paren_token.span.join() } else { args_span(&args) };
             errors.at(
                 span,
@@ -281,29 +285,31 @@ pub(super) fn check_handler(
         name_param = args.first().map(|arg| (*arg.ty).clone());
         args.get(1).map(|arg| (*arg.ty).clone())
     } else {
-        let input = signature::single_input(sig, what, &mut errors).map(|arg| (*arg.ty).clone());
-        match (&input, kind) {
-            (Some(input), Kind::Validator) => check_validator_input(input, &mut errors),
-            // The run method of a dynamic workflow takes `Vec<RawValue>`, which the compiler checks.
-            (Some(_), Kind::Run) if dynamic => {}
-            (Some(input), _) => {
-                let role = match kind {
-                    Kind::Run => "the argument of the `#[run]` method (the workflow input)".to_string(),
-                    Kind::Init => "the argument of `#[init]` (the workflow input)".to_string(),
-                    _ => format!("the argument of {what}"),
-                };
-                signature::check_owned(input, &role, &mut errors);
+        let params = signature::inputs(sig, what, &mut errors);
+        if kind == Kind::Run && dynamic {
+            // It takes `Vec<RawValue>`, which the compiler checks.
+            if params.len() != 1 {
+                errors.at(
+                    sig.paren_token.span.join(),
+                    format!(
+                        "the `#[run]` method of a dynamic workflow receives the workflow's arguments as raw \
+                         values: write `async fn {ident}(&self, args: Vec<RawValue>)`"
+                    ),
+                );
             }
-            (None, Kind::Run) if dynamic => errors.at(
-                sig.paren_token.span.join(),
-                format!(
-                    "the `#[run]` method of a dynamic workflow receives the workflow's arguments as raw values: \
-                     write `async fn {ident}(&self, args: Vec<RawValue>)`"
-                ),
-            ),
-            (None, _) => {}
+        } else {
+            let article = if params.len() > 1 { "an" } else { "the" };
+            let role = match kind {
+                Kind::Run => format!("{article} argument of the `#[run]` method (the workflow input)"),
+                Kind::Init => format!("{article} argument of `#[init]` (the workflow input)"),
+                _ => format!("{article} argument of {what}"),
+            };
+            for param in &params {
+                signature::check_owned(&param.ty, &role, &mut errors);
+            }
         }
-        input
+        inputs = Inputs::of(sig, &params);
+        inputs.ty()
     };
 
     // output
@@ -368,12 +374,7 @@ pub(super) fn check_handler(
     }
     let is_async = method.sig.asyncness.is_some();
     let output = if kind == Kind::Signal && signature::returns_unit(&method.sig) { None } else { output };
-    Ok(Handler { kind, dynamic, name, name_span, input, name_param, output, is_async, validates, method })
-}
-
-/// A validator taking two parameters is the validator of a dynamic update.
-fn dynamic_validator_shape(sig: &syn::Signature) -> bool {
-    signature::typed_args(sig).len() == 2
+    Ok(Handler { kind, dynamic, name, name_span, input, inputs, name_param, output, is_async, validates, method })
 }
 
 fn args_span(args: &[&syn::PatType]) -> Span {
@@ -402,9 +403,9 @@ fn validator_target(attr: &Attribute, errors: &mut Errors) -> Option<Ident> {
 }
 
 /// A validator receives the update's input by shared reference.
-fn check_validator_input(input: &Type, errors: &mut Errors) {
+fn check_validator_input(input: &Type, errors: &mut Errors) -> bool {
     match input {
-        Type::Reference(reference) if reference.mutability.is_none() => {}
+        Type::Reference(reference) if reference.mutability.is_none() => return true,
         Type::Reference(reference) => errors.spanned(
             reference,
             "an `#[update_validator]` reads the update's input without changing it: take `&T`, not `&mut T`",
@@ -417,6 +418,7 @@ fn check_validator_input(input: &Type, errors: &mut Errors) {
             ),
         ),
     }
+    false
 }
 
 /// Two signals (or two queries, or two updates) cannot share a name, and a workflow has at most
@@ -504,25 +506,57 @@ pub(super) fn link_validators(handlers: &[Handler], errors: &mut Errors) -> Vec<
             );
             continue;
         }
-        let takes_name = validator.name_param.is_some();
-        if handlers[update].dynamic != takes_name {
-            let ident = validator.ident();
-            let message = if handlers[update].dynamic {
-                format!(
-                    "`{target}` is the dynamic update handler, so its validator receives the update's name and raw \
-                     arguments: write `{}`",
-                    dynamic_shape(Kind::Validator, ident, false)
-                )
-            } else {
-                format!(
-                    "an `#[update_validator]` takes `&self` and a reference to the update's input: write \
-                     `fn {ident}(&self, input: &T) -> WorkflowResult<()>`"
-                )
-            };
-            errors.at(validator.method.sig.paren_token.span.join(), message);
+        if !validator_fits(validator, &handlers[update], target, errors) {
             continue;
         }
         links[i] = Some(update);
     }
     links
+}
+
+/// Whether a validator's parameters fit its update: the name and raw arguments for the dynamic
+/// update; otherwise nothing, or a shared reference to each of the update's parameters.
+fn validator_fits(validator: &Handler, update: &Handler, target: &Ident, errors: &mut Errors) -> bool {
+    let ident = validator.ident();
+    let params = &validator.inputs.types;
+    let expected = update.inputs.types.len();
+    let message = if update.dynamic {
+        if params.len() == 2 {
+            return true;
+        }
+        format!(
+            "`{target}` is the dynamic update handler, so its validator receives the update's name and raw \
+             arguments: write `{}`",
+            dynamic_shape(Kind::Validator, ident, false)
+        )
+    } else if params.is_empty() || params.len() == expected || (expected == 0 && params.len() == 1) {
+        let mut fits = true;
+        for param in params {
+            fits &= check_validator_input(param, errors);
+        }
+        return fits;
+    } else if expected <= 1 {
+        format!(
+            "an `#[update_validator]` takes `&self` and a reference to the update's input: write \
+             `fn {ident}(&self, input: &T) -> WorkflowResult<()>`"
+        )
+    } else {
+        let shape: Vec<String> = update
+            .method
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|arg| match arg {
+                syn::FnArg::Typed(arg) => Some(format!("{}: &{}", tokens(&arg.pat), tokens(&arg.ty))),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        format!(
+            "`{target}` takes {expected} arguments, so its `#[update_validator]` takes `&self` and a reference to \
+             each: write `fn {ident}(&self, {}) -> WorkflowResult<()>`",
+            shape.join(", ")
+        )
+    };
+    errors.at(validator.method.sig.paren_token.span.join(), message);
+    false
 }

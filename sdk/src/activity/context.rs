@@ -72,8 +72,10 @@ pub struct ActivityInfo {
 }
 
 impl ActivityInfo {
-    /// Decodes the first heartbeat detail recorded by a previous attempt, if any: the usual
-    /// way to resume work after a retry.
+    /// Decodes the heartbeat details recorded by a previous attempt, if any: the usual way to
+    /// resume work after a retry. Details sent as one value decode as `T`; details sent as
+    /// several (`activity::heartbeat(&Args((a, b)))`, or Python's `heartbeat(a, b)`) decode as
+    /// `Args<(A, B)>`.
     ///
     /// ```
     /// # use temporal_sdk::prelude::*;
@@ -87,8 +89,28 @@ impl ActivityInfo {
     ///     Ok(n)
     /// }
     /// ```
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// use temporal_sdk::converter::Args;
+    ///
+    /// #[activity]
+    /// async fn copy_rows(table: String) -> Result<(), ActivityError> {
+    ///     let info = activity::info().unwrap_or_default();
+    ///     let Args((mut row, _note)): Args<(u64, Option<String>)> =
+    ///         info.heartbeat_details()?.unwrap_or(Args((0, None)));
+    ///     while row < 100 {
+    ///         row += 1;
+    ///         activity::heartbeat(&Args((row, format!("copying {table}"))));
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn heartbeat_details<T: DeserializeOwned>(&self) -> Result<Option<T>, PayloadError> {
-        self.heartbeat_details.first().map(converter::decode).transpose()
+        if self.heartbeat_details.is_empty() {
+            return Ok(None);
+        }
+        converter::decode_args(&self.heartbeat_details).map(Some)
     }
 }
 
@@ -410,7 +432,8 @@ pub fn metric_meter() -> Arc<dyn MetricMeter> {
 /// [`is_cancelled`] and [`heartbeat_checked`].
 ///
 /// Outside activity code, or with details that cannot be serialized, this logs and does
-/// nothing.
+/// nothing. The details are one value (one payload); [`Args`](crate::converter::Args) sends
+/// several, one payload each, as Python's `activity.heartbeat(*details)`.
 ///
 /// ```
 /// # use temporal_sdk::prelude::*;

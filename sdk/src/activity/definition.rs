@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::converter;
+use crate::converter::{self, ArgShape};
 use crate::error::ActivityError;
 use crate::protos::temporal::api::common::v1::Payload;
 
@@ -30,12 +30,32 @@ use crate::protos::temporal::api::common::v1::Payload;
     note = "put `#[activity]` on the function, or call it by name with `execute_activity_by_name`"
 )]
 pub trait ActivityDefinition: Copy + Send + Sync + 'static {
-    /// The argument (`()` when the function takes none).
+    /// The argument: `()` when the function takes none, the tuple of the parameters' types when
+    /// it takes several (see [`ActivityDefinition::input_shape`]).
     type Input: Serialize + DeserializeOwned + Send + 'static;
     /// The success value.
     type Output: Serialize + DeserializeOwned + Send + 'static;
     /// The activity type name registered with the server.
     fn name(&self) -> &'static str;
+
+    /// How [`ActivityDefinition::Input`] travels: [`ArgShape::Spread`] for a function with
+    /// several parameters (one payload each), [`ArgShape::Single`] for one or none.
+    ///
+    /// ```
+    /// use temporal_sdk::converter::ArgShape;
+    /// use temporal_sdk::prelude::*;
+    ///
+    /// #[activity]
+    /// async fn compose(greeting: String, name: String) -> Result<String, ActivityError> {
+    ///     Ok(format!("{greeting}, {name}!"))
+    /// }
+    ///
+    /// assert_eq!(compose.input_shape(), ArgShape::Spread);
+    /// // workflow::execute_activity(compose, ("Hello".into(), "World".into()), options)
+    /// ```
+    fn input_shape(&self) -> ArgShape {
+        ArgShape::Single
+    }
 }
 
 /// An activity a worker can run (implemented by `#[activity]`).
@@ -74,6 +94,7 @@ impl<T, E: Into<ActivityError>> ActivityReturn for Result<T, E> {
 /// stay in history, so a deployment that fixes the types picks the activity up again.
 pub(crate) fn run_erased<I, O, F>(
     name: &'static str,
+    shape: ArgShape,
     args: &[Payload],
     call: impl FnOnce(I) -> F,
 ) -> BoxFuture<'static, Result<Payload, ActivityError>>
@@ -82,7 +103,7 @@ where
     O: Serialize,
     F: Future<Output = Result<O, ActivityError>> + Send + 'static,
 {
-    let input = match converter::decode_args::<I>(args) {
+    let input = match shape.decode::<I>(args) {
         Ok(input) => input,
         Err(e) => {
             let message = format!("Failed decoding arguments of activity {name:?}: {e}");

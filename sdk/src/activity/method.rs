@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::ActivityDefinition;
-use crate::converter::{ActivityInput, ActivityOutput};
+use crate::converter::{ActivityInput, ActivityOutput, ArgShape};
 use crate::error::ActivityError;
 use crate::protos::temporal::api::common::v1::Payload;
 
@@ -54,6 +54,7 @@ use crate::protos::temporal::api::common::v1::Payload;
 /// ```
 pub struct ActivityMethod<S, I, O> {
     name: &'static str,
+    shape: ArgShape,
     call: fn(Arc<S>, I) -> BoxFuture<'static, Result<O, ActivityError>>,
     /// `erased_call::<S, I, O>`, instantiated where the payload bounds were checked, so that
     /// registering the method needs no bounds (and reports nothing twice).
@@ -71,7 +72,14 @@ impl<S, I, O> ActivityMethod<S, I, O> {
         I: ActivityInput,
         O: ActivityOutput,
     {
-        Self { name, call, erased: erased_call::<S, I, O> }
+        Self { name, shape: ArgShape::Single, call, erased: erased_call::<S, I, O> }
+    }
+
+    /// Used by the generated code: the method takes several parameters, one payload each.
+    #[doc(hidden)]
+    pub const fn spread(mut self) -> Self {
+        self.shape = ArgShape::Spread;
+        self
     }
 
     /// The activity type name registered with the server.
@@ -98,7 +106,7 @@ fn erased_call<S, I: ActivityInput, O: ActivityOutput>(
     this: Arc<S>,
     args: Vec<Payload>,
 ) -> BoxFuture<'static, Result<Payload, ActivityError>> {
-    crate::activity::run_erased(method.name, &args, |input: I| (method.call)(this, input))
+    crate::activity::run_erased(method.name, method.shape, &args, |input: I| (method.call)(this, input))
 }
 
 impl<S, I, O> Clone for ActivityMethod<S, I, O> {
@@ -129,6 +137,10 @@ where
 
     fn name(&self) -> &'static str {
         self.name
+    }
+
+    fn input_shape(&self) -> ArgShape {
+        self.shape
     }
 }
 

@@ -131,7 +131,8 @@ impl AsyncActivityHandle {
 
     /// Records a heartbeat with details (unthrottled: each call is one request), keeping the
     /// activity alive past its heartbeat timeout; the answer says whether cancellation was
-    /// requested.
+    /// requested. The details are one value; [`Args`](crate::converter::Args) sends several,
+    /// one payload each (`handle.heartbeat(&Args((3u32, "copying"))).await?`).
     ///
     /// ```no_run
     /// # async fn demo(handle: temporal_sdk::client::AsyncActivityHandle) -> Result<(), temporal_sdk::client::ClientError> {

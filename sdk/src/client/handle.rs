@@ -236,9 +236,22 @@ impl<W> WorkflowHandle<W> {
         }
     }
 
-    /// Sends a signal by name with one argument (`&()` for none).
+    /// Sends a signal by name with one argument (`&()` for none, [`Args`](converter::Args) for
+    /// several).
+    ///
+    /// ```no_run
+    /// # use temporal_sdk::prelude::*;
+    /// use temporal_sdk::converter::Args;
+    /// # async fn demo(handle: WorkflowHandle<temporal_sdk::client::Untyped>) -> Result<(), ClientError> {
+    /// handle.signal_by_name("approve", &"ada").await?; // one payload
+    /// handle.signal_by_name("rename", &Args(("Ada", "Lovelace"))).await?; // two payloads
+    /// # Ok(()) }
+    /// ```
     pub async fn signal_by_name<I: Serialize + ?Sized>(&self, signal: &str, input: &I) -> Result<(), ClientError> {
-        let args = converter::encode_args(input)?;
+        self.send_signal(signal, converter::encode_args(input)?).await
+    }
+
+    async fn send_signal(&self, signal: &str, args: Vec<Payload>) -> Result<(), ClientError> {
         let req = SignalWorkflowExecutionRequest {
             namespace: self.client.namespace.clone(),
             workflow_execution: Some(self.execution()),
@@ -256,13 +269,17 @@ impl<W> WorkflowHandle<W> {
         Ok(())
     }
 
-    /// Runs a query by name with one argument (`&()` for none) and decodes the answer.
+    /// Runs a query by name with one argument (`&()` for none, [`Args`](converter::Args) for
+    /// several) and decodes the answer.
     pub async fn query_by_name<O: DeserializeOwned, I: Serialize + ?Sized>(
         &self,
         query: &str,
         input: &I,
     ) -> Result<O, ClientError> {
-        let args = converter::encode_args(input)?;
+        self.run_query(query, converter::encode_args(input)?).await
+    }
+
+    async fn run_query<O: DeserializeOwned>(&self, query: &str, args: Vec<Payload>) -> Result<O, ClientError> {
         let req = QueryWorkflowRequest {
             namespace: self.client.namespace.clone(),
             execution: Some(self.execution()),
@@ -389,7 +406,7 @@ impl<W: Workflow> WorkflowHandle<W> {
 
     /// Sends a signal: `handle.signal(Greeting::update_salutation, "Aloha".into())`.
     pub async fn signal<I: Serialize>(&self, signal: SignalMethod<W, I>, input: I) -> Result<(), ClientError> {
-        self.signal_by_name(signal.name(), &input).await
+        self.send_signal(signal.name(), signal.input_shape().encode(&input)?).await
     }
 
     /// Runs a query: `handle.query(Greeting::current_greeting, ())`.
@@ -398,7 +415,7 @@ impl<W: Workflow> WorkflowHandle<W> {
         query: QueryMethod<W, I, O>,
         input: I,
     ) -> Result<O, ClientError> {
-        self.query_by_name(query.name(), &input).await
+        self.run_query(query.name(), query.input_shape().encode(&input)?).await
     }
 }
 

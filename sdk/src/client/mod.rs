@@ -539,7 +539,7 @@ impl Client {
         input: W::Input,
         options: WorkflowOptions,
     ) -> Result<WorkflowHandle<W>, ClientError> {
-        let args = converter::encode_args(&input)?;
+        let args = W::INPUT_SHAPE.encode(&input)?;
         let run_id = self.start_raw(W::NAME, args, &options).await?;
         Ok(WorkflowHandle::new(self.clone(), options.id, Some(run_id.clone()), Some(run_id)))
     }
@@ -554,8 +554,9 @@ impl Client {
         self.start_workflow(run, input, options).await?.result().await
     }
 
-    /// Starts a workflow by type name with one argument (`&()` for none), for workflows
-    /// written in other languages.
+    /// Starts a workflow by type name with one argument (`&()` for none,
+    /// [`Args`](crate::converter::Args) for several, one payload each), for workflows written
+    /// in other languages.
     ///
     /// ```no_run
     /// # use temporal_sdk::prelude::*;

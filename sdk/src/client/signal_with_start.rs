@@ -38,9 +38,9 @@ impl Client {
         let run_id = self
             .signal_with_start_raw(
                 W::NAME,
-                converter::encode_args(&input)?,
+                W::INPUT_SHAPE.encode(&input)?,
                 signal.name(),
-                converter::encode_args(&signal_input)?,
+                signal.input_shape().encode(&signal_input)?,
                 &options,
             )
             .await?;

@@ -179,8 +179,9 @@ pub(super) async fn poll_outcome(
 }
 
 impl<W> WorkflowHandle<W> {
-    /// Sends an update by name with one argument (`&()` for none) and waits until the workflow
-    /// accepted or rejected it. As in the Python SDK the handle comes back either way, and
+    /// Sends an update by name with one argument (`&()` for none,
+    /// [`Args`](crate::converter::Args) for several, one payload each) and waits until the
+    /// workflow accepted or rejected it. As in the Python SDK the handle comes back either way, and
     /// also when the update already failed: a rejection by the validator or a failure of the
     /// handler is the handle's result, [`ClientError::UpdateFailed`].
     ///
@@ -322,7 +323,7 @@ impl<W: Workflow> WorkflowHandle<W> {
         update: UpdateMethod<W, I, O>,
         input: I,
     ) -> Result<O, ClientError> {
-        self.execute_update_by_name(update.name(), &input).await
+        self.execute_update_with(update, input, UpdateOptions::new()).await
     }
 
     /// Sends an update and returns once the workflow accepted it: see
@@ -332,7 +333,7 @@ impl<W: Workflow> WorkflowHandle<W> {
         update: UpdateMethod<W, I, O>,
         input: I,
     ) -> Result<WorkflowUpdateHandle<O>, ClientError> {
-        self.start_update_by_name(update.name(), &input).await
+        self.start_update_with(update, input, UpdateOptions::new()).await
     }
 
     /// [`start_update`](Self::start_update) with an update id and the stage to wait for.
@@ -357,7 +358,8 @@ impl<W: Workflow> WorkflowHandle<W> {
         input: I,
         options: UpdateOptions,
     ) -> Result<WorkflowUpdateHandle<O>, ClientError> {
-        self.start_update_by_name_with(update.name(), &input, options).await
+        let stage = options.wait_for_stage.to_proto();
+        self.send_update(update.name(), update.input_shape().encode(&input)?, options.update_id(), stage).await
     }
 
     /// [`execute_update`](Self::execute_update) with an update id (deduplicated by the
@@ -381,7 +383,8 @@ impl<W: Workflow> WorkflowHandle<W> {
         input: I,
         options: UpdateOptions,
     ) -> Result<O, ClientError> {
-        self.execute_update_by_name_with(update.name(), &input, options).await
+        let args = update.input_shape().encode(&input)?;
+        self.send_update::<O>(update.name(), args, options.update_id(), Stage::Completed).await?.result().await
     }
 
     /// A handle to an update sent before, by its id, typed by the update's result.

@@ -73,13 +73,14 @@ impl<W: Workflow> WithStartWorkflowOperation<W> {
     /// The start of workflow `W` with `input`. Fails when the input cannot be encoded or the
     /// options lack an id, a task queue or an id conflict policy.
     pub fn new(_run: RunMethod<W>, input: W::Input, options: WorkflowOptions) -> Result<Self, ClientError> {
-        Self::build(W::NAME.to_string(), converter::encode_args(&input)?, options)
+        Self::build(W::NAME.to_string(), W::INPUT_SHAPE.encode(&input)?, options)
     }
 }
 
 impl WithStartWorkflowOperation<Untyped> {
-    /// The start of a workflow by type name with one argument (`&()` for none), for workflows
-    /// written in other languages.
+    /// The start of a workflow by type name with one argument (`&()` for none,
+    /// [`Args`](crate::converter::Args) for several, one payload each), for workflows written
+    /// in other languages.
     ///
     /// ```
     /// use temporal_sdk::WorkflowOptions;
@@ -153,7 +154,7 @@ impl Client {
         start: &WithStartWorkflowOperation<W>,
         options: UpdateOptions,
     ) -> Result<WorkflowUpdateHandle<O>, ClientError> {
-        self.update_with_start(update.name(), converter::encode_args(&input)?, start, options).await
+        self.update_with_start(update.name(), update.input_shape().encode(&input)?, start, options).await
     }
 
     /// [`start_update_with_start_workflow`](Self::start_update_with_start_workflow), waiting
@@ -185,8 +186,9 @@ impl Client {
         self.start_update_with_start_workflow(update, input, start, options).await?.result().await
     }
 
-    /// Update-with-start by update name with one argument (`&()` for none), for workflows
-    /// written in other languages.
+    /// Update-with-start by update name with one argument (`&()` for none,
+    /// [`Args`](crate::converter::Args) for several, one payload each), for workflows written
+    /// in other languages.
     ///
     /// ```no_run
     /// # use temporal_sdk::prelude::*;

@@ -1,16 +1,15 @@
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::marker::PhantomData;
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde::{Deserialize, Serialize};
 
+use super::de::PayloadDeserializer;
 use super::encodings::{decode_custom, encode_custom};
 use super::json::to_python_json;
-use super::proto::BinaryPayload;
 use super::top_level::{TopLevel, classify};
-use super::{
-    ENCODING_JSON, ENCODING_KEY, ENCODING_NULL, ENCODING_PROTO_BINARY, ENCODING_PROTO_JSON, ENCODING_RAW,
-    MESSAGE_TYPE_KEY,
-};
+use super::{ENCODING_JSON, ENCODING_KEY, ENCODING_NULL, ENCODING_RAW, MESSAGE_TYPE_KEY};
 use crate::protos::temporal::api::common::v1::Payload;
 
 /// Why a value could not be converted to or from a payload.
@@ -51,9 +50,42 @@ pub enum PayloadError {
         /// The index asked for.
         index: usize,
     },
-    /// More payloads arrived than the handler takes.
-    #[error("expected at most one argument payload, got {0}")]
-    TooMany(usize),
+    /// Fewer payloads arrived than the handler has parameters, and the first one missing is
+    /// not an `Option` (a missing trailing `Option` parameter is `None`, as in Python).
+    #[error(
+        "expected {}, got {got}: the argument at index {index} (`{type_name}`) is missing and is not an `Option`",
+        arguments(*expected)
+    )]
+    MissingArgument {
+        /// The index of the first missing argument.
+        index: usize,
+        /// The number of parameters of the handler.
+        expected: usize,
+        /// The number of payloads that arrived.
+        got: usize,
+        /// The Rust type of the missing argument.
+        type_name: &'static str,
+    },
+    /// More payloads arrived than the handler has parameters.
+    #[error("expected {}, got {got}", arguments(*expected))]
+    TooManyArguments {
+        /// The number of parameters of the handler.
+        expected: usize,
+        /// The number of payloads that arrived.
+        got: usize,
+    },
+    /// One argument of several did not convert.
+    #[error("argument at index {index}: {error}")]
+    Argument {
+        /// The argument's index in the list.
+        index: usize,
+        /// What went wrong with it.
+        error: Box<PayloadError>,
+    },
+    /// A [`converter::Args`](super::Args) list, or something else than a tuple, a `Vec` or `()`
+    /// inside one, was given where one value or an argument list was expected.
+    #[error("{0}")]
+    NotAnArgumentList(&'static str),
 }
 
 /// Bytes that travel as a `binary/plain` payload rather than as a JSON array.
@@ -101,6 +133,60 @@ impl<'de> Deserialize<'de> for RawBytes {
     }
 }
 
+/// "1 argument", "2 arguments".
+fn arguments(n: usize) -> String {
+    if n == 1 { "1 argument".to_string() } else { format!("{n} arguments") }
+}
+
+impl PayloadError {
+    /// Names the argument this error is about, unless it already does.
+    pub(crate) fn at_argument(self, index: usize) -> Self {
+        match self {
+            e @ (PayloadError::Argument { .. }
+            | PayloadError::MissingArgument { .. }
+            | PayloadError::TooManyArguments { .. }) => e,
+            e => PayloadError::Argument { index, error: Box::new(e) },
+        }
+    }
+}
+
+/// A [`PayloadError`] where serde needs its own error type: the converter's serializers and
+/// deserializers fail with it, and the public functions hand back the `PayloadError` inside.
+#[derive(Debug)]
+pub(crate) struct SerdeError(pub(crate) PayloadError);
+
+impl SerdeError {
+    /// The error inside, naming `type_name` as the type asked for if nothing closer named one.
+    pub(crate) fn into_payload_error(self, type_name: &'static str) -> PayloadError {
+        match self.0 {
+            PayloadError::Decode { encoding, type_name: "", message } => {
+                PayloadError::Decode { encoding, type_name, message }
+            }
+            other => other,
+        }
+    }
+}
+
+impl std::fmt::Display for SerdeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SerdeError {}
+
+impl serde::de::Error for SerdeError {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        SerdeError(PayloadError::Decode { encoding: String::new(), type_name: "", message: msg.to_string() })
+    }
+}
+
+impl serde::ser::Error for SerdeError {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        SerdeError(PayloadError::Serialize(<serde_json::Error as serde::ser::Error>::custom(msg)))
+    }
+}
+
 fn metadata(encoding: &str) -> HashMap<String, Vec<u8>> {
     HashMap::from([(ENCODING_KEY.to_string(), encoding.as_bytes().to_vec())])
 }
@@ -112,10 +198,24 @@ fn metadata(encoding: &str) -> HashMap<String, Vec<u8>> {
 /// assert_eq!(p.metadata["encoding"], b"json/plain");
 /// assert_eq!(p.data, br#""Temporal""#);
 /// ```
+///
+/// An [`Args`](super::Args) list is several payloads, not one: it is an error here (use
+/// [`encode_args`](super::encode_args)).
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadError> {
-    Ok(match classify(value) {
+    encode_classified(value, classify(value))
+}
+
+/// [`encode`] once the probe has run (the argument-list path probes first, to find `Args`).
+pub(crate) fn encode_classified<T: Serialize + ?Sized>(value: &T, top: TopLevel) -> Result<Payload, PayloadError> {
+    Ok(match top {
         TopLevel::Null => Payload { metadata: metadata(ENCODING_NULL), data: Vec::new(), ..Default::default() },
         TopLevel::Bytes(data) => Payload { metadata: metadata(ENCODING_RAW), data, ..Default::default() },
+        TopLevel::Args(_) => {
+            return Err(PayloadError::NotAnArgumentList(
+                "`converter::Args` is a list of arguments, one payload each, and cannot be one payload: pass it \
+                 where an argument list goes (a by-name call, heartbeat details)",
+            ));
+        }
         TopLevel::Proto { encoding, message_type, data } => {
             let mut metadata = metadata(encoding);
             metadata.insert(MESSAGE_TYPE_KEY.to_string(), message_type.as_bytes().to_vec());
@@ -143,39 +243,25 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadError>
 /// assert_eq!(decode::<Option<u32>>(&none).unwrap(), None);
 /// ```
 pub fn decode<T: DeserializeOwned>(payload: &Payload) -> Result<T, PayloadError> {
-    let encoding = payload.metadata.get(ENCODING_KEY).map(|e| String::from_utf8_lossy(e)).unwrap_or_default();
-    let err = |message: String| PayloadError::Decode {
-        encoding: encoding.to_string(),
-        type_name: std::any::type_name::<T>(),
-        message,
-    };
-    if let Some(custom) = decode_custom(&encoding, payload) {
+    // A custom encoding reads the value straight from its format (inside argument lists it goes
+    // through a JSON value: see `de`).
+    if let Some(custom) = decode_custom(&encoding_of(payload), payload) {
         return custom;
     }
-    match encoding.as_ref() {
-        ENCODING_JSON => serde_json::from_slice(&payload.data).map_err(|e| err(e.to_string())),
-        ENCODING_NULL => {
-            if !payload.data.is_empty() {
-                return Err(err("binary/null payload carries data".into()));
-            }
-            serde_json::from_slice(b"null").map_err(|e| err(e.to_string()))
-        }
-        ENCODING_RAW => T::deserialize(RawDeserializer(&payload.data)).map_err(|e| err(e.to_string())),
-        // Proto3 JSON is JSON: it reads into `Proto<M>`, or into any serde type of its shape.
-        ENCODING_PROTO_JSON => serde_json::from_slice(&payload.data).map_err(|e| err(e.to_string())),
-        ENCODING_PROTO_BINARY => {
-            let message_type = payload.metadata.get(MESSAGE_TYPE_KEY).map(|t| String::from_utf8_lossy(t));
-            let message_type = message_type.as_deref().unwrap_or_default();
-            T::deserialize(BinaryPayload { message_type, data: &payload.data }).map_err(|e| err(e.to_string()))
-        }
-        other => Err(PayloadError::UnknownEncoding(other.to_string())),
-    }
+    decode_seed(payload, PhantomData::<T>)
+}
+
+/// [`decode`] for any seed: the one place that reads a payload, shared by single values and by
+/// each element of an argument list.
+pub(crate) fn decode_seed<'a, S: DeserializeSeed<'a>>(payload: &'a Payload, seed: S) -> Result<S::Value, PayloadError> {
+    seed.deserialize(PayloadDeserializer { payload: Some(payload) })
+        .map_err(|e| e.into_payload_error(std::any::type_name::<S::Value>()))
 }
 
 /// Reads a `binary/plain` payload as bytes, also into an `Option` or a newtype struct around
 /// them: Python writes an `Optional[bytes]` holding bytes as `binary/plain`, and `encode` looks
 /// through `Some` and newtype structs the same way.
-struct RawDeserializer<'a>(&'a [u8]);
+pub(crate) struct RawDeserializer<'a>(pub(crate) &'a [u8]);
 
 impl<'de> serde::Deserializer<'de> for RawDeserializer<'_> {
     type Error = serde::de::value::Error;
@@ -202,33 +288,9 @@ impl<'de> serde::Deserializer<'de> for RawDeserializer<'_> {
     }
 }
 
-/// Encodes the single input of a workflow, activity or handler as its argument list.
-///
-/// `()` becomes an empty list, as Python sends for a function without parameters.
-pub fn encode_args<T: Serialize + ?Sized>(value: &T) -> Result<Vec<Payload>, PayloadError> {
-    if matches!(classify(value), TopLevel::Null) && is_unit::<T>() {
-        return Ok(Vec::new());
-    }
-    Ok(vec![encode(value)?])
-}
-
-/// Decodes an argument list into the single input of a workflow, activity or handler.
-///
-/// An empty list decodes as JSON `null`, which `()` and `Option` accept.
-pub fn decode_args<T: DeserializeOwned>(payloads: &[Payload]) -> Result<T, PayloadError> {
-    match payloads {
-        [] => serde_json::from_slice(b"null").map_err(|e| PayloadError::Decode {
-            encoding: "(no payload)".into(),
-            type_name: std::any::type_name::<T>(),
-            message: format!("no argument was sent: {e}"),
-        }),
-        [one] => decode(one),
-        many => Err(PayloadError::TooMany(many.len())),
-    }
-}
-
-fn is_unit<T: ?Sized>() -> bool {
-    std::any::type_name::<T>() == "()"
+/// The payload's `encoding` metadata (empty when it has none).
+pub(crate) fn encoding_of(payload: &Payload) -> Cow<'_, str> {
+    payload.metadata.get(ENCODING_KEY).map(|e| String::from_utf8_lossy(e)).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -244,9 +306,6 @@ mod tests {
         assert_eq!(p.data, br#"{"a":1}"#);
         assert_eq!(encode(&1234).unwrap().data, b"1234");
         assert_eq!(encode(&true).unwrap().data, b"true");
-        assert!(encode_args(&()).unwrap().is_empty());
-        assert_eq!(encode_args(&Option::<u8>::None).unwrap().len(), 1);
-        let () = decode_args(&[]).unwrap();
     }
 
     #[test]

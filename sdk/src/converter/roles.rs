@@ -19,7 +19,7 @@ macro_rules! payload_role {
         #[diagnostic::on_unimplemented(
             message = $message,
             label = $label,
-            note = "arguments and results cross the wire as payloads: derive serde's `Serialize` and `Deserialize` for the type (and the types inside it)"
+            note = "arguments and results cross the wire as payloads: derive serde's `Serialize` and `Deserialize` for the type (and the types inside it; for a function with several parameters, for each parameter's type)"
         )]
         pub trait $name: $($bound +)+ 'static {}
 

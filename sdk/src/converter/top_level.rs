@@ -4,6 +4,9 @@
 //! serde tells these apart only while serializing, so a tiny serializer looks at the
 //! outermost call (through `Some` and newtype structs, which JSON does not show either) and
 //! gives up at once on anything else (without visiting fields).
+//!
+//! The same look finds a [`converter::Args`](super::Args) list, whose elements it encodes
+//! there and then: the probe is the only place that sees inside the newtype.
 
 use serde::Serialize;
 use serde::ser::{self, Impossible};
@@ -11,6 +14,9 @@ use serde::ser::{self, Impossible};
 use super::json::to_python_json;
 use super::proto;
 use super::{ENCODING_PROTO_BINARY, ENCODING_PROTO_JSON};
+use super::PayloadError;
+use super::args::{ARGS_NEWTYPE, SpreadSerializer};
+use crate::protos::temporal::api::common::v1::Payload;
 
 pub(crate) enum TopLevel {
     Null,
@@ -21,6 +27,8 @@ pub(crate) enum TopLevel {
         message_type: &'static str,
         data: Vec<u8>,
     },
+    /// An `Args` list, already encoded one payload per element.
+    Args(Result<Vec<Payload>, PayloadError>),
     Other,
 }
 
@@ -82,6 +90,9 @@ impl ser::Serializer for Probe {
         name: &'static str,
         value: &T,
     ) -> Result<TopLevel, NotSpecial> {
+        if name == ARGS_NEWTYPE {
+            return Ok(TopLevel::Args(value.serialize(SpreadSerializer::default()).map_err(|e| e.0)));
+        }
         if let Some(message_type) = name.strip_prefix(proto::JSON_TOKEN) {
             let data = to_python_json(value).map_err(|_| NotSpecial)?;
             return Ok(TopLevel::Proto { encoding: ENCODING_PROTO_JSON, message_type, data });

@@ -44,7 +44,7 @@ impl<A: ActivityImplementation> ErasedActivity for Erased<A> {
     }
 
     fn execute(&self, args: Vec<Payload>) -> BoxFuture<'static, Result<Payload, ActivityError>> {
-        crate::activity::run_erased(self.0.name(), &args, |input: A::Input| self.0.execute(input))
+        crate::activity::run_erased(self.0.name(), self.0.input_shape(), &args, |input: A::Input| self.0.execute(input))
     }
 }
 

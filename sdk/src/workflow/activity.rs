@@ -126,7 +126,7 @@ pub fn execute_activity<A: ActivityDefinition>(
     input: A::Input,
     options: ActivityOptions,
 ) -> ActivityHandle<A::Output> {
-    schedule(activity.name(), converter::encode_args(&input), options)
+    schedule(activity.name(), activity.input_shape().encode(&input), options)
 }
 
 /// Schedules an activity and returns its handle without waiting: the same as
@@ -141,12 +141,17 @@ pub fn start_activity<A: ActivityDefinition>(
 
 /// Schedules an activity by type name, for activities written in other languages.
 ///
+/// `input` is one argument (one payload; `&()` for none); [`Args`](crate::converter::Args)
+/// sends several, one payload each, as a Python activity `def compose_greeting(greeting: str,
+/// name: str)` takes them:
+///
 /// ```
 /// # use std::time::Duration;
 /// # use temporal_sdk::prelude::*;
+/// use temporal_sdk::converter::Args;
 /// # async fn wf() -> WorkflowResult<()> {
 /// let out: String = workflow::execute_activity_by_name(
-///     "compose_greeting", &("Hello", "World"), ActivityOptions::start_to_close(Duration::from_secs(5)),
+///     "compose_greeting", &Args(("Hello", "World")), ActivityOptions::start_to_close(Duration::from_secs(5)),
 /// ).await?;
 /// # let _ = out; Ok(()) }
 /// ```

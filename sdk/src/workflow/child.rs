@@ -125,7 +125,7 @@ pub fn start_child_workflow<W: Workflow>(
     input: W::Input,
     options: ChildWorkflowOptions,
 ) -> ChildWorkflowStart<W> {
-    start(W::NAME, converter::encode_args(&input), options)
+    start(W::NAME, W::INPUT_SHAPE.encode(&input), options)
 }
 
 /// Starts a child workflow and waits for its result.
@@ -137,7 +137,19 @@ pub async fn execute_child_workflow<W: Workflow>(
     start_child_workflow(run, input, options).await?.result().await
 }
 
-/// Starts a child workflow by type name, for workflows written in other languages.
+/// Starts a child workflow by type name, for workflows written in other languages: `input` is
+/// one argument (`&()` for none, [`Args`](crate::converter::Args) for several, one payload
+/// each).
+///
+/// ```
+/// # use temporal_sdk::prelude::*;
+/// # use temporal_sdk::workflow::ChildWorkflowOptions;
+/// use temporal_sdk::converter::Args;
+/// # async fn wf() -> WorkflowResult<()> {
+/// let child = workflow::start_child_workflow_by_name("Transfer", &Args(("acct-1", "acct-2", 100)), ChildWorkflowOptions::new("t-1")).await?;
+/// let receipt: String = child.result_as().await?;
+/// # let _ = receipt; Ok(()) }
+/// ```
 pub fn start_child_workflow_by_name<I: Serialize + ?Sized>(
     workflow_type: &str,
     input: &I,
@@ -263,7 +275,8 @@ impl<W> ChildWorkflowHandle<W> {
         ChildResult { op, _t: PhantomData }
     }
 
-    /// Signals the child by name.
+    /// Signals the child by name: `input` is one argument (`&()` for none,
+    /// [`Args`](crate::converter::Args) for several).
     pub fn signal_by_name<I: Serialize + ?Sized>(&self, signal: &str, input: &I) -> SignalFuture {
         signal_external(&self.workflow_id, "", signal, converter::encode_args(input), true)
     }
@@ -278,7 +291,7 @@ impl<W: Workflow> ChildWorkflowHandle<W> {
 
     /// Signals the child: `child.signal(Ship::expedite, ()).await?`.
     pub fn signal<I: Serialize>(&self, signal: SignalMethod<W, I>, input: I) -> SignalFuture {
-        self.signal_by_name(signal.name(), &input)
+        signal_external(&self.workflow_id, "", signal.name(), signal.input_shape().encode(&input), true)
     }
 }
 

@@ -93,7 +93,7 @@ pub fn continue_as_new_with_options<W: Workflow, T>(
     input: W::Input,
     options: ContinueAsNewOptions,
 ) -> WorkflowResult<T> {
-    let args = converter::encode_args(&input).map_err(|e| WorkflowError::Task(Box::new(e)))?;
+    let args = W::INPUT_SHAPE.encode(&input).map_err(|e| WorkflowError::Task(Box::new(e)))?;
     let search_attributes = match options.search_attributes {
         Some(attributes) => {
             let mut fields = HashMap::new();

@@ -12,7 +12,9 @@ use futures::future::LocalBoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::converter::{self, PayloadError, QueryInput, QueryOutput, RawValue, SignalInput, UpdateInput, UpdateOutput};
+use crate::converter::{
+    self, ArgShape, PayloadError, QueryInput, QueryOutput, RawValue, SignalInput, UpdateInput, UpdateOutput,
+};
 use crate::error::{WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::common::v1::Payload;
 use crate::runtime::instance::HandlerOutcome;
@@ -43,7 +45,8 @@ use crate::runtime::instance::HandlerOutcome;
 pub trait Workflow: Sized + 'static {
     /// The workflow type name registered with the server.
     const NAME: &'static str;
-    /// The argument of the `#[run]` method (`()` when it takes none).
+    /// The argument of the `#[run]` method: `()` when it takes none, the tuple of the
+    /// parameters' types when it takes several (see [`Workflow::INPUT_SHAPE`]).
     type Input: Serialize + DeserializeOwned + 'static;
     /// The success value of the `#[run]` method.
     type Output: Serialize + DeserializeOwned + 'static;
@@ -70,15 +73,39 @@ pub trait Workflow: Sized + 'static {
     /// ```
     const DYNAMIC: bool = false;
 
+    /// How [`Workflow::Input`] travels: [`ArgShape::Spread`] when the `#[run]` method takes
+    /// several parameters (one payload each, `Input` their tuple), [`ArgShape::Single`] when it
+    /// takes one or none.
+    ///
+    /// ```
+    /// use temporal_sdk::converter::ArgShape;
+    /// use temporal_sdk::prelude::*;
+    ///
+    /// #[derive(Default)]
+    /// struct Transfer;
+    ///
+    /// #[workflow]
+    /// impl Transfer {
+    ///     #[run]
+    ///     async fn run(&self, from: String, to: String, cents: u64) -> WorkflowResult<()> {
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// assert_eq!(<Transfer as Workflow>::INPUT_SHAPE, ArgShape::Spread);
+    /// // client.start_workflow(Transfer::run, ("a".into(), "b".into(), 100), options)
+    /// ```
+    const INPUT_SHAPE: ArgShape = ArgShape::Single;
+
     /// Describes the constructor, run method and handlers (generated).
     #[doc(hidden)]
     fn definition() -> WorkflowDefinition<Self>;
 
-    /// Decodes the workflow input from the argument payloads of the start event. The default
-    /// decodes one payload (or none, for `()`); the dynamic workflow keeps them all raw.
+    /// Decodes the workflow input from the argument payloads of the start event, by
+    /// [`Workflow::INPUT_SHAPE`]; the dynamic workflow keeps them all raw.
     #[doc(hidden)]
     fn decode_input(payloads: &[Payload]) -> Result<Self::Input, PayloadError> {
-        converter::decode_args(payloads)
+        Self::INPUT_SHAPE.decode(payloads)
     }
 }
 
@@ -118,7 +145,7 @@ pub enum Untyped {}
 ///
 /// ```
 /// use std::rc::Rc;
-/// use temporal_sdk::__private::{LocalBoxFuture, WorkflowDefinition};
+/// use temporal_sdk::__private::{LocalBoxFuture, QueryMethod, SignalMethod, WorkflowDefinition};
 /// use temporal_sdk::prelude::*;
 ///
 /// #[derive(Default)]
@@ -132,8 +159,8 @@ pub enum Untyped {}
 ///         WorkflowDefinition::new(|()| Counter::default(), |this: Rc<Self>, ()| -> LocalBoxFuture<'static, WorkflowResult<u32>> {
 ///             Box::pin(async move { Ok(this.n.get()) })
 ///         })
-///         .signal("add", |this: &Counter, n: u32| this.n.set(this.n.get() + n))
-///         .query("count", |this: &Counter, (): ()| this.n.get())
+///         .signal(SignalMethod::new("add"), |this: &Counter, n: u32| this.n.set(this.n.get() + n))
+///         .query(QueryMethod::new("count"), |this: &Counter, (): ()| this.n.get())
 ///     }
 /// }
 /// ```
@@ -184,11 +211,12 @@ impl<W: Workflow> WorkflowDefinition<W> {
     }
 
     /// Adds a synchronous signal handler.
-    pub fn signal<I: SignalInput>(mut self, name: &'static str, handler: fn(&W, I)) -> Self {
+    pub fn signal<I: SignalInput>(mut self, signal: SignalMethod<W, I>, handler: fn(&W, I)) -> Self {
+        let shape = signal.input_shape();
         self.signals.insert(
-            name,
+            signal.name(),
             Box::new(move |this, args| {
-                handler(this, converter::decode_args::<I>(args)?);
+                handler(this, shape.decode::<I>(args)?);
                 Ok(HandlerOutcome::Done)
             }),
         );
@@ -198,13 +226,14 @@ impl<W: Workflow> WorkflowDefinition<W> {
     /// Adds an `async` signal handler: it runs as its own task beside the run method.
     pub fn async_signal<I: SignalInput>(
         mut self,
-        name: &'static str,
+        signal: SignalMethod<W, I>,
         handler: fn(Rc<W>, I) -> LocalBoxFuture<'static, WorkflowResult<()>>,
     ) -> Self {
+        let shape = signal.input_shape();
         self.signals.insert(
-            name,
+            signal.name(),
             Box::new(move |this, args| {
-                let input = converter::decode_args::<I>(args)?;
+                let input = shape.decode::<I>(args)?;
                 Ok(HandlerOutcome::Running(handler(Rc::clone(this), input)))
             }),
         );
@@ -212,11 +241,16 @@ impl<W: Workflow> WorkflowDefinition<W> {
     }
 
     /// Adds a query handler: it reads the workflow state and returns a value.
-    pub fn query<I: QueryInput, O: QueryOutput>(mut self, name: &'static str, handler: fn(&W, I) -> O) -> Self {
+    pub fn query<I: QueryInput, O: QueryOutput>(
+        mut self,
+        query: QueryMethod<W, I, O>,
+        handler: fn(&W, I) -> O,
+    ) -> Self {
+        let shape = query.input_shape();
         self.queries.insert(
-            name,
+            query.name(),
             Box::new(move |this, args| {
-                let input = converter::decode_args::<I>(args)?;
+                let input = shape.decode::<I>(args)?;
                 converter::encode(&handler(this, input))
             }),
         );
@@ -229,13 +263,14 @@ impl<W: Workflow> WorkflowDefinition<W> {
     /// a value (or an error that fails the update, not the workflow).
     pub fn update<I: UpdateInput, O: UpdateOutput>(
         mut self,
-        name: &'static str,
+        update: UpdateMethod<W, I, O>,
         handler: UpdateHandler<W, I, O>,
     ) -> Self {
+        let shape = update.input_shape();
         self.updates.insert(
-            name,
+            update.name(),
             Box::new(move |this, args| {
-                let input = converter::decode_args::<I>(args)?;
+                let input = shape.decode::<I>(args)?;
                 let fut = handler(Rc::clone(this), input);
                 Ok(Box::pin(async move {
                     let out = fut.await?;
@@ -246,17 +281,18 @@ impl<W: Workflow> WorkflowDefinition<W> {
         self
     }
 
-    /// Adds the validator of update `name`: it runs before the update is accepted, must not
-    /// change state, and rejects the update by returning an error.
-    pub fn update_validator<I: UpdateInput>(
+    /// Adds the validator of `update`: it runs before the update is accepted, must not change
+    /// state, and rejects the update by returning an error.
+    pub fn update_validator<I: UpdateInput, O>(
         mut self,
-        name: &'static str,
+        update: UpdateMethod<W, I, O>,
         validator: fn(&W, &I) -> WorkflowResult<()>,
     ) -> Self {
+        let shape = update.input_shape();
         self.validators.insert(
-            name,
+            update.name(),
             Box::new(move |this, args| {
-                let input = converter::decode_args::<I>(args)?;
+                let input = shape.decode::<I>(args)?;
                 Ok(validator(this, &input))
             }),
         );
@@ -394,16 +430,18 @@ impl<W: Workflow> WorkflowDefinition<W> {
     }
 }
 
-/// Marker for an `#[update]` handler taking `I` and returning `O`: `Cart::add_item`.
+/// Marker for an `#[update]` handler taking `I` and returning `O`: `Cart::add_item`. For a
+/// handler with several parameters, `I` is their tuple, sent one payload each.
 pub struct UpdateMethod<W, I, O> {
     name: &'static str,
+    shape: ArgShape,
     _types: PhantomData<fn(W, I) -> O>,
 }
 
 impl<W, I, O> UpdateMethod<W, I, O> {
     /// Used by the generated code.
     pub const fn new(name: &'static str) -> Self {
-        Self { name, _types: PhantomData }
+        Self { name, shape: ArgShape::Single, _types: PhantomData }
     }
     /// The update name sent to the server.
     pub const fn name(&self) -> &'static str {
@@ -422,16 +460,18 @@ impl<W> RunMethod<W> {
     }
 }
 
-/// Marker for a `#[signal]` handler taking `I`: `Greeting::update_salutation`.
+/// Marker for a `#[signal]` handler taking `I`: `Greeting::update_salutation`. For a handler
+/// with several parameters, `I` is their tuple, sent one payload each.
 pub struct SignalMethod<W, I> {
     name: &'static str,
+    shape: ArgShape,
     _types: PhantomData<fn(W, I)>,
 }
 
 impl<W, I> SignalMethod<W, I> {
     /// Used by the generated code.
     pub const fn new(name: &'static str) -> Self {
-        Self { name, _types: PhantomData }
+        Self { name, shape: ArgShape::Single, _types: PhantomData }
     }
     /// The signal name sent to the server.
     pub const fn name(&self) -> &'static str {
@@ -440,15 +480,17 @@ impl<W, I> SignalMethod<W, I> {
 }
 
 /// Marker for a `#[query]` handler taking `I` and returning `O`: `Greeting::current_greeting`.
+/// For a handler with several parameters, `I` is their tuple, sent one payload each.
 pub struct QueryMethod<W, I, O> {
     name: &'static str,
+    shape: ArgShape,
     _types: PhantomData<fn(W, I) -> O>,
 }
 
 impl<W, I, O> QueryMethod<W, I, O> {
     /// Used by the generated code.
     pub const fn new(name: &'static str) -> Self {
-        Self { name, _types: PhantomData }
+        Self { name, shape: ArgShape::Single, _types: PhantomData }
     }
     /// The query name sent to the server.
     pub const fn name(&self) -> &'static str {
@@ -471,6 +513,48 @@ macro_rules! copy_marker {
         }
     };
 }
+/// The input shape of the handler markers: set by the generated code for handlers with several
+/// parameters.
+macro_rules! shaped_marker {
+    ($name:ident < $($p:ident),* >) => {
+        impl<$($p),*> $name<$($p),*> {
+            /// Used by the generated code: the handler takes several parameters, one payload each.
+            pub const fn spread(mut self) -> Self {
+                self.shape = ArgShape::Spread;
+                self
+            }
+            /// How the input travels: one payload, or one per parameter.
+            ///
+            /// ```
+            /// use temporal_sdk::converter::ArgShape;
+            /// use temporal_sdk::prelude::*;
+            ///
+            /// #[derive(Default)]
+            /// struct Person;
+            ///
+            /// #[workflow]
+            /// impl Person {
+            ///     #[run]
+            ///     async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+            ///     #[signal]
+            ///     fn rename(&self, first: String, last: String) {}
+            ///     #[signal]
+            ///     fn rename_pair(&self, names: (String, String)) {}
+            /// }
+            ///
+            /// assert_eq!(Person::rename.input_shape(), ArgShape::Spread);
+            /// assert_eq!(Person::rename_pair.input_shape(), ArgShape::Single);
+            /// ```
+            pub const fn input_shape(&self) -> ArgShape {
+                self.shape
+            }
+        }
+    };
+}
+shaped_marker!(SignalMethod<W, I>);
+shaped_marker!(QueryMethod<W, I, O>);
+shaped_marker!(UpdateMethod<W, I, O>);
+
 copy_marker!(RunMethod<W>);
 copy_marker!(SignalMethod<W, I>);
 copy_marker!(QueryMethod<W, I, O>);

@@ -68,7 +68,8 @@ impl<W> ExternalWorkflowHandle<W> {
         &self.workflow_id
     }
 
-    /// Signals the workflow by name.
+    /// Signals the workflow by name: `input` is one argument (`&()` for none,
+    /// [`Args`](crate::converter::Args) for several).
     pub fn signal_by_name<I: Serialize + ?Sized>(&self, signal: &str, input: &I) -> SignalFuture {
         signal_external(&self.workflow_id, &self.run_id, signal, converter::encode_args(input), false)
     }
@@ -90,7 +91,7 @@ impl<W> ExternalWorkflowHandle<W> {
 impl<W: Workflow> ExternalWorkflowHandle<W> {
     /// Signals the workflow: `handle.signal(Greeting::update_salutation, "Aloha".into()).await?`.
     pub fn signal<I: Serialize>(&self, signal: SignalMethod<W, I>, input: I) -> SignalFuture {
-        self.signal_by_name(signal.name(), &input)
+        signal_external(&self.workflow_id, &self.run_id, signal.name(), signal.input_shape().encode(&input), false)
     }
 }
 

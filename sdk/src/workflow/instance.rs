@@ -134,6 +134,7 @@ mod tests {
 
     use super::*;
     use crate::converter::{RawValue, encode, encode_args};
+    use crate::workflow::{QueryMethod, SignalMethod, UpdateMethod};
 
     #[derive(Default)]
     struct Inbox {
@@ -147,13 +148,15 @@ mod tests {
 
         fn definition() -> WorkflowDefinition<Self> {
             WorkflowDefinition::new(|()| Inbox::default(), |_, ()| Box::pin(async { Ok(()) }))
-                .signal("known", |this: &Inbox, s: String| this.seen.borrow_mut().push(format!("known {s}")))
+                .signal(SignalMethod::new("known"), |this: &Inbox, s: String| {
+                    this.seen.borrow_mut().push(format!("known {s}"))
+                })
                 .dynamic_signal(|this: &Inbox, name: String, args: Vec<RawValue>| {
                     this.seen.borrow_mut().push(format!("{name} {}", args.len()));
                 })
-                .query("count", |this: &Inbox, (): ()| this.seen.borrow().len())
+                .query(QueryMethod::new("count"), |this: &Inbox, (): ()| this.seen.borrow().len())
                 .dynamic_query(|_: &Inbox, name: String, _: Vec<RawValue>| name)
-                .update("known_update", |_, n: u32| Box::pin(async move { Ok(n + 1) }))
+                .update(UpdateMethod::new("known_update"), |_, n: u32| Box::pin(async move { Ok(n + 1) }))
                 .dynamic_update(|_, name: String, args: Vec<RawValue>| {
                     Box::pin(async move { Ok(format!("{name}:{}", args[0].decode::<String>().unwrap_or_default())) })
                 })

@@ -13,7 +13,6 @@ use futures::future::FusedFuture;
 use serde::de::DeserializeOwned;
 
 use crate::activity::ActivityDefinition;
-use crate::converter;
 use crate::error::{WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::common::v1::Payload;
 use crate::runtime::ops::OpFuture;
@@ -39,7 +38,7 @@ pub fn execute_local_activity<A: ActivityDefinition>(
     options: LocalActivityOptions,
 ) -> LocalActivityHandle<A::Output> {
     let failed = |e| LocalActivityHandle { inner: Inner::Error(Some(e)), _out: PhantomData };
-    let input = match converter::encode_args(&input) {
+    let input = match activity.input_shape().encode(&input) {
         Ok(p) => p,
         Err(e) => return failed(WorkflowError::Task(Box::new(e))),
     };

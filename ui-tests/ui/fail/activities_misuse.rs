@@ -18,8 +18,8 @@ impl Counter {
     }
 
     #[activity]
-    fn two_arguments(&self, a: u32, b: u32) -> Result<u32, ActivityError> {
-        Ok(a + b)
+    fn borrowed_second(&self, a: u32, b: &str) -> Result<u32, ActivityError> {
+        Ok(a + b.len() as u32)
     }
 
     #[activity]

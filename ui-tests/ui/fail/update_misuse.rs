@@ -21,8 +21,8 @@ impl W {
     }
 
     #[update]
-    async fn two_arguments(&self, a: u32, b: u32) -> WorkflowResult<u32> {
-        Ok(a + b)
+    async fn borrowed_second(&self, a: u32, b: &[u32]) -> WorkflowResult<u32> {
+        Ok(a + b.len() as u32)
     }
 
     #[update]

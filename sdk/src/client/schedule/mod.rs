@@ -69,10 +69,11 @@ impl ScheduleAction {
         input: W::Input,
         options: WorkflowOptions,
     ) -> Result<Self, ClientError> {
-        Self::build(W::NAME, converter::encode_args(&input)?, &options)
+        Self::build(W::NAME, W::INPUT_SHAPE.encode(&input)?, &options)
     }
 
-    /// Starts a workflow by type name with one argument (`&()` for none).
+    /// Starts a workflow by type name with one argument (`&()` for none,
+    /// [`Args`](crate::converter::Args) for several, one payload each).
     pub fn start_workflow_by_name<I: Serialize + ?Sized>(
         workflow_type: &str,
         input: &I,
