@@ -383,3 +383,98 @@ async fn the_codec_server_speaks_proto_json_with_cors_for_the_web_ui() {
     let missing = http(&server, post("/nothing", "http://localhost:8233", clear)).await;
     assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
 }
+
+// ---- Custom encodings in the payload converter chain ----------------------------------------
+
+/// JSON behind a marker byte, under its own encoding name, for `Parcel` only: stands for any serde
+/// format an estate might use (MessagePack, CBOR ...).
+#[derive(Debug)]
+struct ParcelEncoding;
+
+impl converter::EncodingConverter for ParcelEncoding {
+    fn encoding(&self) -> &str {
+        "binary/parcel"
+    }
+    fn accepts(&self, type_name: &str) -> bool {
+        type_name.ends_with("::Parcel")
+    }
+    fn serialize(&self, value: &dyn erased_serde::Serialize) -> Result<Vec<u8>, converter::EncodingError> {
+        let mut out = vec![0x50];
+        out.extend(serde_json::to_vec(value)?);
+        Ok(out)
+    }
+    fn deserialize(&self, data: &[u8], read: converter::DeserializeWith<'_>) -> Result<(), converter::EncodingError> {
+        let body = data.strip_prefix(&[0x50]).ok_or("not a parcel")?;
+        let mut json = serde_json::Deserializer::from_slice(body);
+        read(&mut <dyn erased_serde::Deserializer>::erase(&mut json))?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Parcel {
+    to: String,
+    grams: u32,
+}
+
+#[activity]
+async fn weigh_parcel(parcel: Parcel) -> Result<Parcel, ActivityError> {
+    Ok(Parcel { grams: parcel.grams + 1, ..parcel })
+}
+
+#[derive(Default)]
+struct Post;
+
+#[workflow]
+impl Post {
+    #[run]
+    async fn run(&self, parcel: Parcel, note: String) -> WorkflowResult<(Parcel, String)> {
+        let options = ActivityOptions::start_to_close(Duration::from_secs(10));
+        let weighed = workflow::execute_activity(weigh_parcel, parcel, options).await?;
+        Ok((weighed, note))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_encodings_write_their_types_in_client_workflow_and_activity() {
+    let client = client().await.with_data_converter(DataConverter::default().with_encoding(ParcelEncoding));
+    let queue = unique("post");
+    let worker = RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<Post>().activity(weigh_parcel));
+    let parcel = Parcel { to: "Ada".into(), grams: 100 };
+    let handle = client
+        .start_workflow(
+            Post::run,
+            (parcel.clone(), "fragile".to_string()),
+            WorkflowOptions::new(unique("post"), &queue),
+        )
+        .await
+        .expect("start");
+    let (weighed, note) = handle.result().await.expect("result");
+    assert_eq!(weighed, Parcel { to: "Ada".into(), grams: 101 });
+    assert_eq!(note, "fragile");
+    let history = handle.fetch_history().await.expect("history");
+    let encoding = |p: &Payload| String::from_utf8_lossy(&p.metadata["encoding"]).into_owned();
+    let mut seen = Vec::new();
+    for event in &history.history.events {
+        match &event.attributes {
+            Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => {
+                seen.extend(a.input.iter().flat_map(|p| &p.payloads).map(encoding))
+            }
+            Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => {
+                seen.extend(a.input.iter().flat_map(|p| &p.payloads).map(encoding))
+            }
+            Some(Attributes::ActivityTaskCompletedEventAttributes(a)) => {
+                seen.extend(a.result.iter().flat_map(|p| &p.payloads).map(encoding))
+            }
+            _ => {}
+        }
+    }
+    // The parcel in its encoding wherever it travels; the note, a `String`, stays JSON.
+    assert_eq!(seen, ["binary/parcel", "json/plain", "binary/parcel", "binary/parcel"]);
+    // A replayer with the same converter reads the history; one without cannot.
+    let with =
+        Replayer::new().workflow::<Post>().data_converter(DataConverter::default().with_encoding(ParcelEncoding));
+    with.replay_workflow(&history).expect("replays");
+    assert!(Replayer::new().workflow::<Post>().replay_workflow(&history).is_err());
+    worker.stop().await;
+}

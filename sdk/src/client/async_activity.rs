@@ -142,7 +142,7 @@ impl AsyncActivityHandle {
     /// # Ok(()) }
     /// ```
     pub async fn heartbeat<T: Serialize + ?Sized>(&self, details: &T) -> Result<AsyncHeartbeatResponse, ClientError> {
-        let details = payloads(converter::encode_args(details)?);
+        let details = payloads(self.client.in_effect(|| converter::encode_args(details))?);
         let (namespace, identity) = (self.client.namespace().to_string(), self.client.identity().to_string());
         let (cancel_requested, paused, reset) = match &self.id {
             AsyncActivityId::TaskToken(token) => {
@@ -191,7 +191,7 @@ impl AsyncActivityHandle {
     /// # Ok(()) }
     /// ```
     pub async fn complete<T: Serialize + ?Sized>(&self, result: &T) -> Result<(), ClientError> {
-        let result = Some(Payloads { payloads: vec![converter::encode(result)?] });
+        let result = Some(Payloads { payloads: vec![self.client.in_effect(|| converter::encode(result))?] });
         let (namespace, identity) = (self.client.namespace().to_string(), self.client.identity().to_string());
         match &self.id {
             AsyncActivityId::TaskToken(token) => {
@@ -287,7 +287,7 @@ impl AsyncActivityHandle {
     /// # Ok(()) }
     /// ```
     pub async fn report_cancellation<T: Serialize + ?Sized>(&self, details: &T) -> Result<(), ClientError> {
-        let details = payloads(converter::encode_args(details)?);
+        let details = payloads(self.client.in_effect(|| converter::encode_args(details))?);
         let (namespace, identity) = (self.client.namespace().to_string(), self.client.identity().to_string());
         match &self.id {
             AsyncActivityId::TaskToken(token) => {

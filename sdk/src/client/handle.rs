@@ -145,7 +145,7 @@ impl<W> WorkflowHandle<W> {
     pub async fn result_as<T: DeserializeOwned>(&self) -> Result<T, ClientError> {
         let payload = self.result_payload(true).await?;
         Ok(match payload {
-            Some(p) => converter::decode(&p)?,
+            Some(p) => self.client.in_effect(|| converter::decode(&p))?,
             None => converter::decode_args(&[])?,
         })
     }
@@ -248,7 +248,7 @@ impl<W> WorkflowHandle<W> {
     /// # Ok(()) }
     /// ```
     pub async fn signal_by_name<I: Serialize + ?Sized>(&self, signal: &str, input: &I) -> Result<(), ClientError> {
-        self.send_signal(signal, converter::encode_args(input)?).await
+        self.send_signal(signal, self.client.in_effect(|| converter::encode_args(input))?).await
     }
 
     async fn send_signal(&self, signal: &str, args: Vec<Payload>) -> Result<(), ClientError> {
@@ -276,7 +276,7 @@ impl<W> WorkflowHandle<W> {
         query: &str,
         input: &I,
     ) -> Result<O, ClientError> {
-        self.run_query(query, converter::encode_args(input)?).await
+        self.run_query(query, self.client.in_effect(|| converter::encode_args(input))?).await
     }
 
     async fn run_query<O: DeserializeOwned>(&self, query: &str, args: Vec<Payload>) -> Result<O, ClientError> {
@@ -304,7 +304,7 @@ impl<W> WorkflowHandle<W> {
             return Err(ClientError::QueryRejected { status: rejected.status().as_str_name().to_string() });
         }
         let payloads = resp.query_result.map(|p| p.payloads).unwrap_or_default();
-        Ok(converter::decode_args(&payloads)?)
+        Ok(self.client.in_effect(|| converter::decode_args(&payloads))?)
     }
 
     /// Asks the workflow to cancel; the workflow decides how to end.
@@ -406,7 +406,7 @@ impl<W: Workflow> WorkflowHandle<W> {
 
     /// Sends a signal: `handle.signal(Greeting::update_salutation, "Aloha".into())`.
     pub async fn signal<I: Serialize>(&self, signal: SignalMethod<W, I>, input: I) -> Result<(), ClientError> {
-        self.send_signal(signal.name(), signal.input_shape().encode(&input)?).await
+        self.send_signal(signal.name(), self.client.in_effect(|| signal.input_shape().encode(&input))?).await
     }
 
     /// Runs a query: `handle.query(Greeting::current_greeting, ())`.
@@ -415,7 +415,7 @@ impl<W: Workflow> WorkflowHandle<W> {
         query: QueryMethod<W, I, O>,
         input: I,
     ) -> Result<O, ClientError> {
-        self.run_query(query.name(), query.input_shape().encode(&input)?).await
+        self.run_query(query.name(), self.client.in_effect(|| query.input_shape().encode(&input))?).await
     }
 }
 

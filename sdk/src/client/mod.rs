@@ -414,6 +414,12 @@ impl Client {
         &self.conn.meter
     }
 
+    /// Runs `f` with this client's custom encodings in effect (see
+    /// [`DataConverter::with_encoding`]), for the values it converts.
+    pub(crate) fn in_effect<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.data_converter.encodings().scope(f)
+    }
+
     /// The data converter of this client and the workers built from it.
     pub fn data_converter(&self) -> &DataConverter {
         &self.data_converter
@@ -539,7 +545,7 @@ impl Client {
         input: W::Input,
         options: WorkflowOptions,
     ) -> Result<WorkflowHandle<W>, ClientError> {
-        let args = W::INPUT_SHAPE.encode(&input)?;
+        let args = self.in_effect(|| W::INPUT_SHAPE.encode(&input))?;
         let run_id = self.start_raw(W::NAME, args, &options).await?;
         Ok(WorkflowHandle::new(self.clone(), options.id, Some(run_id.clone()), Some(run_id)))
     }
@@ -571,7 +577,7 @@ impl Client {
         input: &I,
         options: WorkflowOptions,
     ) -> Result<WorkflowHandle<Untyped>, ClientError> {
-        let args = converter::encode_args(input)?;
+        let args = self.in_effect(|| converter::encode_args(input))?;
         let run_id = self.start_raw(workflow_type, args, &options).await?;
         Ok(WorkflowHandle::new(self.clone(), options.id, Some(run_id.clone()), Some(run_id)))
     }

@@ -38,9 +38,9 @@ impl Client {
         let run_id = self
             .signal_with_start_raw(
                 W::NAME,
-                W::INPUT_SHAPE.encode(&input)?,
+                self.in_effect(|| W::INPUT_SHAPE.encode(&input))?,
                 signal.name(),
-                signal.input_shape().encode(&signal_input)?,
+                self.in_effect(|| signal.input_shape().encode(&signal_input))?,
                 &options,
             )
             .await?;
@@ -59,9 +59,9 @@ impl Client {
         let run_id = self
             .signal_with_start_raw(
                 workflow_type,
-                converter::encode_args(input)?,
+                self.in_effect(|| converter::encode_args(input))?,
                 signal,
-                converter::encode_args(signal_input)?,
+                self.in_effect(|| converter::encode_args(signal_input))?,
                 &options,
             )
             .await?;

@@ -140,7 +140,7 @@ impl<O: DeserializeOwned> WorkflowUpdateHandle<O> {
             Some(o) => o.clone(),
             None => poll_outcome(&self.client, &self.execution, &self.update_id).await?,
         };
-        decode_outcome(outcome)
+        self.client.in_effect(|| decode_outcome(outcome))
     }
 }
 
@@ -219,7 +219,8 @@ impl<W> WorkflowHandle<W> {
         options: UpdateOptions,
     ) -> Result<WorkflowUpdateHandle<O>, ClientError> {
         let stage = options.wait_for_stage.to_proto();
-        self.send_update(update, converter::encode_args(input)?, options.update_id(), stage).await
+        let args = self.client().in_effect(|| converter::encode_args(input))?;
+        self.send_update(update, args, options.update_id(), stage).await
     }
 
     /// [`execute_update_by_name`](Self::execute_update_by_name) with an update id: sending it
@@ -238,7 +239,7 @@ impl<W> WorkflowHandle<W> {
         input: &I,
         options: UpdateOptions,
     ) -> Result<O, ClientError> {
-        let args = converter::encode_args(input)?;
+        let args = self.client().in_effect(|| converter::encode_args(input))?;
         self.send_update::<O>(update, args, options.update_id(), Stage::Completed).await?.result().await
     }
 
@@ -359,7 +360,8 @@ impl<W: Workflow> WorkflowHandle<W> {
         options: UpdateOptions,
     ) -> Result<WorkflowUpdateHandle<O>, ClientError> {
         let stage = options.wait_for_stage.to_proto();
-        self.send_update(update.name(), update.input_shape().encode(&input)?, options.update_id(), stage).await
+        let args = self.client().in_effect(|| update.input_shape().encode(&input))?;
+        self.send_update(update.name(), args, options.update_id(), stage).await
     }
 
     /// [`execute_update`](Self::execute_update) with an update id (deduplicated by the
@@ -383,7 +385,7 @@ impl<W: Workflow> WorkflowHandle<W> {
         input: I,
         options: UpdateOptions,
     ) -> Result<O, ClientError> {
-        let args = update.input_shape().encode(&input)?;
+        let args = self.client().in_effect(|| update.input_shape().encode(&input))?;
         self.send_update::<O>(update.name(), args, options.update_id(), Stage::Completed).await?.result().await
     }
 

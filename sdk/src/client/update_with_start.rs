@@ -154,7 +154,8 @@ impl Client {
         start: &WithStartWorkflowOperation<W>,
         options: UpdateOptions,
     ) -> Result<WorkflowUpdateHandle<O>, ClientError> {
-        self.update_with_start(update.name(), update.input_shape().encode(&input)?, start, options).await
+        let args = self.in_effect(|| update.input_shape().encode(&input))?;
+        self.update_with_start(update.name(), args, start, options).await
     }
 
     /// [`start_update_with_start_workflow`](Self::start_update_with_start_workflow), waiting
@@ -207,7 +208,8 @@ impl Client {
         start: &WithStartWorkflowOperation<W>,
         options: UpdateOptions,
     ) -> Result<WorkflowUpdateHandle<O>, ClientError> {
-        self.update_with_start(update, converter::encode_args(input)?, start, options).await
+        let args = self.in_effect(|| converter::encode_args(input))?;
+        self.update_with_start(update, args, start, options).await
     }
 
     async fn update_with_start<W, O>(

@@ -11,13 +11,15 @@ use super::visit::{PayloadVisitor, PutPayloads, TakePayloads, Visit};
 use crate::protos::temporal::api::common::v1::Payload;
 use crate::protos::temporal::api::failure::v1::Failure;
 
-/// Payload codecs and the failure converter, as Python's `DataConverter`, set once on the
-/// client ([`ClientOptions::data_converter`](crate::ClientOptions::data_converter)) and used
+/// Custom encodings, payload codecs and the failure converter, as Python's `DataConverter`, set
+/// once on the client ([`ClientOptions::data_converter`](crate::ClientOptions::data_converter)) and used
 /// by everything built from it: its calls, its workers, async activity handles, testing
 /// environments; the replayer takes one too.
 ///
-/// Values become payloads through the default payload converter (`binary/null`, `binary/plain`,
-/// `json/plain`) inside workflow and activity code; the codecs then transform every user payload
+/// Values become payloads through the payload converter chain (`binary/null`, `binary/plain`,
+/// `json/protobuf`, `binary/protobuf`, then the custom encodings added with
+/// [`with_encoding`](Self::with_encoding), then `json/plain`) in client, workflow and activity code
+/// (memo values and search attributes use the built-in chain); the codecs then transform every user payload
 /// on its way to the server, in the order they were added, and undo it in reverse order on the
 /// way back. Search attributes and headers are never encoded.
 ///

@@ -14,9 +14,7 @@ use super::args::ARGS_NEWTYPE;
 use super::encodings::decode_custom;
 use super::payload::{PayloadError, RawDeserializer, SerdeError, encoding_of};
 use super::proto::BinaryPayload;
-use super::{
-    ENCODING_JSON, ENCODING_NULL, ENCODING_PROTO_BINARY, ENCODING_PROTO_JSON, ENCODING_RAW, MESSAGE_TYPE_KEY,
-};
+use super::{ENCODING_JSON, ENCODING_NULL, ENCODING_PROTO_BINARY, ENCODING_PROTO_JSON, ENCODING_RAW, MESSAGE_TYPE_KEY};
 use crate::protos::temporal::api::common::v1::Payload;
 
 /// Reads `data` as JSON with `read`, and checks that nothing follows the value.

@@ -11,11 +11,11 @@
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
+use super::PayloadError;
+use super::args::{ARGS_NEWTYPE, SpreadSerializer};
 use super::json::to_python_json;
 use super::proto;
 use super::{ENCODING_PROTO_BINARY, ENCODING_PROTO_JSON};
-use super::PayloadError;
-use super::args::{ARGS_NEWTYPE, SpreadSerializer};
 use crate::protos::temporal::api::common::v1::Payload;
 
 pub(crate) enum TopLevel {

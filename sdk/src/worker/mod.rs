@@ -305,16 +305,16 @@ impl Worker {
         let pool = if inner.workflows.is_empty() {
             None
         } else {
-            let pool = Arc::new(pool::Pool::start(
-                opts.workflow_threads,
-                opts.max_cached_workflows,
-                Arc::clone(&inner.workflows),
-                shared.client.namespace().to_string(),
-                opts.failure_policy.clone(),
-                Arc::clone(shared.client.metric_meter()),
-                shared.client.data_converter().encodings().clone(),
-                (!opts.debug_mode).then_some(DEADLOCK_TIMEOUT),
-            )?);
+            let pool = Arc::new(pool::Pool::start(pool::PoolConfig {
+                threads: opts.workflow_threads,
+                cache_capacity: opts.max_cached_workflows,
+                workflows: Arc::clone(&inner.workflows),
+                namespace: shared.client.namespace().to_string(),
+                policy: opts.failure_policy.clone(),
+                meter: Arc::clone(shared.client.metric_meter()),
+                encodings: shared.client.data_converter().encodings().clone(),
+                deadlock_timeout: (!opts.debug_mode).then_some(DEADLOCK_TIMEOUT),
+            })?);
             let normal = workflows::normal_queue(&shared.task_queue);
             let polls = opts.max_concurrent_workflow_task_polls.max(2);
             let (normal_polls, sticky_polls) = match &shared.sticky_queue {

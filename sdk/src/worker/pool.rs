@@ -44,6 +44,19 @@ pub(crate) struct Pool {
     deadlock_timeout: Option<Duration>,
 }
 
+/// How a worker's pool of workflow threads is set up.
+pub(crate) struct PoolConfig {
+    pub(crate) threads: usize,
+    /// Runs cached, over all threads.
+    pub(crate) cache_capacity: usize,
+    pub(crate) workflows: Arc<Registry>,
+    pub(crate) namespace: String,
+    pub(crate) policy: FailurePolicy,
+    pub(crate) meter: Arc<dyn MetricMeter>,
+    pub(crate) encodings: Encodings,
+    pub(crate) deadlock_timeout: Option<Duration>,
+}
+
 /// What a workflow thread is made from, kept to replace a thread stuck in workflow code.
 #[derive(Clone)]
 struct ThreadSpec {
@@ -81,30 +94,21 @@ impl ThreadSpec {
 }
 
 impl Pool {
-    pub(crate) fn start(
-        threads: usize,
-        cache_capacity: usize,
-        workflows: Arc<Registry>,
-        namespace: String,
-        policy: FailurePolicy,
-        meter: Arc<dyn MetricMeter>,
-        encodings: Encodings,
-        deadlock_timeout: Option<Duration>,
-    ) -> std::io::Result<Self> {
-        let threads = threads.max(1);
+    pub(crate) fn start(config: PoolConfig) -> std::io::Result<Self> {
+        let threads = config.threads.max(1);
         let spec = ThreadSpec {
-            cache_capacity: cache_capacity.div_ceil(threads),
-            workflows,
-            namespace,
-            policy,
-            meter,
-            encodings,
+            cache_capacity: config.cache_capacity.div_ceil(threads),
+            workflows: config.workflows,
+            namespace: config.namespace,
+            policy: config.policy,
+            meter: config.meter,
+            encodings: config.encodings,
             cached: Arc::new(AtomicUsize::new(0)),
         };
         let slots: Vec<_> = (0..threads).map(|_| Arc::new(Slot::new())).collect();
         let handles =
             slots.iter().enumerate().map(|(i, slot)| spec.spawn(i, Arc::clone(slot), 0)).collect::<Result<_, _>>()?;
-        Ok(Self { slots, threads: Mutex::new(handles), spec, deadlock_timeout })
+        Ok(Self { slots, threads: Mutex::new(handles), spec, deadlock_timeout: config.deadlock_timeout })
     }
 
     fn slot_index(&self, run_id: &str) -> usize {
