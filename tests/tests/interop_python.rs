@@ -7,8 +7,9 @@
 //! and `None`), by-name activity calls from Rust to Python and back, the samples' AES-GCM codec in
 //! both directions, failures with encoded attributes both ways (read, then re-raised unchanged),
 //! protobuf messages as `json/protobuf` and `binary/protobuf` both ways, `json/plain` bytes
-//! identical to Python's for the same value, and a payload we cannot decode, which must fail the
-//! task without losing the workflow.
+//! identical to Python's for the same value, calls with several arguments both ways (one payload
+//! each, with Python's rules for missing and extra ones), and a payload we cannot decode, which
+//! must fail the task without losing the workflow.
 
 use std::time::Duration;
 
@@ -632,25 +633,83 @@ async fn a_python_payload_we_cannot_decode_fails_the_task_and_keeps_the_workflow
 }
 
 // ---- Two arguments ---------------------------------------------------------------------------
-//
-// Waiting for multi-argument support (issue 11, branch `issue11-multiargs`, not in main when this
-// suite was written): today a Rust workflow or activity takes exactly one parameter, and
-// `execute_activity_by_name` / `start_workflow_by_name` send one payload. Once handlers with
-// parameters `(a: A, b: B)` exist, add here:
-//
-// - `python_client_runs_a_two_parameter_rust_workflow`: `PythonClient::new(..).arg(a).arg(b)` (two
-//   payloads, as Python's `args=[a, b]`) against a Rust workflow `run(&self, a: String, b: u32)`;
-//   Python reads the result.
-// - `rust_workflow_calls_a_two_parameter_python_activity`: the by-name call with two arguments of
-//   `py_compose(greeting: str, name: str)` (interop.py), expecting "Hello, World!".
-// - `rust_client_runs_a_two_parameter_python_workflow`: `PyCompose(greeting, name)` by name.
-// - Python sending fewer arguments than a Rust handler takes (missing trailing `Option`s are
-//   `None`) and more (an error naming the counts; see the two-argument case of
-//   `a_python_payload_we_cannot_decode_fails_the_task_and_keeps_the_workflow`, whose message
-//   check may then need the new wording).
-//
-// The Python side needs no change: interop.py already registers `py_compose` and `PyCompose`, and
-// its client sends one payload per `--arg`.
+
+#[derive(Default)]
+struct Greet;
+
+#[workflow]
+impl Greet {
+    /// Three parameters, three payloads; a caller may leave out the trailing `Option`.
+    #[run]
+    async fn run(&self, greeting: String, name: String, punctuation: Option<String>) -> WorkflowResult<String> {
+        Ok(format!("{greeting}, {name}{}", punctuation.unwrap_or_default()))
+    }
+}
+
+#[derive(Default)]
+struct ComposesInPython;
+
+#[workflow]
+impl ComposesInPython {
+    /// Calls Python's two-parameter `py_compose` with two payloads.
+    #[run]
+    async fn run(&self, python_queue: String) -> WorkflowResult<String> {
+        let options = ActivityOptions::start_to_close(Duration::from_secs(10))
+            .task_queue(python_queue)
+            .retry_policy(RetryPolicy::default().maximum_attempts(1));
+        workflow::execute_activity_by_name("py_compose", &converter::Args(("Hello", "World")), options).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_client_runs_a_multi_parameter_rust_workflow() {
+    let client = client().await;
+    let queue = unique("py-args");
+    let worker = RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<Greet>());
+    // Python's `args=["Hello", "World", "!"]`: one payload each.
+    let all = PythonClient::new(&address(), &queue, "Greet").arg(json!("Hello")).arg(json!("World")).arg(json!("!"));
+    // Two of three: the missing trailing `Option` is `None`, as Python leaves defaults.
+    let fewer = PythonClient::new(&address(), &queue, "Greet").arg(json!("Hi")).arg(json!("Ada"));
+    // Four of three: the task fails naming both counts, and the workflow stays.
+    let more = PythonClient::new(&address(), &queue, "Greet")
+        .arg(json!("a"))
+        .arg(json!("b"))
+        .arg(json!("c"))
+        .arg(json!("d"))
+        .no_wait();
+    let (all, fewer, more) = tokio::join!(all.run(), fewer.run(), more.run());
+    assert_eq!(all["result"], "Hello, World!", "{all}");
+    assert_eq!(fewer["result"], "Hi, Ada", "{fewer}");
+    let failure = first_task_failure(&client, workflow_id(&more)).await;
+    assert!(failure.message.contains("expected 3 arguments, got 4"), "{}", failure.message);
+    client.get_untyped_workflow_handle(workflow_id(&more), None).terminate("test over").await.expect("terminate");
+    worker.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_parameter_python_activities_and_workflows_take_two_payloads_from_rust() {
+    let client = client().await;
+    let python_queue = unique("py-compose");
+    let python = PythonWorker::start(&address(), &python_queue, PyConverter::default()).await;
+    let queue = unique("rust-compose");
+    let worker = RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<ComposesInPython>());
+    let composed = client
+        .execute_workflow(ComposesInPython::run, python_queue.clone(), WorkflowOptions::new(unique("compose"), &queue))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", python.stderr()));
+    assert_eq!(composed, "Hello, World!");
+    let handle = client
+        .start_workflow_by_name(
+            "PyCompose",
+            &converter::Args(("Hi", "Python")),
+            WorkflowOptions::new(unique("py-compose"), &python_queue),
+        )
+        .await
+        .expect("start");
+    let greeting: String = handle.result_as().await.expect("result");
+    assert_eq!(greeting, "Hi, Python!");
+    worker.stop().await;
+}
 
 // ---- Regression checks without a server ------------------------------------------------------
 
