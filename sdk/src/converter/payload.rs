@@ -5,7 +5,6 @@ use std::marker::PhantomData;
 use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde::{Deserialize, Serialize};
 
-use super::de::PayloadDeserializer;
 use super::top_level::{TopLevel, classify};
 use super::{ENCODING_JSON, ENCODING_KEY, ENCODING_NULL, ENCODING_RAW};
 use crate::protos::temporal::api::common::v1::Payload;
@@ -141,6 +140,12 @@ impl PayloadError {
 #[derive(Debug)]
 pub(crate) struct SerdeError(pub(crate) PayloadError);
 
+impl From<PayloadError> for SerdeError {
+    fn from(e: PayloadError) -> Self {
+        SerdeError(e)
+    }
+}
+
 impl SerdeError {
     /// The error inside, naming `type_name` as the type asked for if nothing closer named one.
     pub(crate) fn into_payload_error(self, type_name: &'static str) -> PayloadError {
@@ -227,8 +232,34 @@ pub fn decode<T: DeserializeOwned>(payload: &Payload) -> Result<T, PayloadError>
 /// [`decode`] for any seed: the one place that reads a payload, shared by single values and by
 /// each element of an argument list.
 pub(crate) fn decode_seed<'a, S: DeserializeSeed<'a>>(payload: &'a Payload, seed: S) -> Result<S::Value, PayloadError> {
-    seed.deserialize(PayloadDeserializer { payload: Some(payload) })
-        .map_err(|e| e.into_payload_error(std::any::type_name::<S::Value>()))
+    let encoding = encoding_of(payload);
+    let err = |message: String| PayloadError::Decode {
+        encoding: encoding.to_string(),
+        type_name: std::any::type_name::<S::Value>(),
+        message,
+    };
+    match encoding.as_ref() {
+        ENCODING_JSON => from_json(&payload.data, seed).map_err(|e| err(e.to_string())),
+        ENCODING_NULL => {
+            if !payload.data.is_empty() {
+                return Err(err("binary/null payload carries data".into()));
+            }
+            from_json(b"null", seed).map_err(|e| err(e.to_string()))
+        }
+        ENCODING_RAW => {
+            let de = serde::de::value::BytesDeserializer::<serde::de::value::Error>::new(&payload.data);
+            seed.deserialize(de).map_err(|e| err(e.to_string()))
+        }
+        other => Err(PayloadError::UnknownEncoding(other.to_string())),
+    }
+}
+
+/// `serde_json::from_slice` for a seed.
+pub(crate) fn from_json<'a, S: DeserializeSeed<'a>>(data: &'a [u8], seed: S) -> Result<S::Value, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(data);
+    let value = seed.deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
 }
 
 /// The payload's `encoding` metadata (empty when it has none).
