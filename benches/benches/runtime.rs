@@ -28,6 +28,15 @@ fn conversion(c: &mut Criterion) {
     c.bench_function("decode_args of one struct", |b| {
         b.iter(|| converter::decode_args::<Order>(&args).map(|o| o.total_cents))
     });
+    // Two parameters, one payload each.
+    let spread = converter::Args((&order.id, &order.items));
+    c.bench_function("encode_args of two arguments (one payload each)", |b| {
+        b.iter(|| converter::encode_args(&spread).map(|p| p.len()))
+    });
+    let two = converter::encode_args(&spread).expect("encode_args");
+    c.bench_function("decode_args of two arguments (one payload each)", |b| {
+        b.iter(|| converter::decode_args::<converter::Args<(String, Vec<(String, u32)>)>>(&two).map(|a| a.0.1.len()))
+    });
     // Before Python-identical JSON (sorted keys, Python's escapes and float form), a payload
     // was serde_json's bytes plus the encoding metadata: the baseline of the ratio.
     c.bench_function("baseline: json/plain payload from serde_json::to_vec", |b| {

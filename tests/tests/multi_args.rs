@@ -75,8 +75,8 @@ impl Account {
         let options = || ActivityOptions::start_to_close(Duration::from_secs(10));
         let greeting = workflow::execute_activity(compose, ("Hello".into(), owner.clone()), options()).await?;
         let local = LocalActivityOptions::start_to_close(Duration::from_secs(10));
-        let current_owner = self.owner.borrow().clone();
-        let local = workflow::execute_local_activity(compose, ("Hi".into(), current_owner), local).await?;
+        let renamed = self.owner.borrow().clone();
+        let local = workflow::execute_local_activity(compose, ("Hi".into(), renamed), local).await?;
         let pair = workflow::execute_activity(join_pair, ("pair".into(), 2), options()).await?;
         let id = workflow::info().map(|info| info.workflow_id).unwrap_or_default();
         let child_options = ChildWorkflowOptions::new(format!("{id}-label"));

@@ -4,6 +4,7 @@
 mod activities;
 mod activity;
 mod workflow;
+mod workflow_args;
 
 use proc_macro2::TokenStream;
 

@@ -1,11 +1,13 @@
 //! Argument lists: the payloads of a call, one per argument.
 
+use std::marker::PhantomData;
+
 use serde::de::{DeserializeOwned, Visitor};
 use serde::ser::{self, Impossible};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::de::ArgsDeserializer;
-use super::payload::{PayloadError, SerdeError, encode, encode_classified};
+use super::de::{ArgsDeserializer, is_args};
+use super::payload::{PayloadError, SerdeError, decode, encode, encode_classified, from_json};
 use super::top_level::{TopLevel, classify};
 use crate::protos::temporal::api::common::v1::Payload;
 
@@ -143,7 +145,19 @@ pub fn encode_args<T: Serialize + ?Sized>(value: &T) -> Result<Vec<Payload>, Pay
 /// assert_eq!(error.to_string(), "expected 2 arguments, got 3");
 /// ```
 pub fn decode_args<T: DeserializeOwned>(payloads: &[Payload]) -> Result<T, PayloadError> {
-    T::deserialize(ArgsDeserializer { payloads }).map_err(|e| e.into_payload_error(std::any::type_name::<T>()))
+    if is_args::<T>() {
+        return T::deserialize(ArgsDeserializer { payloads })
+            .map_err(|e| e.into_payload_error(std::any::type_name::<T>()));
+    }
+    match payloads {
+        [] => from_json(b"null", PhantomData::<T>).map_err(|e| PayloadError::Decode {
+            encoding: "(no payload)".into(),
+            type_name: std::any::type_name::<T>(),
+            message: format!("no argument was sent: {e}"),
+        }),
+        [one] => decode(one),
+        many => Err(PayloadError::TooManyArguments { expected: usize::from(!is_unit::<T>()), got: many.len() }),
+    }
 }
 
 fn is_unit<T: ?Sized>() -> bool {

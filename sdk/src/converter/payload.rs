@@ -5,11 +5,14 @@ use std::marker::PhantomData;
 use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde::{Deserialize, Serialize};
 
-use super::de::PayloadDeserializer;
 use super::encodings::{decode_custom, encode_custom};
 use super::json::to_python_json;
 use super::top_level::{TopLevel, classify};
-use super::{ENCODING_JSON, ENCODING_KEY, ENCODING_NULL, ENCODING_RAW, MESSAGE_TYPE_KEY};
+use super::proto::BinaryPayload;
+use super::{
+    ENCODING_JSON, ENCODING_KEY, ENCODING_NULL, ENCODING_PROTO_BINARY, ENCODING_PROTO_JSON, ENCODING_RAW,
+    MESSAGE_TYPE_KEY,
+};
 use crate::protos::temporal::api::common::v1::Payload;
 
 /// Why a value could not be converted to or from a payload.
@@ -167,6 +170,12 @@ impl SerdeError {
     }
 }
 
+impl From<PayloadError> for SerdeError {
+    fn from(e: PayloadError) -> Self {
+        SerdeError(e)
+    }
+}
+
 impl std::fmt::Display for SerdeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
@@ -254,8 +263,42 @@ pub fn decode<T: DeserializeOwned>(payload: &Payload) -> Result<T, PayloadError>
 /// [`decode`] for any seed: the one place that reads a payload, shared by single values and by
 /// each element of an argument list.
 pub(crate) fn decode_seed<'a, S: DeserializeSeed<'a>>(payload: &'a Payload, seed: S) -> Result<S::Value, PayloadError> {
-    seed.deserialize(PayloadDeserializer { payload: Some(payload) })
-        .map_err(|e| e.into_payload_error(std::any::type_name::<S::Value>()))
+    let encoding = encoding_of(payload);
+    let err = |message: String| PayloadError::Decode {
+        encoding: encoding.to_string(),
+        type_name: std::any::type_name::<S::Value>(),
+        message,
+    };
+    // A custom encoding's value reaches a seed of any lifetime through a JSON value (`decode`
+    // reads a whole value straight from the format).
+    if let Some(value) = decode_custom::<serde_json::Value>(&encoding, payload) {
+        return seed.deserialize(value?).map_err(|e| err(e.to_string()));
+    }
+    match encoding.as_ref() {
+        // Proto3 JSON is JSON: it reads into `Proto<M>`, or into any serde type of its shape.
+        ENCODING_JSON | ENCODING_PROTO_JSON => from_json(&payload.data, seed).map_err(|e| err(e.to_string())),
+        ENCODING_NULL => {
+            if !payload.data.is_empty() {
+                return Err(err("binary/null payload carries data".into()));
+            }
+            from_json(b"null", seed).map_err(|e| err(e.to_string()))
+        }
+        ENCODING_RAW => seed.deserialize(RawDeserializer(&payload.data)).map_err(|e| err(e.to_string())),
+        ENCODING_PROTO_BINARY => {
+            let message_type = payload.metadata.get(MESSAGE_TYPE_KEY).map(|t| String::from_utf8_lossy(t));
+            let message_type = message_type.as_deref().unwrap_or_default();
+            seed.deserialize(BinaryPayload { message_type, data: &payload.data }).map_err(|e| err(e.to_string()))
+        }
+        other => Err(PayloadError::UnknownEncoding(other.to_string())),
+    }
+}
+
+/// `serde_json::from_slice` for a seed.
+pub(crate) fn from_json<'a, S: DeserializeSeed<'a>>(data: &'a [u8], seed: S) -> Result<S::Value, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(data);
+    let value = seed.deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
 }
 
 /// Reads a `binary/plain` payload as bytes, also into an `Option` or a newtype struct around
