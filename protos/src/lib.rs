@@ -25,4 +25,14 @@ pub use temporalio_protos::*;
 
 pub mod history_json;
 
+/// The encoded `google.protobuf.FileDescriptorSet` of every message in `temporalio-protos`
+/// (Temporal API, sdk-core `coresdk`, `google.protobuf`, ...), for reflection-based tools; for
+/// example `prost_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET)`. This crate itself does
+/// not decode it: the history JSON support uses tables generated at build time.
+///
+/// ```
+/// assert!(!temporal_sdk_protos::FILE_DESCRIPTOR_SET.is_empty());
+/// ```
+pub static FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/temporal_descriptors.bin"));
+
 pub use history_json::{HistoryJsonError, history_from_json, history_to_json};

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::encodings::{decode_custom, encode_custom};
 use super::json::to_python_json;
-use super::top_level::{TopLevel, classify};
 use super::proto::BinaryPayload;
+use super::top_level::{TopLevel, classify};
 use super::{
     ENCODING_JSON, ENCODING_KEY, ENCODING_NULL, ENCODING_PROTO_BINARY, ENCODING_PROTO_JSON, ENCODING_RAW,
     MESSAGE_TYPE_KEY,
