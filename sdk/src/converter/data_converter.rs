@@ -132,38 +132,26 @@ impl DataConverter {
         Ok(payloads)
     }
 
-    /// Whether this converter leaves wire messages as they are, so the walks can be skipped.
-    fn is_identity(&self) -> bool {
-        self.codecs.is_empty() && !self.failure.encodes_common_attributes()
-    }
-
     /// Prepares an outgoing wire message: failures' common attributes encoded if asked, then
     /// every user payload through the codecs. On error the payloads are left empty: the
     /// message is not to be sent.
     pub(crate) async fn encode_message<M: Visit + ?Sized>(&self, message: &mut M) -> Result<(), CodecError> {
-        if self.is_identity() {
-            return Ok(());
-        }
         if self.failure.encodes_common_attributes() {
             message.visit(&mut EncodeCommonAttributes);
         }
-        if self.codecs.is_empty() {
-            return Ok(());
-        }
-        let mut taken = TakePayloads(Vec::new());
-        message.visit(&mut taken);
-        if taken.0.is_empty() {
-            return Ok(());
-        }
-        let encoded = self.encode(taken.0).await?;
-        message.visit(&mut PutPayloads(encoded.into_iter()));
-        Ok(())
+        self.run_codecs(message, Direction::Encode).await
     }
 
     /// Decodes every user payload of an incoming wire message (on error, they are left empty).
     /// Failures' encoded attributes are read when a failure is turned into an error, whatever
     /// this converter's settings.
     pub(crate) async fn decode_message<M: Visit + ?Sized>(&self, message: &mut M) -> Result<(), CodecError> {
+        self.run_codecs(message, Direction::Decode).await
+    }
+
+    /// Takes a message's payloads out, runs them through the codecs in one batch, and puts them
+    /// back in the same places.
+    async fn run_codecs<M: Visit + ?Sized>(&self, message: &mut M, direction: Direction) -> Result<(), CodecError> {
         if self.codecs.is_empty() {
             return Ok(());
         }
@@ -172,10 +160,19 @@ impl DataConverter {
         if taken.0.is_empty() {
             return Ok(());
         }
-        let decoded = self.decode(taken.0).await?;
-        message.visit(&mut PutPayloads(decoded.into_iter()));
+        let converted = match direction {
+            Direction::Encode => self.encode(taken.0).await?,
+            Direction::Decode => self.decode(taken.0).await?,
+        };
+        message.visit(&mut PutPayloads(converted.into_iter()));
         Ok(())
     }
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    Encode,
+    Decode,
 }
 
 fn checked(expected: usize, payloads: Vec<Payload>) -> Result<Vec<Payload>, CodecError> {
