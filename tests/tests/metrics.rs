@@ -100,7 +100,11 @@ async fn the_prometheus_endpoint_serves_the_sdk_metrics_with_their_labels() {
     let executions = sample(&text, "temporal_workflow_task_execution_latency_count", &of_workflow).expect("tasks");
     assert!(executions >= 6.0, "{executions}");
     // No cache: every task after the first replays, and misses the cache.
-    assert!(sample(&text, "temporal_sticky_cache_miss", &on_queue).is_some_and(|m| m >= 3.0), "{text}");
+    assert!(sample(&text, "temporal_sticky_cache_miss", &of_workflow).is_some_and(|m| m >= 3.0), "{text}");
+    // The labels the Python SDK writes for these.
+    assert!(sample(&text, "temporal_activity_schedule_to_start_latency_count", &on_queue).is_some(), "{text}");
+    let local_slots = format!(r#"{on_queue},worker_type="LocalActivityWorker""#);
+    assert!(sample(&text, "temporal_worker_task_slots_available", &local_slots).is_some(), "{text}");
     assert_eq!(sample(&text, "temporal_sticky_cache_size", &on_queue), Some(0.0), "{text}");
     let activity_pollers = format!(r#"namespace="default",poller_type="activity_task",task_queue="{queue}""#);
     assert!(sample(&text, "temporal_num_pollers", &activity_pollers).is_some_and(|p| p >= 1.0), "{text}");

@@ -148,7 +148,8 @@ fn record_attempt(shared: &Shared, info: &ActivityInfo, ran: Duration, report: &
     let metrics = &shared.metrics;
     if let (Some(scheduled), Some(started)) = (info.current_attempt_scheduled_time, info.started_time) {
         let waited = started.duration_since(scheduled).unwrap_or_default();
-        metrics.activity_schedule_to_start.record(millis(waited), &labels);
+        // Labelled by queue only, as the other SDKs do: the wait is the queue's, not the type's.
+        metrics.activity_schedule_to_start.record(millis(waited), &labels[..2]);
     }
     metrics.activity_execution.record(millis(ran), &labels);
     match report {

@@ -49,9 +49,11 @@ async fn run_one(shared: &Arc<Shared>, workflow: &ActivityInfo, request: LocalAc
         let Ok(slot) = shared.local_activity_permits.acquire().await else {
             return done(&request, attempt, Err(Failure::cancelled("the worker shut down")));
         };
+        shared.record_slots("LocalActivityWorker", &shared.local_activity_permits, shared.local_activity_slots);
         let began = Instant::now();
         let outcome = attempt_once(shared, workflow, &request, attempt, deadline).await;
         drop(slot);
+        shared.record_slots("LocalActivityWorker", &shared.local_activity_permits, shared.local_activity_slots);
         metrics.local_activity_total.add(1, &labels);
         metrics.local_activity_execution.record(millis(began.elapsed()), &labels);
         match &outcome {

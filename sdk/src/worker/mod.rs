@@ -101,6 +101,7 @@ pub(crate) struct Shared {
     pub(crate) activity_slots: usize,
     /// One permit per local activity slot.
     pub(crate) local_activity_permits: Arc<Semaphore>,
+    pub(crate) local_activity_slots: usize,
     /// Whether activity tasks are never polled (nor asked for eagerly).
     pub(crate) no_remote_activities: bool,
     /// The poll failure that stops the worker, and the signal that one happened.
@@ -214,6 +215,7 @@ impl Worker {
             workflow_task_slots: options.max_concurrent_workflow_tasks,
             activity_slots: options.max_concurrent_activities,
             local_activity_permits: Arc::new(Semaphore::new(options.max_concurrent_local_activities.max(1))),
+            local_activity_slots: options.max_concurrent_local_activities.max(1),
             no_remote_activities: options.no_remote_activities,
             fatal: Mutex::new(None),
             fatal_signal: tokio::sync::Notify::new(),
@@ -326,6 +328,7 @@ impl Worker {
                 shared.metrics.num_pollers.set(count as f64, &[namespace, task_queue, ("poller_type", poller_type)]);
             }
             shared.record_slots("WorkflowWorker", &wft_permits, shared.workflow_task_slots);
+            shared.record_slots("LocalActivityWorker", &shared.local_activity_permits, shared.local_activity_slots);
             let queues = std::iter::repeat_n(normal, normal_polls)
                 .chain(shared.sticky_queue.iter().cloned().cycle().take(sticky_polls));
             for queue in queues {

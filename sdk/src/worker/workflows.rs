@@ -108,7 +108,9 @@ pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: Pol
     let cache_hit = task.previous_started_event_id > 0 && !replaying && !matches!(step, Step::NeedFullHistory);
     if task.previous_started_event_id > 0 {
         let counter = if cache_hit { &shared.metrics.sticky_cache_hit } else { &shared.metrics.sticky_cache_miss };
-        counter.add(1, &shared.labels());
+        let [namespace, task_queue] = shared.labels();
+        let workflow_type = task.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or_default();
+        counter.add(1, &[namespace, task_queue, ("workflow_type", workflow_type)]);
     }
     if let Step::NeedFullHistory = step {
         match fetch_history(shared, &execution, Vec::new()).await {
