@@ -235,49 +235,28 @@ impl Seq<'_> {
     }
 }
 
-impl ser::SerializeSeq for Seq<'_> {
-    type Ok = ();
-    type Error = WriteError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), WriteError> {
-        self.close()
-    }
+/// The array-like serde traits, all writing elements in order.
+macro_rules! array_like {
+    ($($trait:ident::$method:ident),*) => {$(
+        impl ser::$trait for Seq<'_> {
+            type Ok = ();
+            type Error = WriteError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), WriteError> {
+                self.close()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Seq<'_> {
-    type Ok = ();
-    type Error = WriteError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), WriteError> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleStruct for Seq<'_> {
-    type Ok = ();
-    type Error = WriteError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), WriteError> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleVariant for Seq<'_> {
-    type Ok = ();
-    type Error = WriteError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), WriteError> {
-        self.close()
-    }
-}
+array_like!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 /// An object being written: its values are written one after the other into a buffer and
 /// their keys kept beside, so that at the end they can be copied out in key order.
@@ -357,27 +336,23 @@ impl ser::SerializeMap for Object<'_> {
     }
 }
 
-impl ser::SerializeStruct for Object<'_> {
-    type Ok = ();
-    type Error = WriteError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), WriteError> {
-        self.entry(Cow::Borrowed(key), value)
-    }
-    fn end(self) -> Result<(), WriteError> {
-        self.finish()
-    }
+/// The struct-like serde traits: fields are entries under their names.
+macro_rules! struct_like {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Object<'_> {
+            type Ok = ();
+            type Error = WriteError;
+            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), WriteError> {
+                self.entry(Cow::Borrowed(key), value)
+            }
+            fn end(self) -> Result<(), WriteError> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Object<'_> {
-    type Ok = ();
-    type Error = WriteError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), WriteError> {
-        self.entry(Cow::Borrowed(key), value)
-    }
-    fn end(self) -> Result<(), WriteError> {
-        self.finish()
-    }
-}
+struct_like!(SerializeStruct, SerializeStructVariant);
 
 /// A map key as JSON has it: a string; numbers, booleans and characters become their text (as
 /// serde_json and Python's `json.dumps` turn them); anything else goes to the fallback.
@@ -387,6 +362,15 @@ macro_rules! key_as_text {
     ($($method:ident($ty:ty);)*) => {$(
         fn $method(self, v: $ty) -> Result<String, WriteError> {
             Ok(v.to_string())
+        }
+    )*};
+}
+
+/// Keys serde_json turns into text its own way (floats) or refuses: left to the fallback.
+macro_rules! key_by_fallback {
+    ($($method:ident($ty:ty);)*) => {$(
+        fn $method(self, _: $ty) -> Result<String, WriteError> {
+            Err(WriteError::Fallback)
         }
     )*};
 }
@@ -407,14 +391,8 @@ impl ser::Serializer for MapKey {
         serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
         serialize_u128(u128); serialize_char(char); serialize_str(&str);
     }
-    fn serialize_f32(self, _: f32) -> Result<String, WriteError> {
-        Err(WriteError::Fallback)
-    }
-    fn serialize_f64(self, _: f64) -> Result<String, WriteError> {
-        Err(WriteError::Fallback)
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<String, WriteError> {
-        Err(WriteError::Fallback)
+    key_by_fallback! {
+        serialize_f32(f32); serialize_f64(f64); serialize_bytes(&[u8]); serialize_unit_struct(&'static str);
     }
     fn serialize_none(self) -> Result<String, WriteError> {
         Err(WriteError::Fallback)
@@ -423,9 +401,6 @@ impl ser::Serializer for MapKey {
         Err(WriteError::Fallback)
     }
     fn serialize_unit(self) -> Result<String, WriteError> {
-        Err(WriteError::Fallback)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<String, WriteError> {
         Err(WriteError::Fallback)
     }
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, WriteError> {
