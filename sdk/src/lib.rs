@@ -41,9 +41,11 @@ pub mod client;
 mod common;
 pub mod converter;
 pub mod error;
+mod headers;
 mod history;
 #[cfg(any(feature = "codec-server", feature = "prometheus"))]
 mod http_server;
+pub mod interceptor;
 pub mod replay;
 mod runtime;
 pub mod telemetry;

@@ -11,6 +11,8 @@ use super::ActivityExecutor;
 use crate::common::RetryPolicy;
 use crate::converter::{self, PayloadError};
 use crate::error::ActivityError;
+use crate::headers::Headers;
+use crate::interceptor::Interceptors;
 use crate::protos::temporal::api::common::v1::Payload;
 use crate::telemetry::{LabelledMeter, MetricMeter, NoopMeter};
 
@@ -303,6 +305,10 @@ pub(crate) struct ActivityContext {
     pub(crate) executor: Option<Arc<dyn ActivityExecutor>>,
     /// The worker's meter, for [`metric_meter`].
     meter: Arc<dyn MetricMeter>,
+    /// What came in the task's headers (after the interceptors), for [`headers`].
+    headers: Mutex<Arc<Headers>>,
+    /// The worker's interceptors, which see heartbeats.
+    interceptors: std::sync::OnceLock<Interceptors>,
 }
 
 impl ActivityContext {
@@ -315,7 +321,27 @@ impl ActivityContext {
         meter: Arc<dyn MetricMeter>,
     ) -> Arc<Self> {
         let shield_depth = AtomicUsize::new(0);
-        Arc::new(Self { info, heartbeat, cancellation, worker_shutdown, shield_depth, executor, meter })
+        Arc::new(Self {
+            info,
+            heartbeat,
+            cancellation,
+            worker_shutdown,
+            shield_depth,
+            executor,
+            meter,
+            headers: Mutex::default(),
+            interceptors: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// Sets what the attempt's interceptors left in its headers.
+    pub(crate) fn set_headers(&self, headers: Headers) {
+        *self.headers.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(headers);
+    }
+
+    /// Lets `interceptors` see the attempt's heartbeats.
+    pub(crate) fn set_interceptors(&self, interceptors: &Interceptors) {
+        let _ = self.interceptors.set(Arc::clone(interceptors));
     }
 
     pub(crate) fn cancel(&self, reason: CancelReason) {
@@ -326,7 +352,10 @@ impl ActivityContext {
         self.cancellation.is_cancelled()
     }
 
-    fn record_heartbeat(&self, details: Vec<Payload>) {
+    fn record_heartbeat(&self, mut details: Vec<Payload>) {
+        for interceptor in self.interceptors.get().into_iter().flat_map(|i| i.iter()) {
+            interceptor.activity_heartbeat(&self.info, &mut details);
+        }
         match &self.heartbeat {
             HeartbeatSink::Worker(state) => state.record(details),
             HeartbeatSink::Callback(f) => f(&details),
@@ -387,6 +416,22 @@ pub fn in_activity() -> bool {
 /// ```
 pub fn info() -> Option<ActivityInfo> {
     current().map(|c| c.info.clone())
+}
+
+/// The headers the scheduling workflow sent with this activity (after the worker's
+/// interceptors saw them); empty outside an activity.
+///
+/// ```
+/// use temporal_sdk::prelude::*;
+///
+/// #[activity]
+/// async fn bill(cents: u64) -> Result<String, ActivityError> {
+///     let tenant: Option<String> = activity::headers().get("tenant").ok().flatten();
+///     Ok(format!("billed {cents} to {}", tenant.unwrap_or_default()))
+/// }
+/// ```
+pub fn headers() -> Arc<Headers> {
+    current().map(|c| Arc::clone(&c.headers.lock().unwrap_or_else(|e| e.into_inner()))).unwrap_or_default()
 }
 
 /// A meter for the activity's own metrics, recorded where the worker's go (the client's

@@ -39,8 +39,8 @@ pub(crate) use context::{
     enter_blocking,
 };
 pub use context::{
-    ActivityInfo, CancelReason, cancellation_reason, cancelled, heartbeat, heartbeat_checked, in_activity, info,
-    is_cancelled, is_worker_shutdown, metric_meter, shield_cancellation, wait_for_cancelled_sync,
+    ActivityInfo, CancelReason, cancellation_reason, cancelled, headers, heartbeat, heartbeat_checked, in_activity,
+    info, is_cancelled, is_worker_shutdown, metric_meter, shield_cancellation, wait_for_cancelled_sync,
     wait_for_worker_shutdown_sync, worker_shutdown,
 };
 pub(crate) use definition::run_erased;

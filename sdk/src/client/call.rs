@@ -9,8 +9,10 @@ use tonic::metadata::MetadataValue;
 use super::retry::{self, CallKind};
 use super::{CALL_TIMEOUT, Client, ClientError, LONG_POLL_TIMEOUT, RpcFailure, ServiceChannel};
 use crate::converter::visit::Visit;
+use crate::interceptor::{ClientNext, ClientRequest, ClientResponse, Intercepted};
 use crate::protos::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
 use crate::telemetry::sdk_metrics::millis;
+use futures::future::BoxFuture;
 
 /// Metadata entries as gRPC headers; names are lower-cased, as HTTP/2 requires.
 pub(crate) fn metadata_map(
@@ -37,13 +39,70 @@ impl Client {
         req
     }
 
-    /// Calls the workflow service, retrying what `kind` allows (see [`CallKind`]), with the
-    /// request's payloads encoded and the response's decoded by the data converter.
-    pub(crate) async fn call<T, R, F, Fut>(
+    /// Makes a call for the user: through the client's interceptors, then
+    /// [`Client::call_converted`].
+    pub(crate) async fn call<T, F, Fut>(
         &self,
         operation: &'static str,
         kind: CallKind,
-        mut message: T,
+        message: T,
+        f: F,
+    ) -> Result<T::Response, ClientError>
+    where
+        T: Intercepted + Clone + Visit + Send + 'static,
+        T::Response: Visit + Send,
+        F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut + Send + Sync,
+        Fut: Future<Output = Result<tonic::Response<T::Response>, tonic::Status>> + Send,
+    {
+        self.call_mapped(operation, kind, message, f, ClientError::from).await
+    }
+
+    /// [`Client::call`], turning a failed call into an error the call site's way (a start's
+    /// already-started failure, say).
+    pub(crate) async fn call_mapped<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        kind: CallKind,
+        message: T,
+        f: F,
+        on_failure: impl Fn(RpcFailure) -> ClientError + Send + Sync,
+    ) -> Result<T::Response, ClientError>
+    where
+        T: Intercepted + Clone + Visit + Send + 'static,
+        T::Response: Visit + Send,
+        F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut + Send + Sync,
+        Fut: Future<Output = Result<tonic::Response<T::Response>, tonic::Status>> + Send,
+    {
+        let call = |message: T| async {
+            self.call_converted_raw(operation, kind, message, &f).await.map_err(|e| e.map_rpc(&on_failure))
+        };
+        if self.interceptors.is_empty() {
+            return call(message).await;
+        }
+        let terminal = |request: ClientRequest| -> BoxFuture<'_, Result<ClientResponse, ClientError>> {
+            Box::pin(async {
+                let message = T::from_request(request).ok_or_else(|| {
+                    ClientError::InvalidOptions(format!("an interceptor replaced the {operation} request with another"))
+                })?;
+                call(message).await.map(T::into_response)
+            })
+        };
+        let response = ClientNext::new(&self.interceptors, &terminal).run(message.into_request()).await?;
+        T::from_response(response).ok_or_else(|| {
+            ClientError::InvalidOptions(format!(
+                "an interceptor answered the {operation} request with another's response"
+            ))
+        })
+    }
+
+    /// Calls the workflow service, retrying what `kind` allows (see [`CallKind`]), with the
+    /// request's payloads encoded and the response's decoded by the data converter; no
+    /// interceptors (the worker's own calls).
+    pub(crate) async fn call_converted<T, R, F, Fut>(
+        &self,
+        operation: &'static str,
+        kind: CallKind,
+        message: T,
         f: F,
     ) -> Result<R, ClientError>
     where
@@ -52,9 +111,25 @@ impl Client {
         F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
     {
-        self.data_converter.encode_message(&mut message).await?;
-        let mut response = self.call_plain(operation, kind, message, f).await?;
-        self.data_converter.decode_message(&mut response).await?;
+        self.call_converted_raw(operation, kind, message, &f).await.map_err(|e| e.map_rpc(&ClientError::from))
+    }
+
+    async fn call_converted_raw<T, R, F, Fut>(
+        &self,
+        operation: &'static str,
+        kind: CallKind,
+        mut message: T,
+        f: &F,
+    ) -> Result<R, ConvertedFailure>
+    where
+        T: Clone + Visit,
+        R: Visit,
+        F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+    {
+        self.data_converter.encode_message(&mut message).await.map_err(|e| ConvertedFailure::Client(e.into()))?;
+        let mut response = self.call_raw(operation, kind, message, f).await.map_err(ConvertedFailure::Rpc)?;
+        self.data_converter.decode_message(&mut response).await.map_err(|e| ConvertedFailure::Client(e.into()))?;
         Ok(response)
     }
 
@@ -181,6 +256,21 @@ impl Client {
     }
 }
 
+/// Why a converted call failed: the call itself, or the data converter on either side of it.
+enum ConvertedFailure {
+    Rpc(RpcFailure),
+    Client(ClientError),
+}
+
+impl ConvertedFailure {
+    fn map_rpc(self, on_failure: &impl Fn(RpcFailure) -> ClientError) -> ClientError {
+        match self {
+            ConvertedFailure::Rpc(f) => on_failure(f),
+            ConvertedFailure::Client(e) => e,
+        }
+    }
+}
+
 /// A gRPC code as the protocol spells it (`NOT_FOUND`), the `status_code` label's value.
 fn status_code_name(code: tonic::Code) -> String {
     let mut name = String::new();
@@ -219,6 +309,7 @@ pub(crate) mod tests {
                 metrics: crate::telemetry::sdk_metrics::ClientMetrics::new(&crate::telemetry::NoopMeter),
             }),
             data_converter: Default::default(),
+            interceptors: std::sync::Arc::new([]),
             namespace: "default".into(),
             rpc_timeout: None,
             call_metadata: None,

@@ -51,6 +51,7 @@ pub use update::{UpdateOptions, WorkflowUpdateHandle, WorkflowUpdateStage};
 pub use update_with_start::WithStartWorkflowOperation;
 
 use crate::converter::{self, DataConverter};
+use crate::interceptor::{Interceptor, Interceptors};
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowType};
 use crate::protos::temporal::api::workflowservice::v1::{GetSystemInfoRequest, StartWorkflowExecutionRequest};
 use crate::telemetry::sdk_metrics::ClientMetrics;
@@ -111,6 +112,8 @@ pub struct ClientOptions {
     pub http_connect_proxy: Option<HttpConnectProxy>,
     /// Where the client's and its workers' metrics go (default: nowhere).
     pub metrics: Arc<dyn MetricMeter>,
+    /// Around the client's calls and the workers built from it, outermost first.
+    pub interceptors: Vec<Arc<dyn Interceptor>>,
 }
 
 /// HTTP/2 keep-alive of a client's connection.
@@ -155,6 +158,7 @@ impl ClientOptions {
             data_converter: DataConverter::default(),
             http_connect_proxy: None,
             metrics: Arc::new(NoopMeter),
+            interceptors: Vec::new(),
         }
     }
     /// Sets the namespace.
@@ -215,6 +219,22 @@ impl ClientOptions {
     /// ```
     pub fn metrics(mut self, meter: Arc<dyn MetricMeter>) -> Self {
         self.metrics = meter;
+        self
+    }
+    /// Adds an interceptor of the client's calls and of the workers built from the client
+    /// (after those added before, so inside them); see [`crate::interceptor`].
+    ///
+    /// ```
+    /// use temporal_sdk::interceptor::Interceptor;
+    ///
+    /// struct Audit;
+    /// impl Interceptor for Audit {}
+    ///
+    /// let options = temporal_sdk::ClientOptions::new("localhost:7233").interceptor(Audit);
+    /// # let _ = options;
+    /// ```
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
         self
     }
     /// Sets the retry configuration of ordinary calls.
@@ -291,6 +311,9 @@ pub struct Client {
     call_metadata: Option<Arc<tonic::metadata::MetadataMap>>,
     /// Codecs and failure converter, applied to every call's payloads.
     data_converter: Arc<DataConverter>,
+    /// Around every call made for the user, outermost first; workers built from this client
+    /// run them too.
+    interceptors: Interceptors,
 }
 
 impl std::fmt::Debug for Client {
@@ -383,6 +406,7 @@ impl Client {
                 meter: options.metrics,
             }),
             data_converter: Arc::new(options.data_converter),
+            interceptors: options.interceptors.into(),
             namespace: options.namespace,
             rpc_timeout: None,
             call_metadata: None,
@@ -418,6 +442,30 @@ impl Client {
     /// [`DataConverter::with_encoding`]), for the values it converts.
     pub(crate) fn in_effect<R>(&self, f: impl FnOnce() -> R) -> R {
         self.data_converter.encodings().scope(f)
+    }
+
+    /// A client on the same connection with `interceptor` added inside this one's (and workers
+    /// built from it run it too), as for a test environment's client.
+    ///
+    /// ```no_run
+    /// # async fn demo(env: temporal_sdk::testing::WorkflowEnvironment) {
+    /// use temporal_sdk::interceptor::Interceptor;
+    ///
+    /// struct Audit;
+    /// impl Interceptor for Audit {}
+    ///
+    /// let client = env.client().with_interceptor(Audit);
+    /// # let _ = client; }
+    /// ```
+    pub fn with_interceptor(&self, interceptor: impl Interceptor) -> Client {
+        let interceptors: Vec<_> =
+            self.interceptors.iter().cloned().chain([Arc::new(interceptor) as Arc<dyn Interceptor>]).collect();
+        Client { interceptors: interceptors.into(), ..self.clone() }
+    }
+
+    /// The interceptors of this client, which workers built from it run too.
+    pub(crate) fn interceptors(&self) -> &Interceptors {
+        &self.interceptors
     }
 
     /// The data converter of this client and the workers built from it.
@@ -601,14 +649,16 @@ impl Client {
         options.apply(&mut req)?;
         let eager = if options.request_eager_start { self.reserve_eager_worker(&options.task_queue) } else { None };
         req.request_eager_execution = eager.is_some();
-        self.data_converter.encode_message(&mut req).await?;
         // The request id makes a repeat after a lost answer return the same run.
         let resp = self
-            .call_raw("StartWorkflowExecution", CallKind::Idempotent, req, |mut c, r| async move {
-                c.start_workflow_execution(r).await
-            })
-            .await
-            .map_err(|f| f.into_start_error(&options.id, workflow_type))?;
+            .call_mapped(
+                "StartWorkflowExecution",
+                CallKind::Idempotent,
+                req,
+                |mut c, r| async move { c.start_workflow_execution(r).await },
+                |f| f.into_start_error(&options.id, workflow_type),
+            )
+            .await?;
         if let (Some((worker, permit)), Some(task)) = (eager, resp.eager_workflow_task) {
             worker.dispatch(task, permit);
         }

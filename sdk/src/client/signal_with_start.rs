@@ -80,7 +80,7 @@ impl Client {
         // The start fields are the same as a plain start's: fill them the same way.
         let mut start = StartWorkflowExecutionRequest::default();
         options.apply(&mut start)?;
-        let mut req = SignalWithStartWorkflowExecutionRequest {
+        let req = SignalWithStartWorkflowExecutionRequest {
             namespace: self.namespace().to_string(),
             workflow_id: start.workflow_id,
             workflow_type: Some(WorkflowType { name: workflow_type.to_string() }),
@@ -104,13 +104,15 @@ impl Client {
             priority: start.priority,
             ..Default::default()
         };
-        self.data_converter().encode_message(&mut req).await?;
         let resp = self
-            .call_raw("SignalWithStartWorkflowExecution", CallKind::Idempotent, req, |mut c, r| async move {
-                c.signal_with_start_workflow_execution(r).await
-            })
-            .await
-            .map_err(|f| f.into_start_error(&options.id, workflow_type))?;
+            .call_mapped(
+                "SignalWithStartWorkflowExecution",
+                CallKind::Idempotent,
+                req,
+                |mut c, r| async move { c.signal_with_start_workflow_execution(r).await },
+                |f| f.into_start_error(&options.id, workflow_type),
+            )
+            .await?;
         Ok(resp.run_id)
     }
 }

@@ -245,7 +245,7 @@ impl Client {
                 ..Default::default()
             }),
         };
-        let mut req = ExecuteMultiOperationRequest {
+        let req = ExecuteMultiOperationRequest {
             namespace: self.namespace.clone(),
             operations: vec![
                 Operation { operation: Some(operation::Operation::StartWorkflow(start_req)) },
@@ -253,18 +253,19 @@ impl Client {
             ],
             ..Default::default()
         };
-        self.data_converter().encode_message(&mut req).await?;
         // The server answers when the update is accepted or its own wait ran out; asking
         // again with the same request id and update id neither starts a second workflow nor
         // sends a second update.
         let (run_id, outcome) = loop {
-            let mut resp = self
-                .call_raw("ExecuteMultiOperation", CallKind::UserLongPoll, req.clone(), |mut c, r| async move {
-                    c.execute_multi_operation(r).await
-                })
-                .await
-                .map_err(|f| multi_operation_error(f, &workflow_id, &start.workflow_type))?;
-            self.data_converter().decode_message(&mut resp).await?;
+            let resp = self
+                .call_mapped(
+                    "ExecuteMultiOperation",
+                    CallKind::UserLongPoll,
+                    req.clone(),
+                    |mut c, r| async move { c.execute_multi_operation(r).await },
+                    |f| multi_operation_error(f, &workflow_id, &start.workflow_type),
+                )
+                .await?;
             let mut responses = resp.responses.into_iter().map(|r| r.response);
             let (
                 Some(Some(response::Response::StartWorkflow(started))),

@@ -52,4 +52,7 @@ pub struct WorkflowInfo {
     pub parent: Option<(String, String)>,
     /// The id of the last event the workflow has seen.
     pub history_length: i64,
+    /// The headers the workflow was started with (after the worker's interceptors saw them),
+    /// as Python's `workflow.info().headers`.
+    pub headers: crate::headers::Headers,
 }

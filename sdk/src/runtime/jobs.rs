@@ -10,7 +10,7 @@ use super::ops::update::{self, UpdateRequest};
 use super::run::RunError;
 use super::state::RunState;
 use crate::error::{Failure, FailureKind, RetryState, TimeoutType};
-use crate::protos::temporal::api::common::v1::{Payload, Payloads};
+use crate::protos::temporal::api::common::v1::{Header, Payload, Payloads};
 use crate::protos::temporal::api::history::v1::{HistoryEvent, history_event::Attributes as Ev};
 
 /// A child's result, or the namespace, retry state and cause of its failure.
@@ -18,8 +18,8 @@ type ChildOutcome = Result<Option<Payload>, (String, RetryState, Failure)>;
 
 /// What an activation does, in the order [`Job::rank`] gives.
 pub(crate) enum Job {
-    Start { input: Vec<Payload> },
-    Signal { name: String, input: Vec<Payload> },
+    Start { input: Vec<Payload>, header: Option<Header> },
+    Signal { name: String, input: Vec<Payload>, header: Option<Header> },
     Update(UpdateRequest),
     FireTimer(u32),
     ResolveActivity(u32, ActivityOutcome),
@@ -90,9 +90,11 @@ impl EventIndex {
         let Some(attrs) = &event.attributes else { return Ok(None) };
         let payloads = |p: &Option<Payloads>| p.clone().map(|p| p.payloads).unwrap_or_default();
         let job = match attrs {
-            Ev::WorkflowExecutionStartedEventAttributes(a) => Job::Start { input: payloads(&a.input) },
+            Ev::WorkflowExecutionStartedEventAttributes(a) => {
+                Job::Start { input: payloads(&a.input), header: a.header.clone() }
+            }
             Ev::WorkflowExecutionSignaledEventAttributes(a) => {
-                Job::Signal { name: a.signal_name.clone(), input: payloads(&a.input) }
+                Job::Signal { name: a.signal_name.clone(), input: payloads(&a.input), header: a.header.clone() }
             }
             Ev::WorkflowExecutionUpdateAdmittedEventAttributes(a) => {
                 match update::request_from_admitted(a, event.event_id) {

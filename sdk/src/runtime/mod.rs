@@ -4,6 +4,7 @@
 pub(crate) mod context;
 pub(crate) mod executor;
 pub(crate) mod history;
+pub(crate) mod hooks;
 pub(crate) mod info;
 pub(crate) mod instance;
 pub(crate) mod jobs;

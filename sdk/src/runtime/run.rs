@@ -16,6 +16,7 @@ use std::time::SystemTime;
 use super::context::{Enter, SharedState};
 use super::executor::Executor;
 use super::history::{self, describe_command, describe_event};
+use super::hooks::{self, InboundKind, OutboundKind};
 use super::info::WorkflowInfo;
 use super::instance::{HandlerOutcome, WorkflowFactory, WorkflowInstance};
 use super::jobs::{EventIndex, Job};
@@ -26,11 +27,12 @@ use super::ops::{self, EmittedCommand, OpKind, patch, to_command};
 use super::state::RunState;
 use crate::common::{RetryPolicy, duration_from_proto, time_from_proto};
 use crate::error::{Failure, FailureKind, WorkflowError};
+use crate::headers::Headers;
 use crate::protos::temporal::api::command::v1::{
     CancelWorkflowExecutionCommandAttributes, Command, CompleteWorkflowExecutionCommandAttributes,
     FailWorkflowExecutionCommandAttributes, command::Attributes as Cmd,
 };
-use crate::protos::temporal::api::common::v1::{Memo, Payload, Payloads, SearchAttributes};
+use crate::protos::temporal::api::common::v1::{Header, Memo, Payload, Payloads, SearchAttributes};
 use crate::protos::temporal::api::enums::v1::EventType;
 use crate::protos::temporal::api::history::v1::{
     HistoryEvent, WorkflowExecutionStartedEventAttributes, history_event::Attributes as Ev,
@@ -66,6 +68,8 @@ pub(crate) struct FailurePolicy {
     /// Error types (by name, and a test of a boxed error) that fail the workflow.
     pub(crate) failure_errors: Vec<(&'static str, IsError)>,
     pub(crate) nondeterminism_fails_workflow: bool,
+    /// Not a failure rule, but configured beside them: the hooks around every run.
+    pub(crate) hooks: super::hooks::SharedHooks,
 }
 
 /// What the live workflow task produced: commands, and protocol messages (update responses).
@@ -135,6 +139,7 @@ impl WorkflowRun {
 
     /// Sets which errors fail the workflow rather than the task.
     pub(crate) fn with_policy(mut self, policy: FailurePolicy) -> Self {
+        self.state.borrow_mut().hooks = policy.hooks.clone();
         self.policy = policy;
         self
     }
@@ -283,6 +288,7 @@ impl WorkflowRun {
         info.retry_policy = a.retry_policy.as_ref().map(RetryPolicy::from_proto);
         info.parent = a.parent_workflow_execution.as_ref().map(|p| (p.workflow_id.clone(), p.run_id.clone()));
         info.start_time = event.event_time.as_ref().map(time_from_proto);
+        info.headers = Headers::of(&a.header);
         let seed_id = if a.original_execution_run_id.is_empty() {
             info.run_id.clone()
         } else {
@@ -414,7 +420,10 @@ impl WorkflowRun {
 
     fn apply_job(&mut self, job: Job) -> Result<(), RunError> {
         match job {
-            Job::Start { input } => {
+            Job::Start { input, mut header } => {
+                let workflow_type = self.state.borrow().info.workflow_type.clone();
+                hooks::inbound(&self.state, InboundKind::Run, &workflow_type, &mut header, &input);
+                self.state.borrow_mut().info.headers = Headers::of(&header);
                 let instance: Rc<dyn WorkflowInstance> = self
                     .factory
                     .instantiate(&input)
@@ -434,9 +443,10 @@ impl WorkflowRun {
                 self.state.borrow_mut().main_task = Some(id);
                 self.instance = Some(instance);
             }
-            Job::Signal { name, input } => {
+            Job::Signal { name, input, mut header } => {
                 let instance = self.started_instance(&name)?;
                 let _enter = Enter::new(&self.state);
+                hooks::inbound(&self.state, InboundKind::Signal, &name, &mut header, &input);
                 match instance.signal(&name, &input) {
                     None => tracing::warn!(
                         signal = %name,
@@ -585,9 +595,30 @@ impl WorkflowRun {
                 None => return Err(RunError::Task(e.to_string())),
             },
         };
+        drop(st);
         self.finished = true;
-        commands.push(EmittedCommand { command: closing, seq: 0 });
+        commands.push(EmittedCommand { command: self.intercept_closing(closing), seq: 0 });
         Ok(commands)
+    }
+
+    /// Lets the hooks see the run's end: a continue-as-new gets their headers.
+    fn intercept_closing(&self, mut closing: Command) -> Command {
+        if self.state.borrow().hooks.is_none() {
+            return closing;
+        }
+        let workflow_type = self.state.borrow().info.workflow_type.clone();
+        let mut failed = false;
+        match &mut closing.attributes {
+            Some(Cmd::ContinueAsNewWorkflowExecutionCommandAttributes(a)) => {
+                let next_type =
+                    a.workflow_type.as_ref().map_or(workflow_type.as_str(), |t| t.name.as_str()).to_string();
+                hooks::outbound(&self.state, OutboundKind::ContinueAsNew, &next_type, false, &mut a.header);
+            }
+            Some(Cmd::FailWorkflowExecutionCommandAttributes(_)) => failed = true,
+            _ => {}
+        }
+        hooks::outbound(&self.state, OutboundKind::CompleteWorkflow, &workflow_type, failed, &mut None);
+        closing
     }
 
     fn match_command(&mut self, event: &HistoryEvent) -> Result<(), RunError> {
@@ -623,11 +654,15 @@ impl WorkflowRun {
     }
 
     /// Answers a query against the current state.
-    pub(crate) fn query(&self, name: &str, args: &[Payload]) -> Result<Payload, String> {
+    pub(crate) fn query(&self, name: &str, args: &[Payload], header: Option<Header>) -> Result<Payload, String> {
         let Some(instance) = &self.instance else {
             return Err("the workflow has not started yet".to_string());
         };
         let _enter = Enter::new(&self.state);
+        // Queries are never replays: hooks may always act on them.
+        let replaying = std::mem::replace(&mut self.state.borrow_mut().replaying, false);
+        hooks::inbound(&self.state, InboundKind::Query, name, &mut { header }, args);
+        self.state.borrow_mut().replaying = replaying;
         let before = self.state.borrow().commands.len();
         let answer = super::panic::catch_quietly(|| instance.query(name, args));
         // Queries are read-only: anything they tried to schedule is dropped.

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 
 use futures::future::LocalBoxFuture;
 
+use super::hooks::SharedHooks;
 use super::info::WorkflowInfo;
 use super::ops::activity::Activities;
 use super::ops::child::Children;
@@ -65,6 +66,8 @@ pub(crate) struct RunState {
     /// Set while the run itself is dropped (evicted, replay finished): futures dropped then
     /// are not being cancelled by workflow code, so they emit no command.
     pub(crate) tearing_down: bool,
+    /// The worker's interceptors, if it has any.
+    pub(crate) hooks: SharedHooks,
 }
 
 impl RunState {
@@ -97,6 +100,7 @@ impl RunState {
             result: None,
             handler_error: None,
             tearing_down: false,
+            hooks: None,
         }
     }
 

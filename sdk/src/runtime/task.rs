@@ -95,7 +95,7 @@ pub(crate) fn answer_legacy_query(run: &mut WorkflowRun, events: &[HistoryEvent]
     match run.apply_events(events, &[]) {
         Ok(_) => {
             let args = query.query_args.clone().map(|p| p.payloads).unwrap_or_default();
-            Step::Done(TaskOutcome::QueryAnswer(run.query(&query.query_type, &args)))
+            Step::Done(TaskOutcome::QueryAnswer(run.query(&query.query_type, &args, query.header.clone())))
         }
         Err(RunError::Gap { .. }) => Step::NeedFullHistory,
         Err(e) => Step::Done(TaskOutcome::QueryAnswer(Err(e.to_string()))),
@@ -158,7 +158,7 @@ fn task_error(run: &WorkflowRun, error: RunError) -> TaskOutcome {
 
 fn query_result(run: &WorkflowRun, query: &WorkflowQuery) -> WorkflowQueryResult {
     let args = query.query_args.clone().map(|p| p.payloads).unwrap_or_default();
-    match run.query(&query.query_type, &args) {
+    match run.query(&query.query_type, &args, query.header.clone()) {
         Ok(p) => WorkflowQueryResult {
             result_type: QueryResultType::Answered as i32,
             answer: Some(Payloads { payloads: vec![p] }),

@@ -22,6 +22,8 @@ use crate::activity::{
 use crate::client::CallKind;
 use crate::common::{RetryPolicy, duration_from_proto, time_from_proto};
 use crate::error::{ActivityError, ApplicationError, Failure, panic_message};
+use crate::headers::Headers;
+use crate::interceptor::{ActivityCall, ActivityNext};
 use crate::protos::temporal::api::common::v1::{Payload, Payloads};
 use crate::protos::temporal::api::taskqueue::v1::TaskQueueMetadata;
 use crate::protos::temporal::api::workflowservice::v1::{
@@ -296,10 +298,14 @@ async fn run_activity(shared: &Arc<Shared>, mut task: PollActivityTaskQueueRespo
         }
     }));
     let args = task.input.map(|p| p.payloads).unwrap_or_default();
+    let headers = task.header.map(Headers::from).unwrap_or_default();
     let began = Instant::now();
     // `execute` runs inside the scope too: activities may look up their context as soon as
     // they are called.
-    let run = shared.client.data_converter().encodings().wrap(async move { activity.execute(args).await });
+    let run = shared.client.data_converter().encodings().wrap({
+        let (shared, ctx) = (Arc::clone(shared), Arc::clone(&ctx));
+        async move { execute(&shared, &activity, &ctx, headers, args).await }
+    });
     let outcome = match CONTEXT.scope(Arc::clone(&ctx), AssertUnwindSafe(run).catch_unwind()).await {
         Ok(r) => r,
         Err(panic) => Err(panic_failure(panic_message(panic.as_ref()))),
@@ -320,6 +326,27 @@ async fn run_activity(shared: &Arc<Shared>, mut task: PollActivityTaskQueueRespo
         return;
     }
     send_report(shared, token, report).await;
+}
+
+/// Runs one attempt of `activity`, through the worker's interceptors when it has any.
+pub(crate) async fn execute(
+    shared: &Shared,
+    activity: &Arc<dyn ErasedActivity>,
+    ctx: &Arc<ActivityContext>,
+    headers: Headers,
+    args: Vec<Payload>,
+) -> Result<Payload, ActivityError> {
+    if shared.interceptors.is_empty() {
+        ctx.set_headers(headers);
+        return activity.execute(args).await;
+    }
+    ctx.set_interceptors(&shared.interceptors);
+    let terminal = |call: ActivityCall<'_>| {
+        ctx.set_headers(call.headers);
+        activity.execute(call.args)
+    };
+    let call = ActivityCall { info: &ctx.info, headers, args };
+    ActivityNext::new(&shared.interceptors, &terminal).run(call).await
 }
 
 /// The throttle interval of heartbeats: 80% of the heartbeat timeout, 30 s without one, and
@@ -459,7 +486,7 @@ async fn record_heartbeat(shared: &Shared, ctx: &ActivityContext, task_token: Ve
     tracing::trace!(target: "temporal_sdk::heartbeat_rpc", activity_id = %ctx.info.activity_id, "RecordActivityTaskHeartbeat");
     let response = shared
         .client
-        .call("RecordActivityTaskHeartbeat", CallKind::Idempotent, req, |mut c, r| async move {
+        .call_converted("RecordActivityTaskHeartbeat", CallKind::Idempotent, req, |mut c, r| async move {
             c.record_activity_task_heartbeat(r).await
         })
         .await;

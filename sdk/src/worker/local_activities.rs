@@ -11,6 +11,7 @@ use super::activities::panic_failure;
 use crate::activity::{ActivityContext, ActivityInfo, CONTEXT, Cancellation, HeartbeatSink};
 use crate::common::RetryPolicy;
 use crate::error::{ActivityError, Failure, FailureKind, TimeoutType, panic_message};
+use crate::headers::Headers;
 use crate::runtime::ops::local_activity::{LocalActivityRequest, LocalActivityResult};
 use crate::telemetry::sdk_metrics::millis;
 
@@ -163,7 +164,11 @@ async fn attempt_once(
         (None, None) => None,
     };
     let args = request.input.clone();
-    let execute = shared.client.data_converter().encodings().wrap(async move { activity.execute(args).await });
+    let headers = request.options.header.clone().map(Headers::from).unwrap_or_default();
+    let execute = shared.client.data_converter().encodings().wrap({
+        let (shared, ctx) = (Arc::clone(shared), Arc::clone(&ctx));
+        async move { super::activities::execute(&shared, &activity, &ctx, headers, args).await }
+    });
     let run = CONTEXT.scope(Arc::clone(&ctx), AssertUnwindSafe(execute).catch_unwind());
     let outcome = match limit {
         Some(limit) => match tokio::time::timeout(limit, run).await {

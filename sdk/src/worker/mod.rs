@@ -35,6 +35,7 @@ pub use executor::{ActivityExecutor, ActivityJob, ThreadPoolExecutor};
 pub use options::WorkerOptions;
 
 use crate::client::{CallKind, Client, ClientError};
+use crate::interceptor::{Interceptors, WorkflowHooks};
 use crate::protos::temporal::api::enums::v1::TaskQueueType;
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
 use crate::protos::temporal::api::workflowservice::v1::{DescribeNamespaceRequest, ShutdownWorkerRequest};
@@ -107,6 +108,8 @@ pub(crate) struct Shared {
     /// The poll failure that stops the worker, and the signal that one happened.
     pub(crate) fatal: Mutex<Option<ClientError>>,
     pub(crate) fatal_signal: tokio::sync::Notify,
+    /// The client's interceptors, then the worker's own.
+    pub(crate) interceptors: Interceptors,
 }
 
 impl Shared {
@@ -175,7 +178,7 @@ impl Worker {
     /// A worker for `options`' task queue, hosting its workflows and activities.
     ///
     /// Fails when nothing is registered or a name is registered twice.
-    pub fn new(client: &Client, options: WorkerOptions) -> Result<Worker, WorkerError> {
+    pub fn new(client: &Client, mut options: WorkerOptions) -> Result<Worker, WorkerError> {
         if options.task_queue.is_empty() {
             return Err(WorkerError::InvalidOptions("the task queue name is empty".into()));
         }
@@ -189,6 +192,11 @@ impl Worker {
             Some(e) => Arc::clone(e),
             None => Arc::new(ThreadPoolExecutor::new(options.max_concurrent_activities)),
         };
+        let interceptors: Interceptors =
+            client.interceptors().iter().chain(&options.interceptors).cloned().collect::<Vec<_>>().into();
+        if !interceptors.is_empty() {
+            options.failure_policy.hooks = Some(Arc::new(WorkflowHooks(Arc::clone(&interceptors))));
+        }
         let instance_key = uuid::Uuid::new_v4().to_string();
         let sticky_queue = (options.max_cached_workflows > 0 && !options.workflows.is_empty()).then(|| {
             workflows::sticky_queue(
@@ -219,6 +227,7 @@ impl Worker {
             no_remote_activities: options.no_remote_activities,
             fatal: Mutex::new(None),
             fatal_signal: tokio::sync::Notify::new(),
+            interceptors,
         });
         Ok(Worker {
             inner: Arc::new(Inner {
@@ -274,12 +283,9 @@ impl Worker {
         let client = &self.inner.shared.client;
         let req = DescribeNamespaceRequest { namespace: client.namespace().to_string(), ..Default::default() };
         match client
-            .call(
-                "DescribeNamespace",
-                CallKind::Idempotent,
-                req,
-                |mut c, r| async move { c.describe_namespace(r).await },
-            )
+            .call_converted("DescribeNamespace", CallKind::Idempotent, req, |mut c, r| async move {
+                c.describe_namespace(r).await
+            })
             .await
         {
             Ok(_) => Ok(()),
@@ -388,7 +394,9 @@ impl Worker {
             };
             if let Err(e) = shared
                 .client
-                .call("ShutdownWorker", CallKind::Idempotent, req, |mut c, r| async move { c.shutdown_worker(r).await })
+                .call_converted("ShutdownWorker", CallKind::Idempotent, req, |mut c, r| async move {
+                    c.shutdown_worker(r).await
+                })
                 .await
             {
                 tracing::debug!(error = %e, "ShutdownWorker failed");

@@ -8,6 +8,7 @@ use super::activities::{ErasedActivity, erase};
 use super::executor::ActivityExecutor;
 use crate::activity::{ActivityImplementation, ActivityMethods, BoundActivity};
 use crate::error::ActivityError;
+use crate::interceptor::Interceptor;
 use crate::protos::temporal::api::common::v1::Payload;
 use crate::runtime::instance::WorkflowFactory;
 use crate::runtime::registry::Registry;
@@ -69,6 +70,8 @@ pub struct WorkerOptions {
     /// Turns deadlock detection off, for stepping through workflow code in a debugger (default:
     /// on, unless the `TEMPORAL_DEBUG` environment variable is set to anything but `0`/`false`).
     pub debug_mode: bool,
+    /// Interceptors of this worker's activities and workflows, inside the client's.
+    pub(crate) interceptors: Vec<Arc<dyn Interceptor>>,
 }
 
 impl std::fmt::Debug for WorkerOptions {
@@ -113,6 +116,7 @@ impl WorkerOptions {
             max_concurrent_local_activities: 100,
             no_remote_activities: false,
             on_fatal_error: None,
+            interceptors: Vec::new(),
             debug_mode: std::env::var("TEMPORAL_DEBUG").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false")),
         }
     }
@@ -126,6 +130,29 @@ impl WorkerOptions {
     /// ```
     pub fn debug_mode(mut self, on: bool) -> Self {
         self.debug_mode = on;
+        self
+    }
+
+    /// Adds an interceptor of this worker's activities and workflows, inside those of the
+    /// client the worker is built from (see [`crate::interceptor`]).
+    ///
+    /// ```
+    /// use temporal_sdk::interceptor::{Interceptor, WorkflowInbound};
+    ///
+    /// struct LogSignals;
+    /// impl Interceptor for LogSignals {
+    ///     fn workflow_inbound(&self, call: &mut WorkflowInbound<'_>) {
+    ///         if !call.is_replaying() {
+    ///             eprintln!("{:?} {}", call.kind(), call.name());
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let options = temporal_sdk::WorkerOptions::new("orders").interceptor(LogSignals);
+    /// # let _ = options;
+    /// ```
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
         self
     }
 

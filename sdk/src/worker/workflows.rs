@@ -222,7 +222,7 @@ async fn fetch_history(
         };
         let resp = shared
             .client
-            .call("GetWorkflowExecutionHistory", CallKind::Idempotent, req, |mut c, r| async move {
+            .call_converted("GetWorkflowExecutionHistory", CallKind::Idempotent, req, |mut c, r| async move {
                 c.get_workflow_execution_history(r).await
             })
             .await?;

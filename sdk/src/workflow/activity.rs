@@ -16,6 +16,7 @@ use crate::error::{WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::command::v1::ScheduleActivityTaskCommandAttributes;
 use crate::protos::temporal::api::common::v1::{ActivityType, Payloads};
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
+use crate::runtime::hooks::{self, OutboundKind};
 use crate::runtime::ops::OpFuture;
 pub use crate::runtime::ops::activity::ActivityCancellationType;
 use crate::runtime::ops::activity::ActivityOp;
@@ -168,6 +169,7 @@ fn schedule<O>(
     input: Result<Vec<crate::protos::temporal::api::common::v1::Payload>, converter::PayloadError>,
     options: ActivityOptions,
 ) -> ActivityHandle<O> {
+    let header = hooks::outbound_here(OutboundKind::Activity, activity_type);
     let op = OpFuture::start("workflow::execute_activity", |st| {
         let input = input.map_err(|e| WorkflowError::Task(Box::new(e)))?;
         if options.start_to_close_timeout.is_none() && options.schedule_to_close_timeout.is_none() {
@@ -186,6 +188,7 @@ fn schedule<O>(
             start_to_close_timeout: options.start_to_close_timeout.map(duration_to_proto),
             heartbeat_timeout: options.heartbeat_timeout.map(duration_to_proto),
             retry_policy: options.retry_policy.as_ref().map(RetryPolicy::to_proto),
+            header,
             ..Default::default()
         };
         Ok(st.activities.schedule(&mut st.commands, attrs, options.cancellation_type))

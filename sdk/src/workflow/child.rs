@@ -22,6 +22,7 @@ use crate::protos::temporal::api::common::v1::{Payload, Payloads, WorkflowType};
 pub use crate::protos::temporal::api::enums::v1::{ParentClosePolicy, WorkflowIdReusePolicy};
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
 use crate::runtime::context::{self, SharedState};
+use crate::runtime::hooks::{self, OutboundKind};
 pub use crate::runtime::ops::child::ChildWorkflowCancellationType;
 use crate::runtime::ops::child::{ChildResultOp, ChildStartOp};
 use crate::runtime::ops::{self, Op, OpFuture, OpKind};
@@ -169,6 +170,7 @@ fn start<W>(
         None if context::current().is_some() => super::uuid4().to_string(),
         None => String::new(),
     };
+    let header = hooks::outbound_here(OutboundKind::ChildWorkflow, workflow_type);
     let op = OpFuture::start("workflow::start_child_workflow", |st| {
         let input = input.map_err(|e| WorkflowError::Task(Box::new(e)))?;
         let attrs = StartChildWorkflowExecutionCommandAttributes {
@@ -186,6 +188,7 @@ fn start<W>(
             workflow_id_reuse_policy: options.id_reuse_policy as i32,
             retry_policy: options.retry_policy.as_ref().map(RetryPolicy::to_proto),
             cron_schedule: options.cron_schedule.clone().unwrap_or_default(),
+            header,
             ..Default::default()
         };
         Ok(st.children.start(&mut st.commands, attrs, options.cancellation_type))

@@ -16,6 +16,7 @@ use crate::protos::temporal::api::command::v1::{
     RequestCancelExternalWorkflowExecutionCommandAttributes, SignalExternalWorkflowExecutionCommandAttributes,
 };
 use crate::protos::temporal::api::common::v1::{Payload, Payloads, WorkflowExecution};
+use crate::runtime::hooks::{self, OutboundKind};
 use crate::runtime::ops::OpFuture;
 use crate::runtime::ops::external::{CancelRequestOp, SignalOp};
 
@@ -102,6 +103,9 @@ pub(crate) fn signal_external(
     input: Result<Vec<Payload>, PayloadError>,
     child_workflow_only: bool,
 ) -> SignalFuture {
+    let kind =
+        if child_workflow_only { OutboundKind::SignalChildWorkflow } else { OutboundKind::SignalExternalWorkflow };
+    let header = hooks::outbound_here(kind, signal);
     let op = OpFuture::start("signal", |st| {
         let input = input.map_err(|e| WorkflowError::Task(Box::new(e)))?;
         let attrs = SignalExternalWorkflowExecutionCommandAttributes {
@@ -109,6 +113,7 @@ pub(crate) fn signal_external(
             signal_name: signal.to_string(),
             input: Some(Payloads { payloads: input }),
             child_workflow_only,
+            header,
             ..Default::default()
         };
         Ok(st.externals.signal(&mut st.commands, attrs))

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use crate::activity::ActivityDefinition;
 use crate::error::{WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::common::v1::Payload;
+use crate::runtime::hooks::{self, OutboundKind};
 use crate::runtime::ops::OpFuture;
 pub use crate::runtime::ops::local_activity::LocalActivityOptions;
 use crate::runtime::ops::local_activity::{LocalActivityOp, LocalOutcome};
@@ -48,6 +49,8 @@ pub fn execute_local_activity<A: ActivityDefinition>(
             activity.name()
         )));
     }
+    let mut options = options;
+    options.header = hooks::outbound_here(OutboundKind::LocalActivity, activity.name());
     let call = Call { activity_type: activity.name().to_string(), input, options };
     LocalActivityHandle { inner: Inner::Pending { op: request(&call, 1, None), call }, _out: PhantomData }
 }

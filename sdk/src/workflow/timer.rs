@@ -7,6 +7,7 @@ use std::time::Duration;
 use futures::future::FusedFuture;
 
 use crate::error::{WorkflowError, WorkflowResult};
+use crate::runtime::hooks::{self, OutboundKind};
 use crate::runtime::ops::OpFuture;
 use crate::runtime::ops::timer::TimerOp;
 
@@ -27,6 +28,7 @@ pub fn sleep(duration: Duration) -> Timer {
     if duration.is_zero() {
         return Timer { op: None, over_at_once: true };
     }
+    hooks::outbound_here(OutboundKind::Timer, "");
     let op = OpFuture::start("workflow::sleep", |st| Ok(st.timers.start(&mut st.commands, duration)));
     Timer { op: Some(op), over_at_once: false }
 }

@@ -38,6 +38,8 @@ pub struct LocalActivityOptions {
     pub retry_policy: Option<RetryPolicy>,
     /// Activity id (the sequence number when unset).
     pub activity_id: Option<String>,
+    /// What the interceptors put in the headers, for the activity to read.
+    pub(crate) header: Option<crate::protos::temporal::api::common::v1::Header>,
     /// How long retries may run inside one workflow task before the next backoff becomes a
     /// durable timer (5 s when unset; keep it below the workflow task timeout).
     pub local_retry_threshold: Option<Duration>,

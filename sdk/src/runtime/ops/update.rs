@@ -18,6 +18,7 @@ use crate::protos::temporal::api::history::v1::{
 use crate::protos::temporal::api::protocol::v1::Message;
 use crate::protos::temporal::api::update::v1::{Acceptance, Meta, Outcome, Rejection, Request, Response, outcome};
 use crate::runtime::context::{Enter, SharedState};
+use crate::runtime::hooks::{self, InboundKind};
 use crate::runtime::instance::WorkflowInstance;
 use crate::runtime::panic::catch_quietly;
 
@@ -147,7 +148,9 @@ pub(crate) fn start(
             return None;
         }
     };
+    let mut header = req.request.input.as_ref().and_then(|i| i.header.clone());
     if req.run_validator && !replaying {
+        hooks::inbound(state, InboundKind::ValidateUpdate, &req.name, &mut header, &req.args);
         let before = state.borrow().commands.len();
         let verdict = catch_quietly(|| instance.validate_update(&req.name, &req.args));
         // Validators must not change anything: whatever they scheduled is dropped.
@@ -167,6 +170,7 @@ pub(crate) fn start(
             return None;
         }
     }
+    hooks::inbound(state, InboundKind::Update, &req.name, &mut header, &req.args);
     let acceptance = Acceptance {
         accepted_request_message_id: req.message_id.clone(),
         accepted_request_sequencing_event_id: req.sequencing_event_id,
