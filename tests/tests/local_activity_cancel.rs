@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+
 use integration_tests::{RunningWorker, client, event_types, unique};
 use temporal_sdk::activity::CancelReason;
 use temporal_sdk::prelude::*;
@@ -176,25 +177,35 @@ async fn same_as_python(name: &str, run: Run) -> String {
     result
 }
 
+/// Checks a result `"<text> <seconds>"` against Python's: the same text, and seconds of
+/// workflow time that differ by no more than a loaded machine's scheduling delays.
+fn assert_like_python(result: &str, python: &str) {
+    let split = |s: &str| {
+        let (text, secs) = s.rsplit_once(' ').unwrap_or((s, "0"));
+        (text.to_string(), secs.parse::<f64>().unwrap_or(f64::NAN))
+    };
+    let ((text, secs), (python_text, python_secs)) = (split(result), split(python));
+    assert_eq!(text, python_text, "{result:?} vs Python's {python:?}");
+    assert!((python_secs..python_secs + 0.5).contains(&secs), "{result:?} vs Python's {python:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn try_cancel_records_the_cancellation_at_once() {
     let result = same_as_python("python_la_try_cancel", Run::Cancel("TRY_CANCEL:0.5")).await;
-    // Python: "Local Activity cancelled <- Activity cancelled | waited 0.0".
-    assert_eq!(result, "Local Activity cancelled <- Activity cancelled | waited 0.0");
+    assert_like_python(&result, "Local Activity cancelled <- Activity cancelled | waited 0.0");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_cancellation_completed_records_what_the_activity_returned() {
     let result = same_as_python("python_la_wait_cancel", Run::Cancel("WAIT_CANCELLATION_COMPLETED:0.5")).await;
-    // Python: "Local Activity cancelled <- Cancelled | waited 1.0" (the activity's second of
-    // cleanup, on the workflow clock).
-    assert_eq!(result, "Local Activity cancelled <- Cancelled | waited 1.0");
+    // The activity's second of cleanup shows on the workflow clock.
+    assert_like_python(&result, "Local Activity cancelled <- Cancelled | waited 1.0");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn abandon_records_the_cancellation_at_once() {
     let result = same_as_python("python_la_abandon", Run::Cancel("ABANDON:0.5")).await;
-    assert_eq!(result, "Local Activity cancelled <- Activity cancelled | waited 0.0");
+    assert_like_python(&result, "Local Activity cancelled <- Activity cancelled | waited 0.0");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -208,5 +219,226 @@ async fn cancelling_before_the_activity_started_records_a_marker_without_running
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_local_activity_longer_than_the_task_timeout_heartbeats_the_task() {
     let result = same_as_python("python_la_heartbeat", Run::Long(4.0)).await;
-    assert_eq!(result, "done | now advanced 4.0");
+    assert_like_python(&result, "done | now advanced 4.0");
+}
+
+static ONCE_RUNS: AtomicU32 = AtomicU32::new(0);
+
+/// `slow`, counted.
+#[activity]
+async fn counted(secs: f64) -> Result<String, ActivityError> {
+    ONCE_RUNS.fetch_add(1, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+    Ok("counted".into())
+}
+
+#[derive(Default)]
+struct CountedLong;
+
+#[workflow]
+impl CountedLong {
+    #[run]
+    async fn run(&self, secs: f64) -> WorkflowResult<String> {
+        let options = LocalActivityOptions::start_to_close(Duration::from_secs(30));
+        workflow::execute_local_activity(counted, secs, options).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_cache_the_replayed_task_waits_for_the_running_local_activity() {
+    let client = client().await;
+    let queue = unique("la-nocache");
+    // Each heartbeat's next task replays the whole history; the replayed request must join the
+    // activity still running rather than start it again.
+    let worker = RunningWorker::start(
+        &client,
+        WorkerOptions::new(&queue).workflow::<CountedLong>().activity(counted).max_cached_workflows(0),
+    );
+    let options = WorkflowOptions::new(unique("la-nocache"), &queue).task_timeout(Duration::from_secs(2));
+    let handle = client.start_workflow(CountedLong::run, 3.5, options).await.expect("start");
+    assert_eq!(handle.result().await.expect("result"), "counted");
+    let events = event_types(&handle.fetch_history().await.expect("history"));
+    worker.stop().await;
+    assert_eq!(ONCE_RUNS.load(Ordering::SeqCst), 1, "ran once");
+    assert!(!events.iter().any(|e| e.contains("TIMED_OUT") || e.contains("FAILED")), "{events:?}");
+    assert_eq!(events.iter().filter(|e| *e == "WORKFLOW_TASK_COMPLETED").count(), 3, "two heartbeats: {events:?}");
+    assert_eq!(events.iter().filter(|e| *e == "MARKER_RECORDED").count(), 1, "{events:?}");
+}
+
+static DROPPED_SAW: Mutex<Option<CancelReason>> = Mutex::new(None);
+
+/// Waits to be cancelled, and records why.
+#[activity]
+async fn until_cancelled(secs: f64) -> Result<String, ActivityError> {
+    tokio::select! {
+        _ = tokio::time::sleep(Duration::from_secs_f64(secs)) => Ok("finished".into()),
+        _ = activity::cancelled() => {
+            *DROPPED_SAW.lock().unwrap_or_else(|e| e.into_inner()) = activity::cancellation_reason();
+            Err(ActivityError::cancelled())
+        }
+    }
+}
+
+/// Races a local activity against a short timer; the timer wins and the activity's future is
+/// dropped.
+#[derive(Default)]
+struct Races;
+
+#[workflow]
+impl Races {
+    #[run]
+    async fn run(&self) -> WorkflowResult<String> {
+        let mut la = workflow::start_local_activity(
+            until_cancelled,
+            10.0,
+            LocalActivityOptions::start_to_close(Duration::from_secs(30)),
+        );
+        let mut timer = workflow::sleep(Duration::from_millis(500));
+        let winner = workflow::select! {
+            r = la => r?,
+            r = timer => { r?; "timer".to_string() },
+        };
+        drop(la);
+        Ok(winner)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_local_activity_cancels_it() {
+    let client = client().await;
+    let queue = unique("la-drop");
+    let worker =
+        RunningWorker::start(&client, WorkerOptions::new(&queue).workflow::<Races>().activity(until_cancelled));
+    let options = WorkflowOptions::new(unique("la-drop"), &queue).task_timeout(Duration::from_secs(2));
+    let handle = client.start_workflow(Races::run, (), options).await.expect("start");
+    assert_eq!(handle.result().await.expect("result"), "timer");
+    let history = handle.fetch_history().await.expect("history");
+    worker.stop().await;
+    assert_eq!(*DROPPED_SAW.lock().unwrap_or_else(|e| e.into_inner()), Some(CancelReason::Requested));
+    assert_eq!(
+        markers(&history),
+        ["core_local_activity seq=1 attempt=0 type=\"until_cancelled\" id=\"1\" complete_time=false result=false \
+          failure=Some(\"Activity cancelled (cancelled: true)\")"]
+    );
+    Replayer::new().workflow::<Races>().replay_workflow(&history).expect("replays");
+}
+
+static SHUTDOWN_STARTED: AtomicBool = AtomicBool::new(false);
+static SHUTDOWN_SAW: Mutex<Option<(Option<CancelReason>, bool)>> = Mutex::new(None);
+static SECOND_WORKER: AtomicBool = AtomicBool::new(false);
+
+/// Runs until cancelled the first time (recording why), finishes at once on the second worker.
+#[activity]
+async fn outlives_shutdown() -> Result<String, ActivityError> {
+    if SECOND_WORKER.load(Ordering::SeqCst) {
+        return Ok("second worker".into());
+    }
+    SHUTDOWN_STARTED.store(true, Ordering::SeqCst);
+    tokio::select! {
+        _ = tokio::time::sleep(Duration::from_secs(30)) => Ok("first worker".into()),
+        _ = activity::cancelled() => {
+            *SHUTDOWN_SAW.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((activity::cancellation_reason(), activity::is_worker_shutdown()));
+            Err(ActivityError::cancelled())
+        }
+    }
+}
+
+#[derive(Default)]
+struct Outlives;
+
+#[workflow]
+impl Outlives {
+    #[run]
+    async fn run(&self) -> WorkflowResult<String> {
+        let options = LocalActivityOptions::start_to_close(Duration::from_secs(60));
+        workflow::execute_local_activity(outlives_shutdown, (), options).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_cancels_local_activities_after_the_graceful_timeout() {
+    let client = client().await;
+    let queue = unique("la-shutdown");
+    let options = || {
+        WorkerOptions::new(&queue)
+            .workflow::<Outlives>()
+            .activity(outlives_shutdown)
+            .graceful_shutdown_timeout(Duration::from_millis(500))
+    };
+    let worker = RunningWorker::start(&client, options());
+    let handle = client
+        .start_workflow(Outlives::run, (), WorkflowOptions::new(unique("la-shutdown"), &queue))
+        .await
+        .expect("start");
+    let waited = Instant::now();
+    while !SHUTDOWN_STARTED.load(Ordering::SeqCst) {
+        assert!(waited.elapsed() < Duration::from_secs(20), "the local activity never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stopping = Instant::now();
+    worker.stop().await;
+    let took = stopping.elapsed();
+    assert!(took < Duration::from_secs(3), "shutdown took {took:?}");
+    assert_eq!(
+        *SHUTDOWN_SAW.lock().unwrap_or_else(|e| e.into_inner()),
+        Some((Some(CancelReason::WorkerShutdown), true)),
+        "the activity saw the shutdown's cancellation"
+    );
+    // Nothing of the cancelled attempt is recorded: the task was handed over, and the next
+    // worker runs the local activity again.
+    SECOND_WORKER.store(true, Ordering::SeqCst);
+    let worker = RunningWorker::start(&client, options());
+    assert_eq!(handle.result().await.expect("result"), "second worker");
+    let events = event_types(&handle.fetch_history().await.expect("history"));
+    worker.stop().await;
+    assert!(!events.iter().any(|e| e.contains("TIMED_OUT") || e.contains("FAILED")), "{events:?}");
+    assert_eq!(events.iter().filter(|e| *e == "MARKER_RECORDED").count(), 1, "{events:?}");
+}
+
+static RUNNING_NOW: AtomicU32 = AtomicU32::new(0);
+static MOST_AT_ONCE: AtomicU32 = AtomicU32::new(0);
+
+#[activity]
+async fn one_at_a_time(ms: u64) -> Result<u32, ActivityError> {
+    let now = RUNNING_NOW.fetch_add(1, Ordering::SeqCst) + 1;
+    MOST_AT_ONCE.fetch_max(now, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    RUNNING_NOW.fetch_sub(1, Ordering::SeqCst);
+    Ok(now)
+}
+
+#[derive(Default)]
+struct Fanout;
+
+#[workflow]
+impl Fanout {
+    #[run]
+    async fn run(&self, n: u32) -> WorkflowResult<u32> {
+        let options = || LocalActivityOptions::start_to_close(Duration::from_secs(10));
+        let handles: Vec<_> = (0..n).map(|_| workflow::start_local_activity(one_at_a_time, 200, options())).collect();
+        let mut total = 0;
+        for h in handles {
+            total += h.await?;
+        }
+        Ok(total)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_concurrent_local_activities_limits_them() {
+    let client = client().await;
+    let queue = unique("la-limit");
+    let worker = RunningWorker::start(
+        &client,
+        WorkerOptions::new(&queue).workflow::<Fanout>().activity(one_at_a_time).max_concurrent_local_activities(1),
+    );
+    let handle =
+        client.start_workflow(Fanout::run, 4, WorkflowOptions::new(unique("la-limit"), &queue)).await.expect("start");
+    assert_eq!(handle.result().await.expect("result"), 4, "each ran alone");
+    let history = handle.fetch_history().await.expect("history");
+    worker.stop().await;
+    assert_eq!(MOST_AT_ONCE.load(Ordering::SeqCst), 1);
+    assert_eq!(markers(&history).len(), 4);
+    Replayer::new().workflow::<Fanout>().replay_workflow(&history).expect("replays");
 }
