@@ -12,7 +12,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-
 use integration_tests::{RunningWorker, client, event_types, unique};
 use temporal_sdk::activity::CancelReason;
 use temporal_sdk::prelude::*;
@@ -63,7 +62,8 @@ impl LaCancel {
             "WAIT_CANCELLATION_COMPLETED" => ActivityCancellationType::WaitCancellationCompleted,
             _ => ActivityCancellationType::Abandon,
         };
-        let options = LocalActivityOptions::start_to_close(Duration::from_secs(30)).cancellation_type(cancellation_type);
+        let options =
+            LocalActivityOptions::start_to_close(Duration::from_secs(30)).cancellation_type(cancellation_type);
         let handle = workflow::start_local_activity(slow, 10.0, options);
         let delay: f64 = delay.parse().unwrap_or(0.0);
         if delay > 0.0 {
@@ -118,7 +118,9 @@ fn markers(history: &WorkflowHistory) -> Vec<String> {
             let failure = a.failure.as_ref().map(|f| {
                 let cancelled = matches!(
                     f.failure_info,
-                    Some(temporal_sdk::protos::temporal::api::failure::v1::failure::FailureInfo::CanceledFailureInfo(_))
+                    Some(temporal_sdk::protos::temporal::api::failure::v1::failure::FailureInfo::CanceledFailureInfo(
+                        _
+                    ))
                 );
                 format!("{} (cancelled: {cancelled})", f.message)
             });

@@ -20,7 +20,7 @@ use crate::runtime::ops::local_activity::{LocalActivityRequest, LocalActivityRes
 #[derive(Debug)]
 pub(crate) enum Next {
     /// A local activity ended.
-    Result(LocalActivityResult),
+    Result(Box<LocalActivityResult>),
     /// The heartbeat time came first: complete the task without results and ask for a new one.
     Heartbeat,
     /// The worker's shutdown cancelled a local activity, whose outcome must not be recorded:
@@ -29,7 +29,7 @@ pub(crate) enum Next {
 }
 
 enum Event {
-    Done(LocalActivityResult),
+    Done(Box<LocalActivityResult>),
     Aborted(u32),
 }
 
@@ -96,7 +96,7 @@ impl LocalActivityRuns {
                 let result = local_activities::run_one(&shared, &workflow, request, &cancellation).await;
                 let event = match cancellation.reason() {
                     Some(CancelReason::WorkerShutdown) => Event::Aborted(seq),
-                    _ => Event::Done(result),
+                    _ => Event::Done(Box::new(result)),
                 };
                 // The run may be gone (closed, evicted): then nobody wants the result.
                 let _ = tx.send(event);

@@ -144,7 +144,7 @@ pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: Pol
                 let heartbeat_at = begun + timeout.mul_f64(HEARTBEAT_FRACTION);
                 let run_id = execution.run_id.as_str();
                 step = match runs.next(run_id, heartbeat_at, &shared.shutting_down).await {
-                    Next::Result(result) => pool.resume(run_id, vec![result], task.queries.clone()).await,
+                    Next::Result(result) => pool.resume(run_id, vec![*result], task.queries.clone()).await,
                     Next::Heartbeat => pool.heartbeat(run_id, task.queries.clone()).await,
                     Next::Aborted => {
                         handed_over = true;
