@@ -28,8 +28,9 @@ struct ConvertPrice;
 impl ConvertPrice {
     #[run]
     async fn run(&self, (dollars, currency): (f64, String)) -> WorkflowResult<String> {
-        // Local activities are retried by the worker within the workflow task, so the timeout
-        // has to stay well under it; longer work belongs in an ordinary activity.
+        // Local activities are run (and retried) by the worker while the workflow task waits;
+        // one that outlasts the task timeout makes the worker heartbeat the task. Long work
+        // that needs heartbeats of its own belongs in an ordinary activity.
         let options = LocalActivityOptions::start_to_close(Duration::from_secs(2));
         let rate = workflow::execute_local_activity(exchange_rate, currency.clone(), options).await?;
         Ok(format!("{dollars:.2} USD is {:.2} {currency}", dollars * rate))

@@ -238,6 +238,11 @@ impl Cancellation {
     pub(crate) fn is_cancelled(&self) -> bool {
         self.signal.is_set()
     }
+
+    /// Waits until cancelled.
+    pub(crate) async fn wait(&self) {
+        self.signal.wait().await
+    }
 }
 
 /// The latest heartbeat details of a worker-run activity, waiting for the throttled sender.

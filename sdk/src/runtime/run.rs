@@ -77,9 +77,18 @@ pub(crate) struct FailurePolicy {
 pub(crate) struct Activation {
     pub(crate) commands: Vec<Command>,
     pub(crate) messages: Vec<Message>,
-    /// Local activities to run before the task can complete; when not empty, the task is
-    /// suspended and `resume_local_activities` continues it.
-    pub(crate) local_activities: Vec<LocalActivityRequest>,
+    /// What the worker must do with local activities.
+    pub(crate) local_activities: LocalActivityWork,
+}
+
+/// The local activities the worker must start and cancel for the live task, and whether the
+/// task waits for their results (then its commands stay in the run until the task completes
+/// or heartbeats, and `resume_local_activities` continues it).
+#[derive(Debug, Default)]
+pub(crate) struct LocalActivityWork {
+    pub(crate) start: Vec<LocalActivityRequest>,
+    pub(crate) cancel: Vec<u32>,
+    pub(crate) waiting: bool,
 }
 
 pub(crate) struct WorkflowRun {
@@ -153,6 +162,11 @@ impl WorkflowRun {
                 failure: Some(failure.to_proto()),
             }))
         })
+    }
+
+    /// The run's workflow task timeout, once known.
+    pub(crate) fn task_timeout(&self) -> Option<std::time::Duration> {
+        self.state.borrow().info.task_timeout
     }
 
     /// The workflow id of the run.
@@ -245,6 +259,7 @@ impl WorkflowRun {
     /// command events are reached: accepted updates become jobs of this activation, and patch
     /// markers tell `patched()` which branch was taken.
     fn look_ahead(&mut self, following: &[HistoryEvent]) {
+        self.state.borrow_mut().local_activities.clear_markers();
         for e in following.iter().skip(1) {
             if e.event_type() == EventType::WorkflowTaskStarted {
                 break;
@@ -260,7 +275,7 @@ impl WorkflowRun {
                         self.state.borrow_mut().patches.seen.insert(id);
                     }
                     if let Some(result) = local_activity::marker_result(a) {
-                        self.state.borrow_mut().local_activities.markers.insert(result.seq, result);
+                        self.state.borrow_mut().local_activities.add_marker(result);
                     }
                 }
                 _ => {}
@@ -327,41 +342,49 @@ impl WorkflowRun {
     }
 
     /// Runs the workflow until it stalls. Replaying, local activities resolve from their
-    /// markers as they would have live (after the code that requested them stalled); live,
-    /// requested local activities suspend the task until the worker ran them.
+    /// markers as they resolved live: one per activation, in history order, each after the
+    /// code stalled. Live, a task with pending local activities waits for the worker to run
+    /// them (its commands stay here), unless the workflow has ended.
     fn drive(&mut self, replaying: bool) -> Result<Activation, RunError> {
         loop {
             if !self.finished {
                 self.executor.run_until_stalled(&self.state).map_err(|p| RunError::Panic(p.0))?;
             }
-            if !replaying {
-                break;
-            }
             let mut st = self.state.borrow_mut();
-            let requests = std::mem::take(&mut st.local_activities.requests);
-            let mut resolved = false;
-            for request in requests {
-                match st.local_activities.markers.remove(&request.seq) {
-                    Some(result) => {
-                        local_activity::resolve(&mut st, result);
-                        resolved = true;
-                    }
-                    None => st.local_activities.requests.push(request),
-                }
-            }
-            if !resolved {
+            st.local_activities.mark_started();
+            if !replaying || !local_activity::resolve_next_marker(&mut st) {
                 break;
             }
+            st.generation += 1;
         }
         self.check_not_stuck_on_foreign_future()?;
         if !replaying && !self.finished {
-            let pending = std::mem::take(&mut self.state.borrow_mut().local_activities.requests);
-            if !pending.is_empty() {
-                return Ok(Activation { local_activities: pending, ..Activation::default() });
+            let mut st = self.state.borrow_mut();
+            let ended = st.result.is_some() || st.handler_error.is_some();
+            if st.local_activities.any_pending() && !ended {
+                let work = LocalActivityWork {
+                    start: std::mem::take(&mut st.local_activities.requests),
+                    cancel: std::mem::take(&mut st.local_activities.cancels),
+                    waiting: true,
+                };
+                return Ok(Activation { local_activities: work, ..Activation::default() });
             }
         }
+        self.take_activation(replaying)
+    }
+
+    /// Ends the activation: its commands (closing command included) and messages, also kept
+    /// to be matched against the events that will record them.
+    fn take_activation(&mut self, replaying: bool) -> Result<Activation, RunError> {
         let commands = self.finish_activation()?;
-        let messages = std::mem::take(&mut self.state.borrow_mut().messages);
+        let (messages, cancel) = {
+            let mut st = self.state.borrow_mut();
+            if !replaying {
+                // An ended workflow's requests never run (the worker cancels what still runs).
+                st.local_activities.requests.clear();
+            }
+            (std::mem::take(&mut st.messages), std::mem::take(&mut st.local_activities.cancels))
+        };
         // Commands wait to be matched against the events that record them. A replayed task's
         // commands were sent long ago, so only the live task's are also kept to send.
         let commands = if replaying {
@@ -372,11 +395,23 @@ impl WorkflowRun {
             commands.into_iter().map(|c| c.command).collect()
         };
         // Messages of replayed tasks were delivered long ago: only the live task sends them.
+        if replaying {
+            return Ok(Activation::default());
+        }
         Ok(Activation {
             commands,
-            messages: if replaying { Vec::new() } else { messages },
-            local_activities: Vec::new(),
+            messages,
+            local_activities: LocalActivityWork { start: Vec::new(), cancel, waiting: false },
         })
+    }
+
+    /// Completes a live task that waits for local activities without them (a workflow task
+    /// heartbeat): what the code produced so far goes out, the local activities keep running
+    /// and resolve in a later task.
+    pub(crate) fn heartbeat(&mut self) -> Result<Activation, RunError> {
+        let taken = self.take_activation(false);
+        self.broken |= taken.is_err();
+        taken
     }
 
     /// A run whose code is still running but waits on no SDK operation at all can only be

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use super::history::ID_AND_TYPE_CHECKS_FLAG;
 use super::info::WorkflowInfo;
-use super::ops::local_activity::{LocalActivityRequest, LocalActivityResult};
+use super::ops::local_activity::LocalActivityResult;
 use super::registry::Registry;
-use super::run::{Activation, FailurePolicy, RunError, WorkflowRun};
+use super::run::{Activation, FailurePolicy, LocalActivityWork, RunError, WorkflowRun};
 use crate::error::Failure;
 use crate::protos::temporal::api::command::v1::Command;
 use crate::protos::temporal::api::common::v1::{Payload, Payloads};
@@ -30,6 +30,11 @@ pub(crate) enum TaskOutcome {
         cached: bool,
         /// When the run started, for its end-to-end latency once it closes.
         started: Option<std::time::SystemTime>,
+        /// A workflow task heartbeat: local activities still run, so the server must start a
+        /// new task (`force_create_new_workflow_task`) to take their results.
+        heartbeat: bool,
+        /// Running local activities the worker must cancel.
+        cancel_local_activities: Vec<u32>,
     },
     /// Fail the task (the server retries it).
     Failed { cause: WorkflowTaskFailedCause, failure: Box<ProtoFailure> },
@@ -43,8 +48,13 @@ pub(crate) enum Step {
     Done(TaskOutcome),
     /// The events do not continue the cached run: replay from a full history.
     NeedFullHistory,
-    /// The task waits for these local activities; resume it with their results.
-    LocalActivities(Vec<LocalActivityRequest>),
+    /// The task waits for local activities (after starting and cancelling these); resume it
+    /// with their results, or heartbeat it before its timeout runs out.
+    LocalActivities {
+        work: LocalActivityWork,
+        /// The run's workflow task timeout (what the heartbeat must beat).
+        task_timeout: Option<std::time::Duration>,
+    },
 }
 
 /// A task failure of `error_type` with `message`.
@@ -90,6 +100,26 @@ pub(crate) fn resume(
     conclude(run, applied, queries)
 }
 
+/// Completes a task that waits for local activities with what its code produced so far, and
+/// asks for a new task (a workflow task heartbeat); the run keeps waiting for them.
+pub(crate) fn heartbeat(run: &mut WorkflowRun, queries: &HashMap<String, WorkflowQuery>) -> Step {
+    let applied = run.heartbeat();
+    match conclude(run, applied, queries) {
+        Step::Done(TaskOutcome::Completed { commands, messages, query_results, cached, started, .. }) => {
+            Step::Done(TaskOutcome::Completed {
+                commands,
+                messages,
+                query_results,
+                cached,
+                started,
+                heartbeat: true,
+                cancel_local_activities: Vec::new(),
+            })
+        }
+        other => other,
+    }
+}
+
 /// Applies a legacy query task's events and answers its query (never failing the task).
 pub(crate) fn answer_legacy_query(run: &mut WorkflowRun, events: &[HistoryEvent], query: &WorkflowQuery) -> Step {
     match run.apply_events(events, &[]) {
@@ -118,8 +148,8 @@ fn conclude(
         Err(RunError::Gap { .. }) => return Step::NeedFullHistory,
         Err(e) => return Step::Done(task_error(run, e)),
     };
-    if !activation.local_activities.is_empty() {
-        return Step::LocalActivities(activation.local_activities);
+    if activation.local_activities.waiting {
+        return Step::LocalActivities { work: activation.local_activities, task_timeout: run.task_timeout() };
     }
     let query_results = queries.iter().map(|(id, q)| (id.clone(), query_result(run, q))).collect();
     Step::Done(TaskOutcome::Completed {
@@ -128,6 +158,8 @@ fn conclude(
         query_results,
         cached: !run.is_finished(),
         started: run.start_time(),
+        heartbeat: false,
+        cancel_local_activities: activation.local_activities.cancel,
     })
 }
 
@@ -144,6 +176,8 @@ fn task_error(run: &WorkflowRun, error: RunError) -> TaskOutcome {
             query_results: HashMap::new(),
             cached: false,
             started: run.start_time(),
+            heartbeat: false,
+            cancel_local_activities: Vec::new(),
         };
     }
     let (cause, error_type) = match &error {

@@ -178,6 +178,62 @@ impl HistoryBuilder {
         }))
     }
 
+    /// A local activity marker (`core_local_activity`, as sdk-core based SDKs write it),
+    /// recorded by the last completed workflow task: local activity `seq` of `activity_type`
+    /// (id = seq) ended on `attempt` with `outcome`. A cancellation recorded without waiting
+    /// for the activity has attempt 0 and a cancelled failure.
+    ///
+    /// ```
+    /// use temporal_sdk::converter::encode;
+    /// use temporal_sdk::testing::HistoryBuilder;
+    ///
+    /// let mut h = HistoryBuilder::new("Converts");
+    /// h.add_workflow_task();
+    /// h.add_local_activity_marker(1, "rate", 1, Ok(encode(&1.25).unwrap()));
+    /// h.add_workflow_completed(None);
+    /// assert_eq!(h.build().history.events.len(), 6);
+    /// ```
+    pub fn add_local_activity_marker(
+        &mut self,
+        seq: u32,
+        activity_type: &str,
+        attempt: u32,
+        outcome: Result<Payload, Failure>,
+    ) -> i64 {
+        let at = |t: SystemTime| {
+            let p = time_to_proto(t);
+            serde_json::json!({ "seconds": p.seconds, "nanos": p.nanos })
+        };
+        let now = self.start + Duration::from_millis(self.events.len() as u64 + 1);
+        let data = serde_json::json!({
+            "seq": seq,
+            "attempt": attempt,
+            "activity_id": seq.to_string(),
+            "activity_type": activity_type,
+            "complete_time": if attempt == 0 { serde_json::Value::Null } else { at(now) },
+            "backoff": null,
+            "original_schedule_time": at(self.start),
+        });
+        let mut details = std::collections::HashMap::new();
+        if let Ok(p) = crate::converter::encode(&data) {
+            details.insert("data".to_string(), Payloads { payloads: vec![p] });
+        }
+        let failure = match outcome {
+            Ok(result) => {
+                details.insert("result".to_string(), Payloads { payloads: vec![result] });
+                None
+            }
+            Err(f) => Some(f.to_proto()),
+        };
+        self.add(Attributes::MarkerRecordedEventAttributes(MarkerRecordedEventAttributes {
+            marker_name: "core_local_activity".into(),
+            details,
+            workflow_task_completed_event_id: self.last_completed_task,
+            failure,
+            ..Default::default()
+        }))
+    }
+
     /// `ActivityTaskCancelRequested`, recorded by the last completed workflow task.
     pub fn add_activity_cancel_requested(&mut self, scheduled_event_id: i64) -> i64 {
         self.add(Attributes::ActivityTaskCancelRequestedEventAttributes(ActivityTaskCancelRequestedEventAttributes {

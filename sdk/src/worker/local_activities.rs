@@ -1,4 +1,4 @@
-//! Running local activities inside the worker, with retries, for a suspended workflow task.
+//! Running one local activity inside the worker, with retries, until it ends or is cancelled.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use super::Shared;
 use super::activities::panic_failure;
 use crate::activity::{ActivityContext, ActivityInfo, CONTEXT, Cancellation, HeartbeatSink};
 use crate::common::RetryPolicy;
+use crate::error::FailureKind::Cancelled;
 use crate::error::{ActivityError, Failure, FailureKind, TimeoutType, panic_message};
 use crate::headers::Headers;
 use crate::runtime::ops::local_activity::{LocalActivityRequest, LocalActivityResult};
@@ -19,18 +20,16 @@ use crate::telemetry::sdk_metrics::millis;
 /// well inside the default 10 s workflow task timeout.
 const DEFAULT_LOCAL_RETRY_THRESHOLD: Duration = Duration::from_secs(5);
 
-/// Runs the requested local activities concurrently and returns their results in order.
-pub(crate) async fn run_all(
+/// One local activity: attempts until success, a non-retryable failure, the retry policy's
+/// last attempt, the schedule-to-close deadline, or its cancellation. Cancellation is
+/// cooperative (`activity::cancelled()`): a running attempt is never dropped, but no attempt
+/// starts after it.
+pub(crate) async fn run_one(
     shared: &Arc<Shared>,
     workflow: &ActivityInfo,
-    requests: Vec<LocalActivityRequest>,
-) -> Vec<LocalActivityResult> {
-    futures::future::join_all(requests.into_iter().map(|r| run_one(shared, workflow, r))).await
-}
-
-/// One local activity: attempts until success, a non-retryable failure, the retry policy's
-/// last attempt, or the schedule-to-close deadline.
-async fn run_one(shared: &Arc<Shared>, workflow: &ActivityInfo, request: LocalActivityRequest) -> LocalActivityResult {
+    request: LocalActivityRequest,
+    cancellation: &Arc<Cancellation>,
+) -> LocalActivityResult {
     let policy = request.options.retry_policy.clone().unwrap_or_default();
     let started = Instant::now();
     // Schedule-to-close counts from the first attempt, also across timer backoffs.
@@ -46,13 +45,18 @@ async fn run_one(shared: &Arc<Shared>, workflow: &ActivityInfo, request: LocalAc
         ("workflow_type", workflow.workflow_type.as_str()),
     ];
     let metrics = &shared.metrics;
+    let cancelled = || Failure::new("Cancelled", Cancelled { details: Vec::new() });
     loop {
-        let Ok(slot) = shared.local_activity_permits.acquire().await else {
+        let slot = tokio::select! {
+            slot = shared.local_activity_permits.acquire() => slot,
+            _ = cancellation.wait() => return done(&request, attempt, Err(cancelled())),
+        };
+        let Ok(slot) = slot else {
             return done(&request, attempt, Err(Failure::cancelled("the worker shut down")));
         };
         shared.record_slots("LocalActivityWorker", &shared.local_activity_permits, shared.local_activity_slots);
         let began = Instant::now();
-        let outcome = attempt_once(shared, workflow, &request, attempt, deadline).await;
+        let outcome = attempt_once(shared, workflow, &request, attempt, deadline, cancellation).await;
         drop(slot);
         shared.record_slots("LocalActivityWorker", &shared.local_activity_permits, shared.local_activity_slots);
         metrics.local_activity_total.add(1, &labels);
@@ -65,9 +69,12 @@ async fn run_one(shared: &Arc<Shared>, workflow: &ActivityInfo, request: LocalAc
         let failure = match outcome {
             Ok(payload) => return done(&request, attempt, Ok(Some(payload))),
             Err(ActivityError::Failure(f)) => *f,
-            Err(ActivityError::Cancelled { .. }) => Failure::cancelled("Local activity cancelled"),
+            Err(ActivityError::Cancelled { details }) => Failure::new("Cancelled", Cancelled { details }),
             Err(other) => Failure::new(other.to_string(), FailureKind::Other(None)),
         };
+        if cancellation.is_cancelled() {
+            return done(&request, attempt, Err(failure));
+        }
         let backoff = retry_backoff(&policy, attempt, &failure);
         let out_of_time = match (backoff, deadline) {
             (Some(b), Some(d)) => Instant::now() + b >= d,
@@ -82,8 +89,10 @@ async fn run_one(shared: &Arc<Shared>, workflow: &ActivityInfo, request: LocalAc
                 return result;
             }
             Some(b) if !out_of_time => {
-                tokio::time::sleep(b).await;
-                attempt += 1;
+                tokio::select! {
+                    _ = tokio::time::sleep(b) => attempt += 1,
+                    _ = cancellation.wait() => return done(&request, attempt, Err(cancelled())),
+                }
             }
             _ => return done(&request, attempt, Err(failure)),
         }
@@ -95,7 +104,7 @@ fn done(
     attempt: u32,
     outcome: Result<Option<crate::protos::temporal::api::common::v1::Payload>, Failure>,
 ) -> LocalActivityResult {
-    LocalActivityResult { seq: request.seq, attempt, outcome, complete_time: SystemTime::now(), backoff: None }
+    LocalActivityResult { seq: request.seq, attempt, outcome, complete_time: Some(SystemTime::now()), backoff: None }
 }
 
 /// The backoff before the next attempt, or `None` when the failure is final.
@@ -125,6 +134,7 @@ async fn attempt_once(
     request: &LocalActivityRequest,
     attempt: u32,
     deadline: Option<Instant>,
+    cancellation: &Arc<Cancellation>,
 ) -> Result<crate::protos::temporal::api::common::v1::Payload, ActivityError> {
     let Some(activity) = shared.activities.get(request.activity_type.as_str()).cloned() else {
         let mut known: Vec<&str> = shared.activities.keys().copied().collect();
@@ -152,7 +162,7 @@ async fn attempt_once(
     let ctx = ActivityContext::new(
         info,
         HeartbeatSink::Ignore,
-        Arc::new(Cancellation::default()),
+        Arc::clone(cancellation),
         Arc::clone(&shared.activity_shutdown),
         Some(Arc::clone(&shared.activity_executor)),
         Arc::clone(shared.client.metric_meter()),

@@ -17,6 +17,7 @@
 mod activities;
 mod executor;
 mod local_activities;
+mod local_activity_runs;
 mod options;
 mod pool;
 mod slot;
@@ -103,6 +104,8 @@ pub(crate) struct Shared {
     /// One permit per local activity slot.
     pub(crate) local_activity_permits: Arc<Semaphore>,
     pub(crate) local_activity_slots: usize,
+    /// The local activities running for the runs of this worker.
+    pub(crate) local_activity_runs: local_activity_runs::LocalActivityRuns,
     /// Whether activity tasks are never polled (nor asked for eagerly).
     pub(crate) no_remote_activities: bool,
     /// The poll failure that stops the worker, and the signal that one happened.
@@ -224,6 +227,7 @@ impl Worker {
             activity_slots: options.max_concurrent_activities,
             local_activity_permits: Arc::new(Semaphore::new(options.max_concurrent_local_activities.max(1))),
             local_activity_slots: options.max_concurrent_local_activities.max(1),
+            local_activity_runs: Default::default(),
             no_remote_activities: options.no_remote_activities,
             fatal: Mutex::new(None),
             fatal_signal: tokio::sync::Notify::new(),
@@ -404,16 +408,25 @@ impl Worker {
         }
 
         let all_activities = opts.max_concurrent_activities as u32;
-        let graceful =
-            tokio::time::timeout(opts.graceful_shutdown_timeout, act_permits.acquire_many(all_activities)).await;
+        // Local activities get the same grace as activities; the workflow tasks that wait for
+        // them are not heartbeated meanwhile.
+        let graceful = tokio::time::timeout(opts.graceful_shutdown_timeout, async {
+            let permits = act_permits.acquire_many(all_activities).await;
+            shared.local_activity_runs.wait_idle().await;
+            permits
+        })
+        .await;
         if graceful.is_err() {
             shared.activities_cancelled.store(true, std::sync::atomic::Ordering::SeqCst);
             for ctx in running.lock().unwrap_or_else(|e| e.into_inner()).values() {
                 ctx.cancel(crate::activity::CancelReason::WorkerShutdown);
             }
+            // Their tasks are handed over to other workers, with nothing recorded of them.
+            shared.local_activity_runs.cancel_all();
             // Cancellation is cooperative: an activity that ignores it keeps shutdown waiting,
             // but every result that does come is still reported.
             let _ = act_permits.acquire_many(all_activities).await;
+            shared.local_activity_runs.wait_idle().await;
         }
         let _ = wft_permits.acquire_many(opts.max_concurrent_workflow_tasks as u32).await;
         if let Some(pool) = pool {

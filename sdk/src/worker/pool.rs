@@ -30,6 +30,7 @@ use super::slot::Slot;
 enum Message {
     Task(Box<PollWorkflowTaskQueueResponse>, oneshot::Sender<Step>),
     Resume(String, Vec<LocalActivityResult>, HashMap<String, WorkflowQuery>, oneshot::Sender<Step>),
+    Heartbeat(String, HashMap<String, WorkflowQuery>, oneshot::Sender<Step>),
     Evict(String),
 }
 
@@ -180,6 +181,13 @@ impl Pool {
         self.ask(run_id, &what, |reply| Message::Resume(run_id.to_string(), results, queries, reply)).await
     }
 
+    /// Completes a task suspended on local activities without their results (a workflow task
+    /// heartbeat), on the run's thread.
+    pub(crate) async fn heartbeat(&self, run_id: &str, queries: HashMap<String, WorkflowQuery>) -> Step {
+        let what = format!("workflow run {run_id}");
+        self.ask(run_id, &what, |reply| Message::Heartbeat(run_id.to_string(), queries, reply)).await
+    }
+
     /// The runs in the caches of all threads.
     pub(crate) fn cached(&self) -> usize {
         self.spec.cached.load(Ordering::Relaxed)
@@ -277,6 +285,17 @@ impl WorkflowThread {
                     });
                 let _ = reply.send(step);
             }
+            Message::Heartbeat(run_id, queries, reply) => {
+                let step =
+                    catch_unwind(AssertUnwindSafe(|| self.heartbeat(run_id.clone(), &queries))).unwrap_or_else(|p| {
+                        self.cache.take(&run_id);
+                        internal_error(format!(
+                            "internal error while heartbeating the workflow task: {}",
+                            panic_message(p.as_ref())
+                        ))
+                    });
+                let _ = reply.send(step);
+            }
             Message::Task(task, reply) => {
                 let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
                 let step = catch_unwind(AssertUnwindSafe(|| self.process(*task))).unwrap_or_else(|p| {
@@ -342,6 +361,15 @@ impl WorkflowThread {
         self.keep(run_id, run, step)
     }
 
+    /// Completes a task suspended on local activities without them.
+    fn heartbeat(&mut self, run_id: String, queries: &HashMap<String, WorkflowQuery>) -> Step {
+        let Some(mut run) = self.cache.take(&run_id) else {
+            return internal_error("the run was evicted while its local activities ran".into());
+        };
+        let step = task::heartbeat(&mut run, queries);
+        self.keep(run_id, run, step)
+    }
+
     /// Caches the run as far as the task's outcome allows.
     fn keep(&mut self, run_id: String, run: WorkflowRun, mut step: Step) -> Step {
         if run.is_broken() {
@@ -349,7 +377,7 @@ impl WorkflowThread {
         }
         match &mut step {
             // Kept (even with caching off) until the local activities come back.
-            Step::LocalActivities(_) => self.cache.keep(run_id, run),
+            Step::LocalActivities { .. } => self.cache.keep(run_id, run),
             Step::Done(TaskOutcome::Completed { cached, .. }) => *cached = *cached && self.cache.put(run_id, run),
             Step::Done(TaskOutcome::QueryAnswer(_)) => {
                 self.cache.put(run_id, run);

@@ -9,8 +9,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::protos::temporal::api::command::v1::{Command, command::Attributes as Cmd};
 
+use super::local_activity_runs::Next;
 use super::pool::Pool;
-use super::{Shared, activities, local_activities};
+use super::{Shared, activities};
 use crate::client::{CallKind, ClientError};
 use crate::common::{duration_to_proto, time_from_proto};
 use crate::converter::CodecError;
@@ -126,6 +127,8 @@ pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: Pol
             Err(e) => return fail_for_history(shared, pool, &task, e).await,
         }
     }
+    // Set when the worker's shutdown cancelled a local activity the task waited for.
+    let mut handed_over = false;
     let outcome = loop {
         match step {
             Step::Done(outcome) => break outcome,
@@ -133,21 +136,25 @@ pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: Pol
                 let message = "the full history does not continue without gaps".to_string();
                 break task::failed(WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, message, "InvalidHistory");
             }
-            Step::LocalActivities(requests) => {
-                let workflow = crate::activity::ActivityInfo {
-                    namespace: shared.client.namespace().to_string(),
-                    workflow_namespace: shared.client.namespace().to_string(),
-                    workflow_id: execution.workflow_id.clone(),
-                    workflow_run_id: execution.run_id.clone(),
-                    workflow_type: task.workflow_type.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
-                    task_queue: shared.task_queue.clone(),
-                    ..Default::default()
+            Step::LocalActivities { work, task_timeout } => {
+                let runs = &shared.local_activity_runs;
+                runs.start(shared, &execution.run_id, &local_activity_workflow(shared, &task), work.start);
+                runs.cancel(&execution.run_id, &work.cancel);
+                let timeout = task_timeout.filter(|t| !t.is_zero()).unwrap_or(DEFAULT_TASK_TIMEOUT);
+                let heartbeat_at = begun + timeout.mul_f64(HEARTBEAT_FRACTION);
+                let run_id = execution.run_id.as_str();
+                step = match runs.next(run_id, heartbeat_at, &shared.shutting_down).await {
+                    Next::Result(result) => pool.resume(run_id, vec![*result], task.queries.clone()).await,
+                    Next::Heartbeat => pool.heartbeat(run_id, task.queries.clone()).await,
+                    Next::Aborted => {
+                        handed_over = true;
+                        pool.heartbeat(run_id, task.queries.clone()).await
+                    }
                 };
-                let results = local_activities::run_all(shared, &workflow, requests).await;
-                step = pool.resume(&execution.run_id, results, task.queries.clone()).await;
             }
         }
     };
+    let outcome = settle_local_activities(shared, pool, &execution.run_id, outcome, handed_over);
     let workflow_type = task.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or_default();
     let [namespace, task_queue] = shared.labels();
     let labels = [namespace, task_queue, ("workflow_type", workflow_type)];
@@ -157,6 +164,60 @@ pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: Pol
     }
     shared.metrics.sticky_cache_size.set(pool.cached() as f64, &[namespace, task_queue]);
     report(shared, pool, &task, outcome).await;
+}
+
+/// The server's default workflow task timeout, for runs whose history did not say.
+const DEFAULT_TASK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How much of the workflow task timeout may pass before a task that waits for local
+/// activities is completed without them (sdk-core's and Go's 80 %).
+const HEARTBEAT_FRACTION: f64 = 0.8;
+
+/// The workflow facts local activities of this task see in `activity::info()`.
+fn local_activity_workflow(shared: &Shared, task: &PollWorkflowTaskQueueResponse) -> crate::activity::ActivityInfo {
+    let execution = task.workflow_execution.clone().unwrap_or_default();
+    crate::activity::ActivityInfo {
+        namespace: shared.client.namespace().to_string(),
+        workflow_namespace: shared.client.namespace().to_string(),
+        workflow_id: execution.workflow_id,
+        workflow_run_id: execution.run_id,
+        workflow_type: task.workflow_type.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
+        task_queue: shared.task_queue.clone(),
+        ..Default::default()
+    }
+}
+
+/// Tells the run's local activities what the task's outcome means for them: the ones the
+/// workflow cancelled are cancelled, and all of a run that closes or leaves the worker are.
+/// A task handed over at shutdown goes out without sticky attributes, its run evicted.
+fn settle_local_activities(
+    shared: &Shared,
+    pool: &Pool,
+    run_id: &str,
+    mut outcome: TaskOutcome,
+    handed_over: bool,
+) -> TaskOutcome {
+    let runs = &shared.local_activity_runs;
+    match &mut outcome {
+        TaskOutcome::Completed { commands, cancel_local_activities, cached, .. } => {
+            runs.cancel(run_id, cancel_local_activities);
+            if handed_over {
+                *cached = false;
+                evict(shared, pool, run_id);
+            } else if commands.last().is_some_and(is_close) {
+                runs.finish_run(run_id);
+            }
+        }
+        TaskOutcome::Failed { .. } => runs.finish_run(run_id),
+        TaskOutcome::QueryAnswer(_) => {}
+    }
+    outcome
+}
+
+/// Drops a run from the cache, and with it what still runs of its local activities.
+fn evict(shared: &Shared, pool: &Pool, run_id: &str) {
+    pool.evict(run_id);
+    shared.local_activity_runs.finish_run(run_id);
 }
 
 /// The workflow metrics of a completion the server accepted: how the run closed, if it did.
@@ -202,7 +263,7 @@ async fn fail_for_history(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflow
     }
     tracing::error!(error = %e, "failed to fetch workflow history");
     let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.as_str()).unwrap_or_default();
-    pool.evict(run_id);
+    evict(shared, pool, run_id);
     // Leaving the task unanswered lets it time out and be retried with a fresh history.
     let _ = shared;
 }
@@ -242,7 +303,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
     let namespace = shared.client.namespace().to_string();
     let identity = shared.client.identity().to_string();
     let result = match outcome {
-        TaskOutcome::Completed { mut commands, messages, query_results, cached, started } => {
+        TaskOutcome::Completed { mut commands, messages, query_results, cached, started, heartbeat, .. } => {
             let mut reserved = reserve_eager_activities(shared, &mut commands);
             // The closing command (if any) is last; kept to count the close once it is accepted.
             let closing: Vec<Command> = commands.last().filter(|c| is_close(c)).cloned().into_iter().collect();
@@ -258,6 +319,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 namespace,
                 sticky_attributes,
                 query_results,
+                force_create_new_workflow_task: heartbeat,
                 sdk_metadata: Some(WorkflowTaskCompletedMetadata {
                     sdk_name: SDK_NAME.into(),
                     sdk_version: env!("CARGO_PKG_VERSION").into(),
@@ -288,7 +350,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 if resp.reset_history_event_id != 0 {
                     // The server discarded a speculative task (an update was rejected):
                     // the cached run went past what history keeps, so replay it next time.
-                    pool.evict(&run_id);
+                    evict(shared, pool, &run_id);
                 }
                 for activity in resp.activity_tasks {
                     match reserved.pop() {
@@ -299,7 +361,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
             })
         }
         TaskOutcome::Failed { cause, failure } => {
-            pool.evict(&run_id);
+            evict(shared, pool, &run_id);
             let workflow_type = task.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or_default();
             let [namespace_label, task_queue_label] = shared.labels();
             let reason = cause.as_str_name().trim_start_matches("WORKFLOW_TASK_FAILED_CAUSE_").to_ascii_lowercase();
@@ -370,7 +432,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
     if let Err(e) = result {
         // The server refused the completion (e.g. new events arrived, or the run ended): the
         // cached state no longer matches, so replay from history next time.
-        pool.evict(&run_id);
+        evict(shared, pool, &run_id);
         tracing::warn!(error = %e, run_id = %run_id, "workflow task completion was not accepted");
     }
 }

@@ -1,6 +1,7 @@
 //! Local activities: run by the worker that runs the workflow, without a round trip through the
 //! server's task queue, and recorded in history as a marker so that replays do not run them
-//! again. Meant for short work (well under the workflow task timeout).
+//! again. Meant for short work; one that outlasts the workflow task timeout keeps running while
+//! the worker heartbeats the workflow task.
 
 use std::fmt;
 use std::future::Future;
@@ -55,6 +56,38 @@ pub fn execute_local_activity<A: ActivityDefinition>(
     LocalActivityHandle { inner: Inner::Pending { op: request(&call, 1, None), call }, _out: PhantomData }
 }
 
+/// Runs an activity as a local activity and returns its handle without waiting: the same as
+/// [`execute_local_activity`], named for code that keeps the handle to cancel it (Python's
+/// `workflow.start_local_activity`). Dropping the handle unfinished cancels the activity too.
+///
+/// ```
+/// # use std::time::Duration;
+/// # use temporal_sdk::prelude::*;
+/// use temporal_sdk::workflow::{ActivityCancellationType, LocalActivityOptions};
+/// #[activity]
+/// async fn crunch(n: u64) -> Result<u64, ActivityError> { Ok(n * 2) }
+///
+/// # async fn wf() -> WorkflowResult<()> {
+/// let options = LocalActivityOptions::start_to_close(Duration::from_secs(60))
+///     .cancellation_type(ActivityCancellationType::WaitCancellationCompleted);
+/// let handle = workflow::start_local_activity(crunch, 21, options);
+/// workflow::sleep(Duration::from_secs(1)).await?;
+/// handle.cancel();
+/// match handle.await {
+///     Ok(n) => println!("finished first: {n}"),
+///     Err(e) if e.is_cancelled() => println!("cancelled"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
+pub fn start_local_activity<A: ActivityDefinition>(
+    activity: A,
+    input: A::Input,
+    options: LocalActivityOptions,
+) -> LocalActivityHandle<A::Output> {
+    execute_local_activity(activity, input, options)
+}
+
 /// What is needed to ask for the local activity again after a backoff.
 struct Call {
     activity_type: String,
@@ -89,16 +122,28 @@ fn request(call: &Call, attempt: u32, original: Option<SystemTime>) -> OpFuture<
     })
 }
 
-/// The result of a local activity.
-#[must_use = "a local activity does nothing unless awaited"]
+/// A local activity started from a workflow: await it for the result, or cancel it (per its
+/// [`cancellation_type`](LocalActivityOptions::cancellation_type)). Dropping it unfinished
+/// cancels the activity.
+#[must_use = "a local activity future does nothing unless awaited, and dropping it cancels the activity"]
 pub struct LocalActivityHandle<O> {
     inner: Inner,
     _out: PhantomData<fn() -> O>,
 }
 
 enum Inner {
-    Pending { op: OpFuture<LocalActivityOp>, call: Call },
-    Sleeping { timer: super::Timer, call: Call, next_attempt: u32, original: SystemTime },
+    Pending {
+        op: OpFuture<LocalActivityOp>,
+        call: Call,
+    },
+    /// Between attempts, on a durable timer; `cancelled` once the handle was cancelled.
+    Sleeping {
+        timer: super::Timer,
+        call: Call,
+        next_attempt: u32,
+        original: SystemTime,
+        cancelled: std::cell::Cell<bool>,
+    },
     Error(Option<WorkflowError>),
     Done,
 }
@@ -115,8 +160,9 @@ impl<O: DeserializeOwned> Future for LocalActivityHandle<O> {
                     return Poll::Ready(Err(e));
                 }
                 Inner::Done => return Poll::Ready(Err(WorkflowError::task("local activity polled after completion"))),
-                Inner::Sleeping { timer, call, next_attempt, original } => match Pin::new(timer).poll(cx) {
+                Inner::Sleeping { timer, call, next_attempt, original, cancelled } => match Pin::new(timer).poll(cx) {
                     Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(_)) if cancelled.get() => Inner::Error(Some(cancelled_between_attempts(call))),
                     Poll::Ready(Err(e)) => Inner::Error(Some(e)),
                     Poll::Ready(Ok(())) => {
                         let call = call.take();
@@ -138,11 +184,46 @@ impl<O: DeserializeOwned> Future for LocalActivityHandle<O> {
                             call: call.take(),
                             next_attempt,
                             original: original_schedule_time,
+                            cancelled: std::cell::Cell::new(false),
                         }
                     }
                 },
             };
             self.inner = next;
+        }
+    }
+}
+
+/// What a local activity cancelled while waiting for its next attempt gives: the same
+/// cancellation as one cancelled while running.
+fn cancelled_between_attempts(call: &Call) -> WorkflowError {
+    let cause = crate::error::Failure::cancelled("Activity cancelled");
+    let f = crate::error::Failure::new(
+        "Local Activity cancelled",
+        crate::error::FailureKind::Activity {
+            activity_type: call.activity_type.clone(),
+            activity_id: call.options.activity_id.clone().unwrap_or_default(),
+            retry_state: crate::error::RetryState::CancelRequested,
+            scheduled_event_id: 0,
+            started_event_id: 0,
+            identity: String::new(),
+        },
+    );
+    WorkflowError::Failure(Box::new(f.with_cause(cause)))
+}
+
+impl<O> LocalActivityHandle<O> {
+    /// Asks for the local activity to be cancelled, per its cancellation type; awaiting the
+    /// handle then gives the cancellation (or the result, if the activity finished first, or
+    /// finished anyway under `WaitCancellationCompleted`).
+    pub fn cancel(&self) {
+        match &self.inner {
+            Inner::Pending { op, .. } => op.cancel(),
+            Inner::Sleeping { timer, cancelled, .. } => {
+                cancelled.set(true);
+                timer.cancel();
+            }
+            Inner::Error(_) | Inner::Done => {}
         }
     }
 }

@@ -56,7 +56,7 @@ pub use continue_as_new::{ContinueAsNew, ContinueAsNewOptions, continue_as_new, 
 pub use external::{
     ExternalWorkflowHandle, SignalFuture, get_external_workflow_handle, get_external_workflow_handle_untyped,
 };
-pub use local_activity::{LocalActivityHandle, LocalActivityOptions, execute_local_activity};
+pub use local_activity::{LocalActivityHandle, LocalActivityOptions, execute_local_activity, start_local_activity};
 pub use logger::{Logger, logger};
 pub use patch::{deprecate_patch, patched};
 pub use properties::{

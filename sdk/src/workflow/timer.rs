@@ -55,6 +55,15 @@ impl Future for Timer {
     }
 }
 
+impl Timer {
+    /// Cancels the timer if it is still pending (it then resolves as cancelled).
+    pub(crate) fn cancel(&self) {
+        if let Some(op) = &self.op {
+            op.cancel();
+        }
+    }
+}
+
 impl FusedFuture for Timer {
     fn is_terminated(&self) -> bool {
         match &self.op {

@@ -1,13 +1,21 @@
 //! Local activities: run by the worker while the workflow task waits, recorded as a
 //! `core_local_activity` marker in sdk-core's layout, resolved from that marker on replay.
+//!
+//! A local activity is pending from its request until its marker is recorded. While any is
+//! pending the live workflow task stays open (the worker heartbeats it past its timeout), and
+//! results come back one per activation, in the order their markers then take in history: a
+//! replay resolves the markers in that same order, one per activation, so workflow code sees
+//! the same interleavings. Cancelling one records its marker at once (try-cancel, abandon, or
+//! one whose request never left the run) or when the worker reports how it ended
+//! (wait-cancellation-completed).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::activity::ActivityOutcome;
+use super::activity::{ActivityCancellationType, ActivityOutcome};
 use super::{Op, OpKind, Slot};
 use crate::common::{RetryPolicy, time_from_proto, time_to_proto};
 use crate::converter;
@@ -23,10 +31,21 @@ pub(crate) const LOCAL_ACTIVITY_MARKER: &str = "core_local_activity";
 /// Options of a local activity. At least one of start-to-close or schedule-to-close timeout
 /// must be set.
 ///
-/// A local activity runs while its workflow task is open, so each attempt must finish well
-/// within the workflow task timeout (10 s by default): this SDK does not yet heartbeat workflow
-/// tasks for long attempts. Retries wait inside the task until `local_retry_threshold`; longer
-/// backoffs become durable timers. Use a normal activity for long work.
+/// A local activity runs while its workflow task is open; an attempt that outlasts 80 % of the
+/// workflow task timeout makes the worker complete the task without the result and ask for a
+/// new one (a workflow task heartbeat), as often as needed. Retries wait inside the task until
+/// `local_retry_threshold`; longer backoffs become durable timers. Use a normal activity for
+/// long work that needs heartbeats of its own.
+///
+/// ```
+/// use std::time::Duration;
+/// use temporal_sdk::workflow::{ActivityCancellationType, LocalActivityOptions};
+///
+/// let options = LocalActivityOptions::start_to_close(Duration::from_secs(30))
+///     .activity_id("lookup-1")
+///     .cancellation_type(ActivityCancellationType::WaitCancellationCompleted);
+/// # let _ = options;
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct LocalActivityOptions {
     /// Limit of one attempt.
@@ -43,6 +62,11 @@ pub struct LocalActivityOptions {
     /// How long retries may run inside one workflow task before the next backoff becomes a
     /// durable timer (5 s when unset; keep it below the workflow task timeout).
     pub local_retry_threshold: Option<Duration>,
+    /// What cancelling does (as in Python, try-cancel by default): `TryCancel` tells the
+    /// worker to cancel the running activity and resolves at once; `WaitCancellationCompleted`
+    /// tells it and resolves with whatever the activity then returns; `Abandon` resolves at once
+    /// and lets the activity run on (until the workflow closes).
+    pub cancellation_type: ActivityCancellationType,
 }
 
 impl LocalActivityOptions {
@@ -57,6 +81,31 @@ impl LocalActivityOptions {
     /// Sets the retry policy.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry_policy = Some(policy);
+        self
+    }
+    /// Sets the start-to-close timeout.
+    pub fn start_to_close_timeout(mut self, timeout: Duration) -> Self {
+        self.start_to_close_timeout = Some(timeout);
+        self
+    }
+    /// Sets the schedule-to-close timeout.
+    pub fn schedule_to_close_timeout(mut self, timeout: Duration) -> Self {
+        self.schedule_to_close_timeout = Some(timeout);
+        self
+    }
+    /// Sets the activity id.
+    pub fn activity_id(mut self, id: impl Into<String>) -> Self {
+        self.activity_id = Some(id.into());
+        self
+    }
+    /// Sets how long retries may wait inside one workflow task.
+    pub fn local_retry_threshold(mut self, threshold: Duration) -> Self {
+        self.local_retry_threshold = Some(threshold);
+        self
+    }
+    /// Sets the cancellation type.
+    pub fn cancellation_type(mut self, cancellation_type: ActivityCancellationType) -> Self {
+        self.cancellation_type = cancellation_type;
         self
     }
 }
@@ -83,7 +132,8 @@ pub(crate) struct LocalActivityResult {
     pub(crate) attempt: u32,
     /// Ok(result) or the activity's own failure (not yet wrapped as an activity failure).
     pub(crate) outcome: Result<Option<Payload>, Failure>,
-    pub(crate) complete_time: SystemTime,
+    /// When the attempt ended (`None` for a cancellation recorded without waiting for it).
+    pub(crate) complete_time: Option<SystemTime>,
     /// Set when the attempt failed and the next one should come after this durable backoff.
     pub(crate) backoff: Option<Duration>,
 }
@@ -123,18 +173,32 @@ fn timestamp(t: SystemTime) -> Timestamp {
     Timestamp { seconds: p.seconds, nanos: p.nanos }
 }
 
+/// What the run keeps about a local activity until its marker is recorded.
+#[derive(Debug, Clone)]
+struct Pending {
+    activity_type: String,
+    activity_id: String,
+    cancellation_type: ActivityCancellationType,
+    /// When its first attempt was scheduled (kept across timer backoffs).
+    original: SystemTime,
+    /// Whether the request left the run (live: handed to the worker; replaying: the point
+    /// where it would have been).
+    started: bool,
+}
+
 /// The run's local activities by sequence number: requests not yet handed to the worker,
-/// and (replaying) results recorded in history.
+/// those still pending, cancellations for the worker, and (replaying) the results recorded in
+/// history.
 #[derive(Debug, Default)]
 pub(crate) struct LocalActivities {
     last_seq: u32,
     slots: HashMap<u32, Slot<LocalOutcome>>,
-    /// Type and id of each pending local activity.
-    meta: HashMap<u32, (String, String)>,
-    /// When each local activity's first attempt was scheduled (kept across timer backoffs).
-    original: HashMap<u32, SystemTime>,
+    pending: BTreeMap<u32, Pending>,
     pub(crate) requests: Vec<LocalActivityRequest>,
-    pub(crate) markers: HashMap<u32, LocalActivityResult>,
+    /// Running local activities the worker must cancel.
+    pub(crate) cancels: Vec<u32>,
+    /// Markers of the task being replayed, in history order.
+    markers: Vec<LocalActivityResult>,
 }
 
 impl LocalActivities {
@@ -157,35 +221,111 @@ impl LocalActivities {
             activity_id: activity_id.unwrap_or_else(|| seq.to_string()),
             activity_type: activity_type.to_string(),
             input,
-            options,
             scheduled: now,
             attempt,
             original_schedule_time: original.unwrap_or(now),
+            options,
         };
         self.slots.insert(seq, Slot::default());
-        self.meta.insert(seq, (request.activity_type.clone(), request.activity_id.clone()));
-        self.original.insert(seq, request.original_schedule_time);
+        self.pending.insert(
+            seq,
+            Pending {
+                activity_type: request.activity_type.clone(),
+                activity_id: request.activity_id.clone(),
+                cancellation_type: request.options.cancellation_type,
+                original: request.original_schedule_time,
+                started: false,
+            },
+        );
         self.requests.push(request);
         seq
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.slots.is_empty() && self.pending.is_empty()
+    }
+
+    /// Whether a local activity still waits for its marker.
+    pub(crate) fn any_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// The code stalled: the requests made so far leave the run now.
+    pub(crate) fn mark_started(&mut self) {
+        for r in &self.requests {
+            if let Some(p) = self.pending.get_mut(&r.seq) {
+                p.started = true;
+            }
+        }
+    }
+
+    /// Keeps the markers of the task about to be replayed (in history order).
+    pub(crate) fn add_marker(&mut self, result: LocalActivityResult) {
+        self.markers.push(result);
+    }
+
+    /// Forgets markers no code asked for (a task's look-ahead is done with).
+    pub(crate) fn clear_markers(&mut self) {
+        self.markers.clear();
+    }
+
+    /// The first marker (in history order) of a local activity the code is waiting for.
+    fn next_marker(&mut self) -> Option<LocalActivityResult> {
+        let i = self.markers.iter().position(|m| self.requests.iter().any(|r| r.seq == m.seq))?;
+        let marker = self.markers.remove(i);
+        self.requests.retain(|r| r.seq != marker.seq);
+        Some(marker)
     }
 }
 
-/// Resolves a local activity: records its marker and wakes the code waiting for it.
+/// Replaying: resolves the next local activity whose marker the task's history holds; false
+/// when there is none (the code then waits as it did live).
+pub(crate) fn resolve_next_marker(st: &mut RunState) -> bool {
+    match st.local_activities.next_marker() {
+        Some(result) => {
+            resolve(st, result);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The failure workflow code sees for a local activity that ended with `cause`.
+fn wrapped_failure(pending: &Pending, cause: Failure) -> Failure {
+    let (message, retry_state) = if matches!(cause.kind, FailureKind::Cancelled { .. }) {
+        ("Local Activity cancelled", RetryState::CancelRequested)
+    } else {
+        ("Local activity failed", RetryState::NonRetryableFailure)
+    };
+    let mut f = Failure::new(
+        message,
+        FailureKind::Activity {
+            activity_type: pending.activity_type.clone(),
+            activity_id: pending.activity_id.clone(),
+            retry_state,
+            scheduled_event_id: 0,
+            started_event_id: 0,
+            identity: String::new(),
+        },
+    )
+    .with_cause(cause);
+    f.source = String::new();
+    f
+}
+
+/// Resolves a local activity: records its marker and wakes the code waiting for it. A result
+/// of one whose marker is already recorded (cancelled without waiting) is dropped.
 pub(crate) fn resolve(st: &mut RunState, result: LocalActivityResult) {
     let table = &mut st.local_activities;
-    let Some((activity_type, activity_id)) = table.meta.get(&result.seq).cloned() else { return };
+    let Some(pending) = table.pending.remove(&result.seq) else { return };
     let data = MarkerData {
         seq: result.seq,
         attempt: result.attempt,
-        activity_id: activity_id.clone(),
-        activity_type: activity_type.clone(),
-        complete_time: Some(timestamp(result.complete_time)),
+        activity_id: pending.activity_id.clone(),
+        activity_type: pending.activity_type.clone(),
+        complete_time: result.complete_time.map(timestamp),
         backoff: result.backoff.map(|b| Timestamp { seconds: b.as_secs() as i64, nanos: b.subsec_nanos() as i32 }),
-        original_schedule_time: table.original.get(&result.seq).copied().map(timestamp),
+        original_schedule_time: Some(timestamp(pending.original)),
     };
     let mut details = std::collections::HashMap::new();
     if let Ok(p) = converter::encode(&data) {
@@ -196,27 +336,13 @@ pub(crate) fn resolve(st: &mut RunState, result: LocalActivityResult) {
             details.insert("result".to_string(), Payloads { payloads: payload.clone().into_iter().collect() });
             (None, ActivityOutcome::Completed(payload))
         }
-        Err(cause) => {
-            let wrapped = Failure::new(
-                "Local activity failed",
-                FailureKind::Activity {
-                    activity_type,
-                    activity_id,
-                    retry_state: RetryState::NonRetryableFailure,
-                    scheduled_event_id: 0,
-                    started_event_id: 0,
-                    identity: String::new(),
-                },
-            )
-            .with_cause(cause.clone());
-            (Some(cause.to_proto()), ActivityOutcome::Failed(wrapped))
-        }
+        Err(cause) => (Some(cause.to_proto()), ActivityOutcome::Failed(wrapped_failure(&pending, cause))),
     };
     let outcome = match (result.backoff, outcome) {
         (Some(backoff), ActivityOutcome::Failed(_)) => LocalOutcome::Backoff {
             next_attempt: result.attempt + 1,
             backoff,
-            original_schedule_time: table.original.get(&result.seq).copied().unwrap_or(result.complete_time),
+            original_schedule_time: pending.original,
         },
         (_, outcome) => LocalOutcome::Done(outcome),
     };
@@ -226,12 +352,40 @@ pub(crate) fn resolve(st: &mut RunState, result: LocalActivityResult) {
         failure,
         ..Default::default()
     };
-    table.original.remove(&result.seq);
     if let Some(slot) = table.slots.get_mut(&result.seq) {
         slot.resolve(outcome);
     }
+    // The workflow's clock moves to when the activity ended, live and replaying alike (the
+    // marker holds that time), as sdk-core moves it.
+    if let Some(t) = result.complete_time {
+        st.now = st.now.max(t);
+    }
     st.commands.push(Cmd::RecordMarkerCommandAttributes(attrs), result.seq);
     st.owners.finish(OpKind::LocalActivity, result.seq);
+}
+
+/// Cancels a pending local activity per its cancellation type. One whose request never left
+/// the run, and try-cancel and abandon, record their cancellation marker now (attempt 0, the
+/// layout sdk-core writes); wait-cancellation-completed leaves the marker to the worker's
+/// report of how the cancelled activity ended. Try-cancel and wait tell the worker.
+pub(crate) fn cancel(st: &mut RunState, seq: u32) {
+    let table = &mut st.local_activities;
+    let Some(pending) = table.pending.get(&seq) else { return };
+    let (started, cancellation_type) = (pending.started, pending.cancellation_type);
+    if started && cancellation_type != ActivityCancellationType::Abandon {
+        table.cancels.push(seq);
+    }
+    if started && cancellation_type == ActivityCancellationType::WaitCancellationCompleted {
+        return;
+    }
+    table.requests.retain(|r| r.seq != seq);
+    table.markers.retain(|m| m.seq != seq);
+    // sdk-core stamps the completion time only on a wait-type activity that never started.
+    let complete_time =
+        (!started && cancellation_type == ActivityCancellationType::WaitCancellationCompleted).then_some(st.now);
+    let mut cause = Failure::cancelled("Activity cancelled");
+    cause.source = String::new();
+    resolve(st, LocalActivityResult { seq, attempt: 0, outcome: Err(cause), complete_time, backoff: None });
 }
 
 /// Reads a local activity marker recorded in history (for replay).
@@ -244,7 +398,7 @@ pub(crate) fn marker_result(a: &MarkerRecordedEventAttributes) -> Option<LocalAc
         Some(f) => Err(Failure::from_proto(f.clone())),
         None => Ok(a.details.get("result").and_then(|p| p.payloads.first().cloned())),
     };
-    let complete_time = data.complete_time.as_ref().map(from_timestamp).unwrap_or(SystemTime::UNIX_EPOCH);
+    let complete_time = data.complete_time.as_ref().map(from_timestamp);
     let backoff = data.backoff.map(|b| Duration::new(b.seconds.max(0) as u64, b.nanos.max(0) as u32));
     Some(LocalActivityResult { seq: data.seq, attempt: data.attempt, outcome, complete_time, backoff })
 }
@@ -273,8 +427,6 @@ pub(crate) struct LocalActivityOp;
 impl Op for LocalActivityOp {
     const KIND: OpKind = OpKind::LocalActivity;
     const WHAT: &'static str = "Local activity";
-    // It runs inside this very task and finishes briefly: there is nothing to cancel.
-    const CANCEL_ON_DROP: bool = false;
     type Output = LocalOutcome;
 
     fn take(st: &mut RunState, seq: u32, cx: &Context<'_>) -> Poll<Option<Result<LocalOutcome, Box<Failure>>>> {

@@ -190,8 +190,7 @@ pub(crate) fn cancel_op(st: &mut RunState, kind: OpKind, seq: u32) {
         OpKind::Condition => st.conditions.cancel(seq),
         OpKind::Child => child::cancel(st, seq),
         OpKind::SignalExternal | OpKind::CancelExternal => st.externals.cancel(&mut st.commands, kind, seq),
-        // A local activity runs inside this very workflow task: it finishes (briefly) first.
-        OpKind::LocalActivity => {}
+        OpKind::LocalActivity => local_activity::cancel(st, seq),
     }
 }
 
