@@ -42,6 +42,8 @@
 
 mod activity;
 mod client;
+#[cfg(feature = "opentelemetry")]
+mod otel;
 mod workflow;
 
 use std::sync::Arc;
@@ -52,6 +54,8 @@ pub use crate::headers::Headers;
 pub use activity::{ActivityCall, ActivityNext};
 pub(crate) use client::Intercepted;
 pub use client::{ClientNext, ClientRequest, ClientResponse};
+#[cfg(feature = "opentelemetry")]
+pub use otel::{TRACER_HEADER, TracingInterceptor};
 pub(crate) use workflow::WorkflowHooks;
 pub use workflow::{InboundKind, OutboundKind, WorkflowInbound, WorkflowOutbound};
 

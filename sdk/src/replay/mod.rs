@@ -38,6 +38,7 @@ use futures::{Stream, StreamExt};
 use crate::client::HistoryFetchError;
 use crate::converter::{CodecError, DataConverter};
 pub use crate::history::WorkflowHistory;
+use crate::interceptor::{Interceptor, Interceptors, WorkflowHooks};
 use crate::runtime::registry::Registry;
 use crate::runtime::run::{FailurePolicy, RunError};
 use crate::runtime::task;
@@ -101,6 +102,9 @@ pub struct Replayer {
     workflows: Registry,
     fail_fast: bool,
     data_converter: DataConverter,
+    interceptors: Vec<Arc<dyn Interceptor>>,
+    /// The workflow hooks of the interceptors given, which see every replayed run.
+    policy: FailurePolicy,
 }
 
 impl fmt::Debug for Replayer {
@@ -168,6 +172,26 @@ impl Replayer {
         self
     }
 
+    /// Adds an interceptor: its workflow hooks run as on a worker, told that everything is a
+    /// replay (as Python's `Replayer(interceptors=...)`).
+    ///
+    /// ```
+    /// use temporal_sdk::interceptor::Interceptor;
+    /// use temporal_sdk::replay::Replayer;
+    ///
+    /// struct Audit;
+    /// impl Interceptor for Audit {}
+    ///
+    /// let replayer = Replayer::new().interceptor(Audit);
+    /// # let _ = replayer;
+    /// ```
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        let interceptors: Interceptors = self.interceptors.clone().into();
+        self.policy.hooks = Some(Arc::new(WorkflowHooks(interceptors)));
+        self
+    }
+
     /// Replays one history; `Ok` when the code produces exactly the recorded commands.
     ///
     /// With payload codecs (see [`data_converter`](Self::data_converter)), the history is
@@ -225,7 +249,7 @@ impl Replayer {
             workflow_type: workflow_type.to_string(),
             ..WorkflowInfo::default()
         };
-        let Ok(mut run) = task::new_run(&self.workflows, workflow_type, info, &FailurePolicy::default()) else {
+        let Ok(mut run) = task::new_run(&self.workflows, workflow_type, info, &self.policy) else {
             let known = self.workflows.names().into_iter().map(str::to_string).collect();
             return Err(ReplayError::UnknownWorkflowType { workflow_type: workflow_type.to_string(), known });
         };
