@@ -26,7 +26,9 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 pub const TEMPORALIO: &str = "temporalio==1.35.0";
 /// What the samples' encryption codec (`tests/python/interop.py`) is built on.
 pub const CRYPTOGRAPHY: &str = "cryptography==46.0.3";
-/// Names a folder with both packages installed, which is then used as it is.
+/// What the tracing interop test (`tests/python/tracing.py`) records Python's spans with.
+pub const OPENTELEMETRY_SDK: &str = "opentelemetry-sdk==1.45.2";
+/// Names a folder with the packages installed, which is then used as it is.
 pub const SDK_DIR_VAR: &str = "TEMPORAL_PYTHON_SDK_DIR";
 
 /// The interpreter the scripts run on. Only `python3 -m pip` installs for it: a bare `pip3` may
@@ -47,9 +49,14 @@ impl PythonSdk {
     /// `python3 tests/python/interop.py ARGS` with the packages on its path and nothing of the
     /// user's site-packages in the way.
     pub fn interop_command(&self, args: &[String]) -> tokio::process::Command {
+        self.command("interop.py", args)
+    }
+
+    /// `python3 tests/python/SCRIPT ARGS`, set up as [`PythonSdk::interop_command`].
+    pub fn command(&self, script: &str, args: &[String]) -> tokio::process::Command {
         let mut command = tokio::process::Command::new(PYTHON);
         command
-            .arg(script())
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("python").join(script))
             .args(args)
             .env("PYTHONPATH", &self.path)
             .env("PYTHONNOUSERSITE", "1")
@@ -104,7 +111,7 @@ fn find_or_install() -> Result<PythonSdk, PythonError> {
         let path = PathBuf::from(dir);
         if !has_packages(&path) {
             return Err(PythonError(format!(
-                "{SDK_DIR_VAR}={} holds no temporalio and cryptography packages; fix or unset it",
+                "{SDK_DIR_VAR}={} holds no temporalio, cryptography and opentelemetry-sdk packages; fix or unset it",
                 path.display()
             )));
         }
@@ -114,7 +121,12 @@ fn find_or_install() -> Result<PythonSdk, PythonError> {
     let root = cache_root().ok_or_else(|| {
         not_installed("no cache folder: none of TEMPORAL_SDK_CACHE_DIR, XDG_CACHE_HOME, HOME is set".into())
     })?;
-    let name = format!("python-{}-{}-{interpreter}", TEMPORALIO.replace("==", "-"), CRYPTOGRAPHY.replace("==", "-"));
+    let name = format!(
+        "python-{}-{}-{}-{interpreter}",
+        TEMPORALIO.replace("==", "-"),
+        CRYPTOGRAPHY.replace("==", "-"),
+        OPENTELEMETRY_SDK.replace("==", "-")
+    );
     let dir = root.join(&name);
     if has_packages(&dir) {
         return Ok(PythonSdk { path: dir });
@@ -122,18 +134,24 @@ fn find_or_install() -> Result<PythonSdk, PythonError> {
     let started = Instant::now();
     install(&root, &name, &dir)?;
     // Shown with `--nocapture`, and in the output of a failing test: the price of a fresh cache.
-    eprintln!("installed {TEMPORALIO} and {CRYPTOGRAPHY} into {} in {:.1?}", dir.display(), started.elapsed());
+    eprintln!(
+        "installed {TEMPORALIO}, {CRYPTOGRAPHY} and {OPENTELEMETRY_SDK} into {} in {:.1?}",
+        dir.display(),
+        started.elapsed()
+    );
     Ok(PythonSdk { path: dir })
 }
 
 fn has_packages(dir: &Path) -> bool {
-    dir.join("temporalio").join("__init__.py").is_file() && dir.join("cryptography").join("__init__.py").is_file()
+    dir.join("temporalio").join("__init__.py").is_file()
+        && dir.join("cryptography").join("__init__.py").is_file()
+        && dir.join("opentelemetry").join("sdk").join("trace").join("__init__.py").is_file()
 }
 
 fn not_installed(cause: String) -> PythonError {
     PythonError(format!(
         "the Python SDK for the interoperability tests is not installed and the automatic install failed: \
-         {cause}\nInstall it with `{PYTHON} -m pip install --target DIR {TEMPORALIO} {CRYPTOGRAPHY}` and set \
+         {cause}\nInstall it with `{PYTHON} -m pip install --target DIR {TEMPORALIO} {CRYPTOGRAPHY} {OPENTELEMETRY_SDK}` and set \
          {SDK_DIR_VAR}=DIR"
     ))
 }
@@ -257,13 +275,13 @@ fn pip_install(target: &Path) -> Result<(), PythonError> {
     let output = run(pip_command()
         .args(["install", "--quiet", "--disable-pip-version-check", "--no-input", "--target"])
         .arg(target)
-        .args([TEMPORALIO, CRYPTOGRAPHY]))
+        .args([TEMPORALIO, CRYPTOGRAPHY, OPENTELEMETRY_SDK]))
     .map_err(|e| not_installed(format!("could not run `{PYTHON} -m pip`: {e}")))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(15).collect();
         return Err(not_installed(format!(
-            "`{PYTHON} -m pip install --target {} {TEMPORALIO} {CRYPTOGRAPHY}` failed ({}):\n{}",
+            "`{PYTHON} -m pip install --target {} {TEMPORALIO} {CRYPTOGRAPHY} {OPENTELEMETRY_SDK}` failed ({}):\n{}",
             target.display(),
             output.status,
             tail.into_iter().rev().collect::<Vec<_>>().join("\n")

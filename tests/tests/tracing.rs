@@ -79,3 +79,104 @@ async fn one_trace_from_the_client_through_the_workflow_into_the_activity() {
     Replayer::new().workflow::<Traced>().interceptor(interceptor()).replay_workflow(&history).expect("replays");
     assert_eq!(exporter.get_finished_spans().expect("spans").len(), before, "replay added spans");
 }
+
+/// Calls the Python activity on the queue the workflow is given.
+#[derive(Default)]
+struct TracedByPython;
+
+#[workflow]
+impl TracedByPython {
+    #[run]
+    async fn run(&self, name: String, activity_queue: String) -> WorkflowResult<String> {
+        let options = ActivityOptions::start_to_close(Duration::from_secs(10)).task_queue(activity_queue);
+        workflow::execute_activity_by_name("py_traced", &name, options).await
+    }
+}
+
+/// One span as `tests/python/tracing.py` prints Python's and as Rust's are turned into here.
+#[derive(Debug, serde::Deserialize)]
+struct JoinedSpan {
+    name: String,
+    trace_id: String,
+    span_id: String,
+    parent_span_id: Option<String>,
+    kind: String,
+}
+
+impl From<&SpanData> for JoinedSpan {
+    fn from(s: &SpanData) -> Self {
+        let parent = (s.parent_span_id != SpanId::INVALID).then(|| s.parent_span_id.to_string());
+        JoinedSpan {
+            name: s.name.to_string(),
+            trace_id: s.span_context.trace_id().to_string(),
+            span_id: s.span_context.span_id().to_string(),
+            parent_span_id: parent,
+            kind: format!("{:?}", s.span_kind).to_uppercase(),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_trace_from_a_python_client_through_a_rust_workflow_into_a_python_activity() {
+    let python = integration_tests::python::python_sdk().await;
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder().with_simple_exporter(exporter.clone()).build();
+    let interceptor = || TracingInterceptor::with_tracer(provider.tracer("rust-side"));
+    let client = client().await.with_interceptor(interceptor());
+    let (workflow_queue, activity_queue) = (unique("traced-rust"), unique("traced-python"));
+    let worker = RunningWorker::start(&client, WorkerOptions::new(&workflow_queue).workflow::<TracedByPython>());
+    let id = unique("traced-by-python");
+    let output = python
+        .command(
+            "tracing.py",
+            &[
+                "--address".into(),
+                integration_tests::target(),
+                "--workflow".into(),
+                "TracedByPython".into(),
+                "--workflow-queue".into(),
+                workflow_queue.clone(),
+                "--activity-queue".into(),
+                activity_queue.clone(),
+                "--id".into(),
+                id.clone(),
+                "--name".into(),
+                "Ada".into(),
+            ],
+        )
+        .output()
+        .await
+        .expect("run tests/python/tracing.py");
+    worker.stop().await;
+    assert!(output.status.success(), "python failed: {}", String::from_utf8_lossy(&output.stderr));
+    #[derive(serde::Deserialize)]
+    struct PythonSide {
+        result: String,
+        spans: Vec<JoinedSpan>,
+    }
+    let python_side: PythonSide = serde_json::from_slice(&output.stdout).expect("one JSON line");
+    assert_eq!(python_side.result, "Hello from Python, Ada!");
+    let rust_spans = exporter.get_finished_spans().expect("spans");
+    let all: Vec<JoinedSpan> = python_side.spans.into_iter().chain(rust_spans.iter().map(JoinedSpan::from)).collect();
+    let find = |name: &str| all.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no span {name} in {all:#?}"));
+    let start = find("StartWorkflow:TracedByPython");
+    let run = find("RunWorkflow:TracedByPython");
+    let schedule = find("StartActivity:py_traced");
+    let attempt = find("RunActivity:py_traced");
+    let complete = find("CompleteWorkflow:TracedByPython");
+    assert!(all.iter().all(|s| s.trace_id == start.trace_id), "one trace: {all:#?}");
+    assert_eq!(start.parent_span_id, None);
+    assert_eq!(start.kind, "CLIENT");
+    for child in [run, schedule, complete] {
+        assert_eq!(child.parent_span_id.as_ref(), Some(&start.span_id), "{} under the Python start", child.name);
+    }
+    assert_eq!(run.kind, "SERVER");
+    assert_eq!(attempt.parent_span_id.as_ref(), Some(&schedule.span_id), "the Python attempt under the Rust schedule");
+    assert_eq!(attempt.kind, "SERVER");
+
+    // Replaying the workflow adds no span.
+    let history = client.get_workflow_handle::<TracedByPython>(&id, None).fetch_history().await.expect("history");
+    let before = rust_spans.len();
+    Replayer::new().workflow::<TracedByPython>().interceptor(interceptor()).replay_workflow(&history).expect("replays");
+    assert_eq!(exporter.get_finished_spans().expect("spans").len(), before, "replay added spans");
+}
