@@ -26,6 +26,35 @@ impl Traced {
     }
 }
 
+/// What a `tracing` subscriber printed: each span once, when it closed.
+static LOG: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOG.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Records the closing of every `tracing` span of the SDK, once per test binary.
+fn capture_tracing_spans() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(|| LogWriter)
+            .with_ansi(false)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    });
+}
+
 fn span<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
     spans.iter().find(|s| s.name == name).unwrap_or_else(|| {
         let names: Vec<_> = spans.iter().map(|s| s.name.to_string()).collect();
@@ -35,6 +64,7 @@ fn span<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_trace_from_the_client_through_the_workflow_into_the_activity() {
+    capture_tracing_spans();
     let exporter = InMemorySpanExporter::default();
     let provider = SdkTracerProvider::builder().with_simple_exporter(exporter.clone()).build();
     let interceptor = || TracingInterceptor::with_tracer(provider.tracer("tracing-test"));
@@ -72,6 +102,19 @@ async fn one_trace_from_the_client_through_the_workflow_into_the_activity() {
     assert_eq!(attribute(run, "temporalWorkflowID").as_deref(), Some(handle.id()));
     assert_eq!(attribute(attempt, "temporalWorkflowID").as_deref(), Some(handle.id()));
     assert_eq!(spans.iter().filter(|s| s.name.starts_with("RunWorkflow")).count(), 1);
+
+    // `tracing` spans too, for `tracing-opentelemetry` users: one per task, ids as fields.
+    let log = String::from_utf8_lossy(&LOG.lock().unwrap()).into_owned();
+    let workflow_id = format!("workflow_id=\"{}\"", handle.id());
+    assert!(
+        log.lines().any(|l| l.contains("workflow_task{") && l.contains(&workflow_id) && l.contains("close")),
+        "{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("activity_task{") && l.contains("activity_type=\"greet\"") && l.contains(&workflow_id)),
+        "{log}"
+    );
 
     // A replay of the whole history creates no span.
     let history = handle.fetch_history().await.expect("history");

@@ -6,6 +6,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
+use tracing::Instrument;
 
 use tokio::time::Instant;
 
@@ -131,8 +132,16 @@ impl RateLimiter {
 pub(crate) fn spawn_activity(shared: &Arc<Shared>, task: PollActivityTaskQueueResponse, permit: OwnedSemaphorePermit) {
     let shared = Arc::clone(shared);
     shared.record_slots("ActivityWorker", &shared.activity_permits, shared.activity_slots);
+    let span = tracing::info_span!(
+        "activity_task",
+        activity_id = %task.activity_id,
+        activity_type = task.activity_type.as_ref().map_or("", |t| t.name.as_str()),
+        workflow_id = task.workflow_execution.as_ref().map_or("", |e| e.workflow_id.as_str()),
+        attempt = task.attempt,
+        task_queue = %shared.task_queue,
+    );
     tokio::spawn(async move {
-        run_activity(&shared, task).await;
+        run_activity(&shared, task).instrument(span).await;
         drop(permit);
         shared.record_slots("ActivityWorker", &shared.activity_permits, shared.activity_slots);
     });

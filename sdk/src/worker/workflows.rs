@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
+use tracing::Instrument;
 
 use std::sync::atomic::Ordering;
 
@@ -90,7 +91,22 @@ fn record_poll(shared: &Shared, task: &PollWorkflowTaskQueueResponse) {
     }
 }
 
-pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, mut task: PollWorkflowTaskQueueResponse) {
+/// Processes one workflow task inside a `workflow_task` span (ids as fields), so that
+/// `tracing` subscribers, `tracing-opentelemetry` among them, see each task as one unit.
+pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, task: PollWorkflowTaskQueueResponse) {
+    let execution = task.workflow_execution.as_ref();
+    let span = tracing::info_span!(
+        "workflow_task",
+        workflow_id = execution.map_or("", |e| e.workflow_id.as_str()),
+        run_id = execution.map_or("", |e| e.run_id.as_str()),
+        workflow_type = task.workflow_type.as_ref().map_or("", |t| t.name.as_str()),
+        attempt = task.attempt,
+        task_queue = %shared.task_queue,
+    );
+    process_task(shared, pool, task).instrument(span).await
+}
+
+async fn process_task(shared: &Arc<Shared>, pool: &Pool, mut task: PollWorkflowTaskQueueResponse) {
     let begun = Instant::now();
     let execution = task.workflow_execution.clone().unwrap_or_default();
     if let Err(e) = shared.client.data_converter().decode_message(&mut task).await {
