@@ -121,7 +121,7 @@ async fn process_task(shared: &Arc<Shared>, pool: &Pool, mut task: PollWorkflowT
     }
     let replaying = task.previous_started_event_id > 0
         && task.history.as_ref().and_then(|h| h.events.first()).is_some_and(|e| e.event_id == 1);
-    let mut step = pool.process(task.clone()).await;
+    let mut step = pool.process(work_of(&mut task)).await;
     let cache_hit = task.previous_started_event_id > 0 && !replaying && !matches!(step, Step::NeedFullHistory);
     if task.previous_started_event_id > 0 {
         let counter = if cache_hit { &shared.metrics.sticky_cache_hit } else { &shared.metrics.sticky_cache_miss };
@@ -138,7 +138,7 @@ async fn process_task(shared: &Arc<Shared>, pool: &Pool, mut task: PollWorkflowT
                 let mut all = events;
                 all.extend(polled.into_iter().filter(|e| e.event_id > last));
                 task.history = Some(History { events: all });
-                step = pool.process(task.clone()).await;
+                step = pool.process(work_of(&mut task)).await;
             }
             Err(e) => return fail_for_history(shared, pool, &task, e).await,
         }
@@ -180,6 +180,22 @@ async fn process_task(shared: &Arc<Shared>, pool: &Pool, mut task: PollWorkflowT
     }
     shared.metrics.sticky_cache_size.set(pool.cached() as f64, &[namespace, task_queue]);
     report(shared, pool, &task, outcome).await;
+}
+
+/// What the run's thread needs of a task, taken out of it without copying its history when
+/// that is whole (the first task, a replay): the caller keeps the rest for the report. A
+/// partial history (a sticky task, a few events) is copied, since a cache miss needs it back.
+fn work_of(task: &mut PollWorkflowTaskQueueResponse) -> PollWorkflowTaskQueueResponse {
+    let whole = task.history.as_ref().and_then(|h| h.events.first()).is_some_and(|e| e.event_id == 1);
+    PollWorkflowTaskQueueResponse {
+        workflow_execution: task.workflow_execution.clone(),
+        workflow_type: task.workflow_type.clone(),
+        history: if whole { task.history.take() } else { task.history.clone() },
+        messages: std::mem::take(&mut task.messages),
+        queries: task.queries.clone(),
+        query: task.query.clone(),
+        ..Default::default()
+    }
 }
 
 /// The server's default workflow task timeout, for runs whose history did not say.
