@@ -238,7 +238,8 @@ pub(crate) fn doc_summary(attrs: &[Attribute]) -> String {
     for attr in attrs.iter().filter(|a| is_doc(a)) {
         let Meta::NameValue(nv) = &attr.meta else { continue };
         let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &nv.value else { continue };
-        lines.extend(s.value().lines().map(|line| line.trim().to_string()));
+        // `split`, not `lines`: an empty `///` line is a paragraph break and must stay one.
+        lines.extend(s.value().split('\n').map(|line| line.trim().to_string()));
     }
     let paragraph: Vec<String> =
         lines.into_iter().skip_while(String::is_empty).take_while(|line| !line.is_empty()).collect();
