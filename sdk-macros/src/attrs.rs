@@ -306,6 +306,22 @@ mod tests {
     }
 
     #[test]
+    fn doc_summaries_are_the_first_paragraph() {
+        let item: syn::ItemFn = syn::parse_quote! {
+            #[doc = ""]
+            /// First line,
+            ///   second line.
+            ///
+            /// Not this.
+            #[doc = include_str!("x.md")]
+            fn f() {}
+        };
+        assert_eq!(doc_summary(&item.attrs), "First line, second line.");
+        let item: syn::ItemFn = syn::parse_quote! { fn f() {} };
+        assert_eq!(doc_summary(&item.attrs), "");
+    }
+
+    #[test]
     fn reports_unparsable_arguments() {
         let (_, errors) = parse(quote!(1 2));
         assert_eq!(errors.len(), 1);
