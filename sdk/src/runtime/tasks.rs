@@ -154,7 +154,7 @@ impl Tasks {
                 None => counts.push((&h.name, 1)),
             }
         }
-        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        counts.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
         if !counts.is_empty() {
             let signals: Vec<String> =
                 counts.iter().map(|(name, n)| format!("{{\"name\": {}, \"count\": {n}}}", quoted(name))).collect();
