@@ -120,9 +120,11 @@ impl Commands {
         self.list.len()
     }
 
-    /// The last command issued for sequence number `seq`.
-    fn last_of(&self, seq: u32) -> Option<&Command> {
-        self.list.iter().rev().find(|c| c.seq == seq).map(|c| &c.command)
+    /// The command issued for sequence number `seq` after the first `len` commands. (Sequence
+    /// numbers are per kind: an operation that issued no command, such as a local activity,
+    /// must not be taken for an earlier command of another kind with the same number.)
+    fn issued_since(&self, len: usize, seq: u32) -> Option<&Command> {
+        self.list.get(len..)?.iter().find(|c| c.seq == seq).map(|c| &c.command)
     }
 
     /// Drops what was issued after the first `len` commands (queries and validators may not
@@ -299,13 +301,14 @@ impl<K: Op> OpFuture<K> {
         let Some(state) = context::current() else { return Self::failed(context::outside_workflow(what)) };
         let seq = {
             let mut st = state.borrow_mut();
+            let before = st.commands.len();
             let seq = match start(&mut st) {
                 Ok(seq) => seq,
                 Err(e) => return Self::failed(e),
             };
             st.generation += 1;
             let cancel = st.register_op(K::KIND, seq, site);
-            let waiting_on = st.commands.last_of(seq).and_then(super::builtin_queries::waiting_on);
+            let waiting_on = st.commands.issued_since(before, seq).and_then(super::builtin_queries::waiting_on);
             st.owners.set_waiting_on(K::KIND, seq, waiting_on);
             if cancel {
                 cancel_op(&mut st, K::KIND, seq);
