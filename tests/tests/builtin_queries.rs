@@ -103,7 +103,8 @@ async fn stack_trace_and_metadata_through_the_client_and_the_cli() {
     assert_eq!(payload.metadata["messageType"], b"temporal.api.sdk.v1.WorkflowMetadata");
     let expected_json = concat!(
         r#"{"currentDetails":"Waiting for the **timer** and the activity","definition":{"#,
-        r#""queryDefinitions":[{"name":"__stack_trace"},{"name":"__temporal_workflow_metadata"},"#,
+        r#""queryDefinitions":[{"name":"__enhanced_stack_trace"},{"name":"__stack_trace"},"#,
+        r#"{"name":"__temporal_workflow_metadata"},"#,
         r#"{"description":"The count so far","name":"count"}],"#,
         r#""signalDefinitions":[{"description":"Adds `n` to the count.","name":"add"},"#,
         r#"{"description":"Waits until the count reaches `n`.","name":"wait_for"}],"#,
@@ -112,10 +113,26 @@ async fn stack_trace_and_metadata_through_the_client_and_the_cli() {
     );
     assert_eq!(String::from_utf8_lossy(&payload.data), expected_json);
 
+    // The enhanced stack trace: one stack per task, each call's place in this file.
+    let enhanced = raw_query(&client, &id, "__enhanced_stack_trace").await;
+    assert_eq!(enhanced.metadata["messageType"], b"temporal.api.sdk.v1.EnhancedStackTrace");
+    let enhanced: serde_json::Value = serde_json::from_slice(&enhanced.data).expect("JSON");
+    let stacks = enhanced["stacks"].as_array().expect("stacks");
+    assert_eq!(stacks.len(), 2, "{enhanced}");
+    let run_stack = &stacks[0]["locations"];
+    assert_eq!(run_stack[0]["filePath"], file!());
+    assert_eq!(run_stack[0]["line"], line_of("// stack: timer"));
+    assert_eq!(run_stack[0]["functionName"], "workflow::sleep");
+    assert_eq!(run_stack[1]["line"], line_of("// stack: activity"));
+    assert_eq!(stacks[1]["locations"][0]["line"], line_of("// stack: condition"));
+    assert_eq!(enhanced["sdk"]["name"], "temporal-rust");
+
     // An unknown query names the known ones in brackets (the Web UI reads that list).
     let unknown = handle.query_by_name::<String, _>("nope", &()).await.expect_err("unknown query");
     assert!(
-        unknown.to_string().contains("known queries: [__stack_trace __temporal_workflow_metadata count]"),
+        unknown
+            .to_string()
+            .contains("known queries: [__enhanced_stack_trace __stack_trace __temporal_workflow_metadata count]"),
         "{unknown}"
     );
 

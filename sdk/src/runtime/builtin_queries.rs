@@ -1,6 +1,7 @@
 //! The queries every workflow answers without a handler of its own, which the Temporal Web UI
 //! and CLI send: `__stack_trace` (what each task waits on, and which line of workflow code
-//! started it) and `__temporal_workflow_metadata` (the workflow's handlers with their
+//! started it), `__enhanced_stack_trace` (the same as `temporal.api.sdk.v1.EnhancedStackTrace`,
+//! one stack per task) and `__temporal_workflow_metadata` (the workflow's handlers with their
 //! descriptions, and the details it last set).
 //!
 //! Rust futures have no call stack to show, so the stack trace lists the pending SDK operations
@@ -18,16 +19,19 @@ use crate::protos::temporal::api::command::v1::{Command, command::Attributes as 
 use crate::protos::temporal::api::common::v1::Payload;
 
 pub(crate) const STACK_TRACE: &str = "__stack_trace";
+pub(crate) const ENHANCED_STACK_TRACE: &str = "__enhanced_stack_trace";
 pub(crate) const WORKFLOW_METADATA: &str = "__temporal_workflow_metadata";
-/// Both, sorted as the metadata lists them.
-pub(crate) const NAMES: [&str; 2] = [STACK_TRACE, WORKFLOW_METADATA];
+/// All of them, sorted as the metadata lists them.
+pub(crate) const NAMES: [&str; 3] = [ENHANCED_STACK_TRACE, STACK_TRACE, WORKFLOW_METADATA];
 
 const METADATA_MESSAGE: &str = "temporal.api.sdk.v1.WorkflowMetadata";
+const ENHANCED_STACK_TRACE_MESSAGE: &str = "temporal.api.sdk.v1.EnhancedStackTrace";
 
 /// The answer to a built-in query, or `None` when `name` is not one.
 pub(crate) fn answer(name: &str, st: &RunState, instance: &dyn WorkflowInstance) -> Option<Result<Payload, String>> {
     match name {
         STACK_TRACE => Some(string_payload(&stack_trace(st))),
+        ENHANCED_STACK_TRACE => Some(proto_json_payload(ENHANCED_STACK_TRACE_MESSAGE, enhanced_stack_trace(st))),
         WORKFLOW_METADATA => Some(metadata(st, instance)),
         _ => None,
     }
@@ -60,6 +64,20 @@ pub(crate) fn waiting_on(command: &Command) -> Option<String> {
         }
         _ => return None,
     })
+}
+
+/// The SDK function that starts an operation of `kind` (the function the enhanced stack trace
+/// shows workflow code in).
+fn sdk_function(kind: OpKind) -> &'static str {
+    match kind {
+        OpKind::Timer => "workflow::sleep",
+        OpKind::Activity => "workflow::execute_activity",
+        OpKind::Condition => "workflow::wait_condition",
+        OpKind::Child => "workflow::start_child_workflow",
+        OpKind::SignalExternal => "signal",
+        OpKind::CancelExternal => "ExternalWorkflowHandle::cancel",
+        OpKind::LocalActivity => "workflow::execute_local_activity",
+    }
 }
 
 /// An operation without a command of its own, by kind.
@@ -109,6 +127,50 @@ pub(crate) fn stack_trace(st: &RunState) -> String {
     blocks.join("\n\n")
 }
 
+/// `temporal.api.sdk.v1.EnhancedStackTrace` in proto3 JSON: the SDK, and one stack per task
+/// with the place of each SDK call it waits on. Sources are left out: the SDK does not read the
+/// workflow's source files (the Web UI and CLI do not ask for them).
+fn enhanced_stack_trace(st: &RunState) -> Value {
+    let mut stacks: BTreeMap<Option<u64>, Vec<Value>> = BTreeMap::new();
+    for op in st.owners.pending() {
+        let mut location = Map::new();
+        insert_non_default(&mut location, "filePath", Value::from(op.site.file()));
+        location.insert("line".into(), Value::from(op.site.line()));
+        location.insert("column".into(), Value::from(op.site.column()));
+        insert_non_default(&mut location, "functionName", Value::from(sdk_function(op.kind)));
+        stacks.entry(op.task).or_default().push(Value::Object(location));
+    }
+    let mut sdk = Map::new();
+    sdk.insert("name".into(), Value::from(super::history::SDK_NAME));
+    sdk.insert("version".into(), Value::from(env!("CARGO_PKG_VERSION")));
+    let mut trace = Map::new();
+    trace.insert("sdk".into(), Value::Object(sdk));
+    let stacks: Vec<Value> = stacks
+        .into_values()
+        .map(|locations| {
+            let mut stack = Map::new();
+            stack.insert("locations".into(), Value::Array(locations));
+            Value::Object(stack)
+        })
+        .collect();
+    insert_non_default(&mut trace, "stacks", Value::Array(stacks));
+    Value::Object(trace)
+}
+
+/// A proto3 JSON message as a `json/protobuf` payload, written as Python writes it.
+fn proto_json_payload(message_type: &str, message: Value) -> Result<Payload, String> {
+    let data = to_python_json(&message).map_err(|e| e.to_string())?;
+    Ok(Payload {
+        metadata: [
+            ("encoding".to_string(), b"json/protobuf".to_vec()),
+            ("messageType".to_string(), message_type.as_bytes().to_vec()),
+        ]
+        .into(),
+        data,
+        ..Default::default()
+    })
+}
+
 /// A `json/plain` string, as a query handler returning `String` answers.
 fn string_payload(s: &str) -> Result<Payload, String> {
     let data = to_python_json(s).map_err(|e| e.to_string())?;
@@ -140,16 +202,7 @@ fn metadata(st: &RunState, instance: &dyn WorkflowInstance) -> Result<Payload, S
     let mut metadata = Map::new();
     insert_non_default(&mut metadata, "definition", Value::Object(definition));
     insert_non_default(&mut metadata, "currentDetails", Value::from(st.current_details.as_str()));
-    let data = to_python_json(&Value::Object(metadata)).map_err(|e| e.to_string())?;
-    Ok(Payload {
-        metadata: [
-            ("encoding".to_string(), b"json/protobuf".to_vec()),
-            ("messageType".to_string(), METADATA_MESSAGE.as_bytes().to_vec()),
-        ]
-        .into(),
-        data,
-        ..Default::default()
-    })
+    proto_json_payload(METADATA_MESSAGE, Value::Object(metadata))
 }
 
 fn object(fields: &[(&str, &str)]) -> Value {
