@@ -49,12 +49,15 @@ impl Errors {
 }
 
 /// The arguments that `#[workflow]`, `#[activity]`, `#[signal]`, `#[query]` and `#[update]`
-/// accept: nothing, `name = "..."`, and, for some, flags such as `dynamic`.
+/// accept: nothing, `name = "..."`, and, for some, flags such as `dynamic` and other string
+/// arguments such as `description = "..."`.
 #[derive(Default)]
 pub(crate) struct NameArgs {
     pub(crate) name: Option<LitStr>,
     /// The flags given (`dynamic`, `unrestricted`), with the span of each.
     pub(crate) flags: Vec<(String, proc_macro2::Span)>,
+    /// The string arguments other than `name` (`description`, `unfinished_policy`).
+    pub(crate) values: Vec<(String, LitStr)>,
 }
 
 impl NameArgs {
@@ -67,15 +70,31 @@ impl NameArgs {
 
     /// Like [`NameArgs::parse`], for an attribute that also takes the bare words in `flags`.
     pub(crate) fn parse_with_flags(tokens: TokenStream, kw: &str, flags: &[&str], errors: &mut Errors) -> Self {
+        Self::parse_with_keys(tokens, kw, flags, &[], errors)
+    }
+
+    /// Like [`NameArgs::parse_with_flags`], for an attribute that also takes the string
+    /// arguments `keys = "..."`.
+    pub(crate) fn parse_with_keys(
+        tokens: TokenStream,
+        kw: &str,
+        flags: &[&str],
+        keys: &[&str],
+        errors: &mut Errors,
+    ) -> Self {
         let mut args = NameArgs::default();
         if tokens.is_empty() {
             return args;
         }
-        let accepted = accepted_args(flags);
+        let accepted = accepted_args(flags, keys);
         let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
             Ok(metas) => metas,
             Err(error) => {
-                let takes = if flags.is_empty() { "no arguments or `name = \"...\"`".to_string() } else { accepted };
+                let takes = if flags.is_empty() && keys.is_empty() {
+                    "no arguments or `name = \"...\"`".to_string()
+                } else {
+                    accepted
+                };
                 errors.push(syn::Error::new(error.span(), format!("{error}: `#[{kw}]` takes {takes}")));
                 return args;
             }
@@ -91,7 +110,11 @@ impl NameArgs {
                 }
                 continue;
             }
-            if !meta.path().is_ident("name") {
+            let key = if meta.path().is_ident("name") {
+                "name"
+            } else if let Some(key) = keys.iter().find(|key| meta.path().is_ident(key)) {
+                key
+            } else {
                 let path = meta.path().to_token_stream().to_string().replace(' ', "");
                 let message = match flags.iter().find(|flag| meta.path().is_ident(flag)) {
                     Some(flag) => {
@@ -101,14 +124,14 @@ impl NameArgs {
                         }
                         format!("`{flag}` takes no value: write `#[{kw}({flag})]`")
                     }
-                    None if flags.is_empty() => {
+                    None if flags.is_empty() && keys.is_empty() => {
                         format!("unknown argument `{path}` of `#[{kw}]`: the only argument is `name = \"...\"`")
                     }
                     None => format!("unknown argument `{path}` of `#[{kw}]`: the arguments are {accepted}"),
                 };
                 errors.spanned(meta.path(), message);
                 continue;
-            }
+            };
             let literal = match &meta {
                 Meta::NameValue(nv) => match &nv.value {
                     Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.clone()),
@@ -117,9 +140,17 @@ impl NameArgs {
                 _ => None,
             };
             let Some(literal) = literal else {
-                errors.spanned(&meta, "`name` takes a string literal: `name = \"...\"`");
+                errors.spanned(&meta, format!("`{key}` takes a string literal: `{key} = \"...\"`"));
                 continue;
             };
+            if key != "name" {
+                if args.value(key).is_some() {
+                    errors.spanned(&meta, format!("`{key}` is given twice: keep one"));
+                } else {
+                    args.values.push((key.to_string(), literal));
+                }
+                continue;
+            }
             if literal.value().is_empty() {
                 errors.spanned(&literal, "`name` cannot be empty: give the name the server should use, or remove `name` to use the Rust name");
                 continue;
@@ -138,12 +169,29 @@ impl NameArgs {
         self.flags.iter().any(|(f, _)| f == flag)
     }
 
+    /// The string argument `key = "..."`, if given.
+    pub(crate) fn value(&self, key: &str) -> Option<&LitStr> {
+        self.values.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
     /// The arguments of an attribute found on an item (`#[signal]`, `#[signal(name = "x")]`,
     /// `#[signal(dynamic)]`).
     pub(crate) fn from_attribute(attr: &Attribute, kw: &str, flags: &[&str], errors: &mut Errors) -> Self {
+        Self::from_attribute_with_keys(attr, kw, flags, &[], errors)
+    }
+
+    /// Like [`NameArgs::from_attribute`], for an attribute that also takes the string
+    /// arguments `keys = "..."`.
+    pub(crate) fn from_attribute_with_keys(
+        attr: &Attribute,
+        kw: &str,
+        flags: &[&str],
+        keys: &[&str],
+        errors: &mut Errors,
+    ) -> Self {
         match &attr.meta {
             Meta::Path(_) => NameArgs::default(),
-            Meta::List(list) => NameArgs::parse_with_flags(list.tokens.clone(), kw, flags, errors),
+            Meta::List(list) => NameArgs::parse_with_keys(list.tokens.clone(), kw, flags, keys, errors),
             Meta::NameValue(nv) => {
                 errors.spanned(nv, format!("write `#[{kw}]` or `#[{kw}(name = \"...\")]`"));
                 NameArgs::default()
@@ -152,9 +200,10 @@ impl NameArgs {
     }
 }
 
-/// "`name = "..."` and `dynamic`", for messages.
-fn accepted_args(flags: &[&str]) -> String {
+/// "`name = "..."`, `description = "..."` and `dynamic`", for messages.
+fn accepted_args(flags: &[&str], keys: &[&str]) -> String {
     let mut all = vec!["`name = \"...\"`".to_string()];
+    all.extend(keys.iter().map(|key| format!("`{key} = \"...\"`")));
     all.extend(flags.iter().map(|flag| format!("`{flag}`")));
     match all.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
@@ -179,6 +228,22 @@ pub(crate) fn check_reserved(name: &str, span: proc_macro2::Span, errors: &mut E
 /// `#[doc = ...]` attributes (doc comments) versus the rest.
 pub(crate) fn is_doc(attr: &Attribute) -> bool {
     attr.path().is_ident("doc")
+}
+
+/// The first paragraph of an item's doc comment, its lines joined by spaces (the summary that
+/// rustdoc shows in lists); empty without one. Doc attributes that are not literals
+/// (`#[doc = include_str!(..)]`) are skipped.
+pub(crate) fn doc_summary(attrs: &[Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in attrs.iter().filter(|a| is_doc(a)) {
+        let Meta::NameValue(nv) = &attr.meta else { continue };
+        let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &nv.value else { continue };
+        // `split`, not `lines`: an empty `///` line is a paragraph break and must stay one.
+        lines.extend(s.value().split('\n').map(|line| line.trim().to_string()));
+    }
+    let paragraph: Vec<String> =
+        lines.into_iter().skip_while(String::is_empty).take_while(|line| !line.is_empty()).collect();
+    paragraph.join(" ")
 }
 
 /// `#[cfg(...)]` attributes: they must follow a handler to every item generated from it.
@@ -238,6 +303,22 @@ mod tests {
         assert!(messages[0].contains("`dynamic` is given twice"));
         assert!(messages[1].contains("`dynamic` takes no value"));
         assert!(messages[2].contains("the arguments are `name = \"...\"` and `dynamic`"), "{messages:?}");
+    }
+
+    #[test]
+    fn doc_summaries_are_the_first_paragraph() {
+        let item: syn::ItemFn = syn::parse_quote! {
+            #[doc = ""]
+            /// First line,
+            ///   second line.
+            ///
+            /// Not this.
+            #[doc = include_str!("x.md")]
+            fn f() {}
+        };
+        assert_eq!(doc_summary(&item.attrs), "First line, second line.");
+        let item: syn::ItemFn = syn::parse_quote! { fn f() {} };
+        assert_eq!(doc_summary(&item.attrs), "");
     }
 
     #[test]

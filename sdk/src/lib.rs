@@ -88,7 +88,8 @@ pub mod __private {
     pub use crate::worker::blocking_activity;
     pub use crate::workflow::definition::{raw_input, validator_rejection};
     pub use crate::workflow::{
-        QueryMethod, RunMethod, SignalMethod, UpdateMethod, Workflow, WorkflowDefinition, WorkflowReturn,
+        HandlerUnfinishedPolicy, QueryMethod, RunMethod, SignalMethod, UpdateMethod, Workflow, WorkflowDefinition,
+        WorkflowReturn,
     };
     pub use futures::future::{BoxFuture, LocalBoxFuture};
     // The crate rather than its traits, so that compiler messages keep naming serde's paths.

@@ -3,6 +3,7 @@
 
 mod activities;
 mod activity;
+mod handler_details;
 mod workflow;
 mod workflow_args;
 

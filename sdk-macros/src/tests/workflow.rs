@@ -377,7 +377,8 @@ fn handler_names() {
         &[
             "`name` cannot be empty",
             "`name` is given twice: keep one",
-            "unknown argument `color` of `#[signal]`: the arguments are `name = \"...\"` and `dynamic`",
+            "unknown argument `color` of `#[signal]`: the arguments are `name = \"...\"`, `description = \"...\"`, \
+             `unfinished_policy = \"...\"` and `dynamic`",
             "the query name `__stack_trace` is reserved",
             "write `#[signal]` or `#[signal(name = \"...\")]`",
             // reported after the per-method checks
@@ -591,7 +592,7 @@ fn updates_and_validators() {
          #[allow(non_upper_case_globals, dead_code, clippy::type_complexity)]
          pub const add_item: ::temporal_sdk::__private::UpdateMethod<
              Self, String, <WorkflowResult<u32> as ::temporal_sdk::__private::WorkflowReturn>::Ok,
-         > = ::temporal_sdk::__private::UpdateMethod::new(\"add_item\");",
+         > = ::temporal_sdk::__private::UpdateMethod::new(\"add_item\").with_description(\"Adds an item.\");",
     );
     assert_has(&out, "async fn __temporal_update_add_item(&self, item: String) -> WorkflowResult<u32>");
     assert_has(

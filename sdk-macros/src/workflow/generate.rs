@@ -65,6 +65,15 @@ pub(super) fn handler_items(handler: &Handler, workflow_name: &str) -> TokenStre
     };
     // Several parameters travel one payload each.
     let value = if handler.inputs.spread() && handler.kind != Kind::Run { quote!(#value.spread()) } else { value };
+    let value = match handler.description.as_str() {
+        "" => value,
+        description => quote!(#value.with_description(#description)),
+    };
+    let value = if handler.abandon_unfinished {
+        quote!(#value.with_unfinished_policy(#p::HandlerUnfinishedPolicy::Abandon))
+    } else {
+        value
+    };
     let default_doc = docs.is_empty().then(|| quote!(#[doc = #default_doc]));
     // Workflow code is single-threaded by design: its futures are not `Send`.
     let not_send = handler.is_async.then(|| quote!(#[allow(clippy::future_not_send)]));
@@ -282,6 +291,7 @@ pub(super) fn workflow_impl(
             },
             Kind::Run | Kind::Init => continue,
         };
+        let registration = dynamic_details(handler, registration);
         let cfgs = handler.cfg_attrs();
         registrations.push(quote! {
             #(#cfgs)*
@@ -328,6 +338,27 @@ pub(super) fn workflow_impl(
                 definition
             }
         }
+    }
+}
+
+/// A dynamic handler has no marker to carry its description and unfinished policy: the
+/// registration passes them on.
+fn dynamic_details(handler: &Handler, registration: TokenStream) -> TokenStream {
+    if !handler.dynamic || (handler.description.is_empty() && !handler.abandon_unfinished) {
+        return registration;
+    }
+    let p = quote!(::temporal_sdk::__private);
+    let description = &handler.description;
+    let policy = if handler.abandon_unfinished {
+        quote!(#p::HandlerUnfinishedPolicy::Abandon)
+    } else {
+        quote!(#p::HandlerUnfinishedPolicy::WarnAndAbandon)
+    };
+    match handler.kind {
+        Kind::Signal => quote!(#registration.dynamic_signal_details(#description, #policy)),
+        Kind::Query => quote!(#registration.dynamic_query_details(#description)),
+        Kind::Update => quote!(#registration.dynamic_update_details(#description, #policy)),
+        _ => registration,
     }
 }
 

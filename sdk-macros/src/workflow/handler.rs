@@ -94,6 +94,12 @@ pub(super) struct Handler {
     pub(super) is_async: bool,
     /// The `#[update]` method a validator validates.
     pub(super) validates: Option<Ident>,
+    /// What the Web UI shows about the handler: `description = ".."`, else the first
+    /// paragraph of its doc comment (signals, queries and updates).
+    pub(super) description: String,
+    /// `unfinished_policy = "abandon"` (signals and updates): no warning when the workflow
+    /// finishes while the handler runs.
+    pub(super) abandon_unfinished: bool,
     /// The method, without its marker attribute.
     pub(super) method: ImplItemFn,
 }
@@ -169,6 +175,8 @@ pub(super) fn check_handler(
     let mut name_span = ident.span();
     let mut dynamic = false;
     let mut validates = None;
+    let mut description = String::new();
+    let mut abandon_unfinished = false;
     let name = match kind {
         Kind::Run => {
             attrs::expect_no_args(
@@ -190,8 +198,17 @@ pub(super) fn check_handler(
             String::new()
         }
         Kind::Signal | Kind::Query | Kind::Update => {
-            let args = NameArgs::from_attribute(attr, kind.keyword(), &["dynamic"], &mut errors);
+            let keys: &[&str] =
+                if kind == Kind::Query { &["description"] } else { &["description", "unfinished_policy"] };
+            let args = NameArgs::from_attribute_with_keys(attr, kind.keyword(), &["dynamic"], keys, &mut errors);
             dynamic = args.has("dynamic");
+            description = match args.value("description") {
+                Some(given) => given.value(),
+                None => attrs::doc_summary(&method.attrs),
+            };
+            if let Some(policy) = args.value("unfinished_policy") {
+                abandon_unfinished = unfinished_policy(kind, policy, &mut errors);
+            }
             if let (true, Some(name)) = (dynamic, &args.name) {
                 // The name is ignored: the handler is still checked and registered.
                 all_errors.spanned(
@@ -374,7 +391,41 @@ pub(super) fn check_handler(
     }
     let is_async = method.sig.asyncness.is_some();
     let output = if kind == Kind::Signal && signature::returns_unit(&method.sig) { None } else { output };
-    Ok(Handler { kind, dynamic, name, name_span, input, inputs, name_param, output, is_async, validates, method })
+    Ok(Handler {
+        kind,
+        dynamic,
+        name,
+        name_span,
+        input,
+        inputs,
+        name_param,
+        output,
+        is_async,
+        validates,
+        description,
+        abandon_unfinished,
+        method,
+    })
+}
+
+/// Reads `unfinished_policy = ".."`: whether it is `"abandon"` (an unknown value is reported).
+fn unfinished_policy(kind: Kind, policy: &syn::LitStr, errors: &mut Errors) -> bool {
+    match policy.value().as_str() {
+        "abandon" => true,
+        "warn_and_abandon" => false,
+        other => {
+            errors.spanned(
+                policy,
+                format!(
+                    "unknown `unfinished_policy` {other:?}: write `unfinished_policy = \"abandon\"` to let the \
+                     workflow finish without a warning while this {} handler still runs, or \
+                     `\"warn_and_abandon\"` (the default) to log one",
+                    kind.keyword()
+                ),
+            );
+            false
+        }
+    }
 }
 
 fn args_span(args: &[&syn::PatType]) -> Span {

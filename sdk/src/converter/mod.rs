@@ -41,7 +41,7 @@ mod data_converter;
 mod de;
 pub(crate) mod encodings;
 pub(crate) mod failure_converter;
-mod json;
+pub(crate) mod json;
 mod payload;
 mod proto;
 mod raw_value;

@@ -12,6 +12,8 @@ use futures::future::LocalBoxFuture;
 
 use super::context::{Enter, SharedState};
 use super::panic::catch_quietly;
+use super::state::Spawned;
+use super::tasks::TaskRole;
 
 struct TaskWaker {
     id: u64,
@@ -96,8 +98,9 @@ impl Executor {
             st.shield_depth = 0;
         }
         let spawned = std::mem::take(&mut state.borrow_mut().spawned);
-        for (fut, sink) in spawned {
-            let id = self.spawn(fut);
+        for Spawned { future, sink, site } in spawned {
+            let id = self.spawn(future);
+            state.borrow_mut().tasks.started(id, TaskRole::Spawned(site));
             if let Some(sink) = sink {
                 sink(id);
             }
@@ -105,7 +108,9 @@ impl Executor {
         match polled {
             Ok(Poll::Ready(())) => {
                 self.tasks.remove(&id);
-                state.borrow_mut().generation += 1;
+                let mut st = state.borrow_mut();
+                st.tasks.finished(id);
+                st.generation += 1;
                 Ok(())
             }
             Ok(Poll::Pending) => Ok(()),

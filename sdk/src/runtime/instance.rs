@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use futures::future::LocalBoxFuture;
 
+use super::tasks::{HandlerKind, HandlerUnfinishedPolicy};
 use crate::converter::PayloadError;
 use crate::error::WorkflowResult;
 use crate::protos::temporal::api::common::v1::Payload;
@@ -38,6 +39,27 @@ pub(crate) trait WorkflowInstance {
     fn update_names(&self) -> BTreeSet<&'static str>;
     fn signal_names(&self) -> BTreeSet<&'static str>;
     fn query_names(&self) -> BTreeSet<&'static str>;
+    /// The signal, query and update handlers with their descriptions (the metadata query).
+    fn definitions(&self) -> Vec<InteractionDefinition>;
+    /// What to do if the handler that runs signal or update `name` is still running when the
+    /// workflow finishes.
+    fn unfinished_policy(&self, kind: HandlerKind, name: &str) -> HandlerUnfinishedPolicy;
+}
+
+/// Signal, query or update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum InteractionKind {
+    Signal,
+    Query,
+    Update,
+}
+
+/// A handler as the metadata query lists it: the dynamic handler has an empty name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InteractionDefinition {
+    pub(crate) kind: InteractionKind,
+    pub(crate) name: &'static str,
+    pub(crate) description: &'static str,
 }
 
 /// What a signal handler left behind: nothing, or a future the executor must drive.

@@ -1,6 +1,7 @@
 //! The deterministic engine: history in, commands out. Independent of tonic and tokio, and of
 //! the public face (`workflow/`), which stands on it.
 
+pub(crate) mod builtin_queries;
 pub(crate) mod context;
 pub(crate) mod executor;
 pub(crate) mod history;
@@ -16,3 +17,4 @@ pub(crate) mod rng;
 pub(crate) mod run;
 pub(crate) mod state;
 pub(crate) mod task;
+pub(crate) mod tasks;

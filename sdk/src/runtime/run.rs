@@ -13,6 +13,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use super::builtin_queries;
 use super::context::{Enter, SharedState};
 use super::executor::Executor;
 use super::history::{self, describe_command, describe_event};
@@ -25,6 +26,7 @@ use super::ops::local_activity::{self, LocalActivityRequest, LocalActivityResult
 use super::ops::update;
 use super::ops::{self, EmittedCommand, OpKind, patch, to_command};
 use super::state::RunState;
+use super::tasks::{HandlerKind, RunningHandler, TaskRole};
 use crate::common::{RetryPolicy, duration_from_proto, time_from_proto};
 use crate::error::{Failure, FailureKind, WorkflowError};
 use crate::headers::Headers;
@@ -475,7 +477,10 @@ impl WorkflowRun {
                     let result = run.await;
                     state.borrow_mut().result = Some(result);
                 }));
-                self.state.borrow_mut().main_task = Some(id);
+                let mut st = self.state.borrow_mut();
+                st.main_task = Some(id);
+                st.tasks.started(id, TaskRole::Run);
+                drop(st);
                 self.instance = Some(instance);
             }
             Job::Signal { name, input, mut header } => {
@@ -493,13 +498,23 @@ impl WorkflowRun {
                         tracing::warn!(signal = %name, error = %e, "dropping signal whose input does not decode")
                     }
                     Some(Ok(HandlerOutcome::Done)) => {}
-                    Some(Ok(HandlerOutcome::Running(fut))) => self.spawn_handler(fut),
+                    Some(Ok(HandlerOutcome::Running(fut))) => {
+                        let policy = instance.unfinished_policy(HandlerKind::Signal, &name);
+                        let handler = RunningHandler { kind: HandlerKind::Signal, name, update_id: None, policy };
+                        self.spawn_handler(fut, handler);
+                    }
                 }
             }
             Job::Update(request) => {
                 let instance = self.started_instance(&request.name)?;
+                let handler = RunningHandler {
+                    kind: HandlerKind::Update,
+                    policy: instance.unfinished_policy(HandlerKind::Update, &request.name),
+                    name: request.name.clone(),
+                    update_id: Some(request.update_id.clone()),
+                };
                 if let Some(fut) = update::start(&self.state, instance.as_ref(), request) {
-                    self.spawn_handler(fut);
+                    self.spawn_handler(fut, handler);
                 }
             }
             Job::FireTimer(seq) => {
@@ -553,17 +568,18 @@ impl WorkflowRun {
             .ok_or_else(|| RunError::BadHistory(format!("{handler:?} arrived before the workflow started")))
     }
 
-    fn spawn_handler(&mut self, fut: futures::future::LocalBoxFuture<'static, crate::error::WorkflowResult<()>>) {
+    fn spawn_handler(
+        &mut self,
+        fut: futures::future::LocalBoxFuture<'static, crate::error::WorkflowResult<()>>,
+        handler: RunningHandler,
+    ) {
         let state = Rc::clone(&self.state);
-        state.borrow_mut().running_handlers += 1;
-        self.executor.spawn(Box::pin(async move {
-            let result = fut.await;
-            let mut st = state.borrow_mut();
-            st.running_handlers -= 1;
-            if let Err(e) = result {
-                st.handler_error.get_or_insert(e);
+        let id = self.executor.spawn(Box::pin(async move {
+            if let Err(e) = fut.await {
+                state.borrow_mut().handler_error.get_or_insert(e);
             }
         }));
+        self.state.borrow_mut().tasks.started(id, TaskRole::Handler(handler));
     }
 
     /// Takes the activation's commands, adding the closing command if the workflow ended.
@@ -578,12 +594,16 @@ impl WorkflowRun {
             None => st.result.take(),
         };
         let Some(outcome) = outcome else { return Ok(commands) };
-        if st.running_handlers > 0 && !st.replaying {
-            tracing::warn!(
-                workflow_id = %st.info.workflow_id,
-                handlers = st.running_handlers,
-                "[TMPRL1102] Workflow finished while update or signal handlers are still running"
-            );
+        // Said once, when it happens: not again on every replay of the history.
+        if !st.replaying {
+            for warning in st.tasks.unfinished_warnings() {
+                tracing::warn!(
+                    workflow_id = %st.info.workflow_id,
+                    run_id = %st.info.run_id,
+                    workflow_type = %st.info.workflow_type,
+                    "{warning}"
+                );
+            }
         }
         let closing: Command = match outcome {
             Ok(payload) => to_command(Cmd::CompleteWorkflowExecutionCommandAttributes(
@@ -693,6 +713,9 @@ impl WorkflowRun {
         let Some(instance) = &self.instance else {
             return Err("the workflow has not started yet".to_string());
         };
+        if let Some(answer) = builtin_queries::answer(name, &self.state.borrow(), instance.as_ref()) {
+            return answer;
+        }
         let _enter = Enter::new(&self.state);
         // Queries are never replays: hooks may always act on them.
         let replaying = std::mem::replace(&mut self.state.borrow_mut().replaying, false);
@@ -704,10 +727,12 @@ impl WorkflowRun {
         self.state.borrow_mut().commands.truncate(before);
         match answer {
             Err(message) => Err(format!("query handler {name:?} panicked: {message}")),
+            // The Web UI lists a workflow's queries from this message when it cannot get them
+            // from the metadata query: keep the bracketed list.
             Ok(None) => Err(format!(
-                "workflow type {} has no query handler {name:?}; known queries: {:?}",
+                "workflow type {} has no query handler {name:?}, known queries: {}",
                 self.factory.name(),
-                instance.query_names()
+                builtin_queries::known_list(instance.query_names())
             )),
             Ok(Some(Err(e))) => Err(format!("query {name:?}: {e}")),
             Ok(Some(Ok(p))) => Ok(p),

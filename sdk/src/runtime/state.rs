@@ -3,6 +3,7 @@
 //! the executor needs to attribute operations to tasks.
 
 use std::collections::HashMap;
+use std::panic::Location;
 use std::task::Waker;
 use std::time::SystemTime;
 
@@ -19,6 +20,7 @@ use super::ops::patch::Patches;
 use super::ops::timer::Timers;
 use super::ops::{Commands, OpKind, Owners};
 use super::rng::Rng;
+use super::tasks::Tasks;
 use crate::error::{WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::command::v1::command;
 use crate::protos::temporal::api::common::v1::Payload;
@@ -41,8 +43,11 @@ pub(crate) struct RunState {
     pub(crate) conditions: Conditions,
     pub(crate) local_activities: LocalActivities,
     pub(crate) patches: Patches,
-    /// Signal and update handlers still running.
-    pub(crate) running_handlers: usize,
+    /// What each live task runs (the run method, handlers, spawned tasks).
+    pub(crate) tasks: Tasks,
+    /// What the workflow says it is doing now (`workflow::set_current_details`), for the
+    /// metadata query.
+    pub(crate) current_details: String,
     /// Search attributes and memo as the workflow last saw or set them.
     pub(crate) search_attributes: HashMap<String, Payload>,
     pub(crate) memo: HashMap<String, Payload>,
@@ -56,9 +61,9 @@ pub(crate) struct RunState {
     /// Bumped on every change that could make a `wait_condition` true.
     pub(crate) generation: u64,
     pub(crate) condition_wakers: Vec<Waker>,
-    /// Tasks started during a poll (`workflow::spawn`); the executor adopts them after the
-    /// poll and tells each its task id.
-    pub(crate) spawned: Vec<(LocalBoxFuture<'static, ()>, Option<TaskIdSink>)>,
+    /// Tasks started during a poll (`workflow::spawn`, with where it was called); the executor
+    /// adopts them after the poll and tells each its task id.
+    pub(crate) spawned: Vec<Spawned>,
     /// The run method's result, once it returned.
     pub(crate) result: Option<WorkflowResult<Payload>>,
     /// The first error a signal handler task returned; it ends the activation.
@@ -87,7 +92,8 @@ impl RunState {
             conditions: Conditions::default(),
             local_activities: LocalActivities::default(),
             patches: Patches::default(),
-            running_handlers: 0,
+            tasks: Tasks::default(),
+            current_details: String::new(),
             search_attributes: HashMap::new(),
             memo: HashMap::new(),
             rng: Rng::default(),
@@ -113,8 +119,8 @@ impl RunState {
 
     /// Records a new operation of the current task. Returns true when a cancellation of the
     /// task is pending and must be delivered to this operation right away.
-    pub(crate) fn register_op(&mut self, kind: OpKind, seq: u32) -> bool {
-        self.owners.register(kind, seq, self.current_task, self.shield_depth > 0)
+    pub(crate) fn register_op(&mut self, kind: OpKind, seq: u32, site: &'static Location<'static>) -> bool {
+        self.owners.register(kind, seq, self.current_task, self.shield_depth > 0, site)
     }
 
     /// Whether the run waits on anything the SDK created (else a still-running run can only
@@ -128,7 +134,7 @@ impl RunState {
             || !self.conditions.is_empty()
             || !self.externals.is_empty()
             || !self.condition_wakers.is_empty()
-            || self.running_handlers > 0
+            || self.tasks.running_handlers() > 0
     }
 }
 
@@ -136,3 +142,10 @@ pub(crate) type SharedState = std::rc::Rc<std::cell::RefCell<RunState>>;
 
 /// Receives the executor's id of a spawned task (to cancel what that task waits on).
 pub(crate) type TaskIdSink = Box<dyn FnOnce(u64)>;
+
+/// A task `workflow::spawn` started, waiting for the executor to adopt it.
+pub(crate) struct Spawned {
+    pub(crate) future: LocalBoxFuture<'static, ()>,
+    pub(crate) sink: Option<TaskIdSink>,
+    pub(crate) site: &'static Location<'static>,
+}

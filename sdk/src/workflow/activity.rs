@@ -122,6 +122,7 @@ impl ActivityOptions {
 /// let two = workflow::execute_activity(add_one, 1, ActivityOptions::start_to_close(Duration::from_secs(5))).await?;
 /// # let _ = two; Ok(()) }
 /// ```
+#[track_caller]
 pub fn execute_activity<A: ActivityDefinition>(
     activity: A,
     input: A::Input,
@@ -132,6 +133,7 @@ pub fn execute_activity<A: ActivityDefinition>(
 
 /// Schedules an activity and returns its handle without waiting: the same as
 /// [`execute_activity`], named for code that keeps the handle to cancel it or to await it later.
+#[track_caller]
 pub fn start_activity<A: ActivityDefinition>(
     activity: A,
     input: A::Input,
@@ -156,6 +158,7 @@ pub fn start_activity<A: ActivityDefinition>(
 /// ).await?;
 /// # let _ = out; Ok(()) }
 /// ```
+#[track_caller]
 pub fn execute_activity_by_name<O: DeserializeOwned, I: Serialize + ?Sized>(
     activity_type: &str,
     input: &I,
@@ -164,6 +167,7 @@ pub fn execute_activity_by_name<O: DeserializeOwned, I: Serialize + ?Sized>(
     schedule(activity_type, converter::encode_args(input), options)
 }
 
+#[track_caller]
 fn schedule<O>(
     activity_type: &str,
     input: Result<Vec<crate::protos::temporal::api::common::v1::Payload>, converter::PayloadError>,

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, ready};
@@ -121,21 +122,26 @@ impl ChildWorkflowOptions {
 /// let tracking: String = child.result().await?;
 /// # let _ = tracking; Ok(()) }
 /// ```
+#[track_caller]
 pub fn start_child_workflow<W: Workflow>(
     _run: RunMethod<W>,
     input: W::Input,
     options: ChildWorkflowOptions,
 ) -> ChildWorkflowStart<W> {
-    start(W::NAME, W::INPUT_SHAPE.encode(&input), options)
+    start(Location::caller(), W::NAME, W::INPUT_SHAPE.encode(&input), options)
 }
 
 /// Starts a child workflow and waits for its result.
-pub async fn execute_child_workflow<W: Workflow>(
-    run: RunMethod<W>,
+#[track_caller]
+pub fn execute_child_workflow<W: Workflow>(
+    _run: RunMethod<W>,
     input: W::Input,
     options: ChildWorkflowOptions,
-) -> WorkflowResult<W::Output> {
-    start_child_workflow(run, input, options).await?.result().await
+) -> impl Future<Output = WorkflowResult<W::Output>> {
+    // The child starts when the returned future is first polled, as it did when this was an
+    // `async fn`; the caller's place is taken now, while it is known.
+    let site = Location::caller();
+    async move { start::<W>(site, W::NAME, W::INPUT_SHAPE.encode(&input), options).await?.result().await }
 }
 
 /// Starts a child workflow by type name, for workflows written in other languages: `input` is
@@ -151,15 +157,17 @@ pub async fn execute_child_workflow<W: Workflow>(
 /// let receipt: String = child.result_as().await?;
 /// # let _ = receipt; Ok(()) }
 /// ```
+#[track_caller]
 pub fn start_child_workflow_by_name<I: Serialize + ?Sized>(
     workflow_type: &str,
     input: &I,
     options: ChildWorkflowOptions,
 ) -> ChildWorkflowStart<super::Untyped> {
-    start(workflow_type, converter::encode_args(input), options)
+    start(Location::caller(), workflow_type, converter::encode_args(input), options)
 }
 
 fn start<W>(
+    site: &'static Location<'static>,
     workflow_type: &str,
     input: Result<Vec<Payload>, converter::PayloadError>,
     options: ChildWorkflowOptions,
@@ -171,7 +179,7 @@ fn start<W>(
         None => String::new(),
     };
     let header = hooks::outbound_here(OutboundKind::ChildWorkflow, workflow_type);
-    let op = OpFuture::start("workflow::start_child_workflow", |st| {
+    let op = OpFuture::start_at(site, "workflow::start_child_workflow", |st| {
         let input = input.map_err(|e| WorkflowError::Task(Box::new(e)))?;
         let attrs = StartChildWorkflowExecutionCommandAttributes {
             workflow_id,
@@ -280,6 +288,7 @@ impl<W> ChildWorkflowHandle<W> {
 
     /// Signals the child by name: `input` is one argument (`&()` for none,
     /// [`Args`](crate::converter::Args) for several).
+    #[track_caller]
     pub fn signal_by_name<I: Serialize + ?Sized>(&self, signal: &str, input: &I) -> SignalFuture {
         signal_external(&self.workflow_id, "", signal, converter::encode_args(input), true)
     }
@@ -293,6 +302,7 @@ impl<W: Workflow> ChildWorkflowHandle<W> {
     }
 
     /// Signals the child: `child.signal(Ship::expedite, ()).await?`.
+    #[track_caller]
     pub fn signal<I: Serialize>(&self, signal: SignalMethod<W, I>, input: I) -> SignalFuture {
         signal_external(&self.workflow_id, "", signal.name(), signal.input_shape().encode(&input), true)
     }

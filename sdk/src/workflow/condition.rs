@@ -1,12 +1,13 @@
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::future::{Either, FusedFuture, select};
 
-use super::sleep;
+use super::timer::sleep_at;
 use crate::error::{WorkflowError, WorkflowResult};
 use crate::runtime::context;
 use crate::runtime::ops::{self, OpKind, cancelled_error};
@@ -30,8 +31,13 @@ use crate::runtime::ops::{self, OpKind, cancelled_error};
 /// }
 /// # }
 /// ```
+#[track_caller]
 pub fn wait_condition<F: FnMut() -> bool>(condition: F) -> WaitCondition<F> {
-    WaitCondition { condition, seq: None, done: false }
+    wait_condition_at(Location::caller(), condition)
+}
+
+fn wait_condition_at<F: FnMut() -> bool>(site: &'static Location<'static>, condition: F) -> WaitCondition<F> {
+    WaitCondition { condition, seq: None, done: false, site }
 }
 
 /// Waits until `condition` returns true or `timeout` of workflow time passed (a durable
@@ -47,17 +53,23 @@ pub fn wait_condition<F: FnMut() -> bool>(condition: F) -> WaitCondition<F> {
 /// }
 /// # Ok(()) }
 /// ```
-pub async fn wait_condition_timeout<F: FnMut() -> bool + Unpin>(
+#[track_caller]
+pub fn wait_condition_timeout<F: FnMut() -> bool + Unpin>(
     condition: F,
     timeout: Duration,
-) -> WorkflowResult<bool> {
-    let condition = wait_condition(condition);
-    let timer = sleep(timeout);
-    // The condition is polled first, so a condition that already holds wins over the timer;
-    // the loser is dropped, which cancels the timer.
-    match select(pin!(condition), pin!(timer)).await {
-        Either::Left((met, _)) => met.map(|()| true),
-        Either::Right((fired, _)) => fired.map(|()| false),
+) -> impl Future<Output = WorkflowResult<bool>> {
+    // Both start when the returned future is first polled, as they did when this was an
+    // `async fn`; the caller's place is taken now, while it is known.
+    let site = Location::caller();
+    async move {
+        let condition = wait_condition_at(site, condition);
+        let timer = sleep_at(site, timeout);
+        // The condition is polled first, so a condition that already holds wins over the timer;
+        // the loser is dropped, which cancels the timer.
+        match select(pin!(condition), pin!(timer)).await {
+            Either::Left((met, _)) => met.map(|()| true),
+            Either::Right((fired, _)) => fired.map(|()| false),
+        }
     }
 }
 
@@ -67,6 +79,8 @@ pub struct WaitCondition<F> {
     condition: F,
     seq: Option<u32>,
     done: bool,
+    /// Where workflow code called `wait_condition` (the stack-trace query shows it).
+    site: &'static Location<'static>,
 }
 
 impl<F: FnMut() -> bool + Unpin> Future for WaitCondition<F> {
@@ -85,7 +99,7 @@ impl<F: FnMut() -> bool + Unpin> Future for WaitCondition<F> {
             None => {
                 let mut st = state.borrow_mut();
                 let seq = st.conditions.add();
-                if st.register_op(OpKind::Condition, seq) {
+                if st.register_op(OpKind::Condition, seq, self.site) {
                     ops::cancel_op(&mut st, OpKind::Condition, seq);
                 }
                 drop(st);

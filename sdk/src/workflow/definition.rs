@@ -17,7 +17,8 @@ use crate::converter::{
 };
 use crate::error::{WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::common::v1::Payload;
-use crate::runtime::instance::HandlerOutcome;
+use crate::runtime::instance::{HandlerOutcome, InteractionKind};
+use crate::runtime::tasks::HandlerUnfinishedPolicy;
 
 /// A workflow type: implemented by `#[workflow]` on the `impl` block of a struct.
 ///
@@ -175,6 +176,16 @@ pub struct WorkflowDefinition<W: Workflow> {
     pub(crate) dynamic_query: Option<DynQueryFn<W>>,
     pub(crate) dynamic_update: Option<DynUpdateFn<W>>,
     pub(crate) dynamic_validator: Option<DynValidatorFn<W>>,
+    /// Each handler's description and unfinished policy, by kind and name (`""` for the
+    /// dynamic handler of a kind).
+    pub(crate) details: HashMap<(InteractionKind, &'static str), HandlerDetails>,
+}
+
+/// What the attribute of a handler says about it besides its name.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct HandlerDetails {
+    pub(crate) description: &'static str,
+    pub(crate) policy: HandlerUnfinishedPolicy,
 }
 
 impl<W: Workflow> std::fmt::Debug for WorkflowDefinition<W> {
@@ -207,12 +218,24 @@ impl<W: Workflow> WorkflowDefinition<W> {
             dynamic_query: None,
             dynamic_update: None,
             dynamic_validator: None,
+            details: HashMap::new(),
         }
+    }
+
+    fn set_details(
+        &mut self,
+        kind: InteractionKind,
+        name: &'static str,
+        description: &'static str,
+        policy: HandlerUnfinishedPolicy,
+    ) {
+        self.details.insert((kind, name), HandlerDetails { description, policy });
     }
 
     /// Adds a synchronous signal handler.
     pub fn signal<I: SignalInput>(mut self, signal: SignalMethod<W, I>, handler: fn(&W, I)) -> Self {
         let shape = signal.input_shape();
+        self.set_details(InteractionKind::Signal, signal.name(), signal.description, signal.policy);
         self.signals.insert(
             signal.name(),
             Box::new(move |this, args| {
@@ -230,6 +253,7 @@ impl<W: Workflow> WorkflowDefinition<W> {
         handler: fn(Rc<W>, I) -> LocalBoxFuture<'static, WorkflowResult<()>>,
     ) -> Self {
         let shape = signal.input_shape();
+        self.set_details(InteractionKind::Signal, signal.name(), signal.description, signal.policy);
         self.signals.insert(
             signal.name(),
             Box::new(move |this, args| {
@@ -247,6 +271,7 @@ impl<W: Workflow> WorkflowDefinition<W> {
         handler: fn(&W, I) -> O,
     ) -> Self {
         let shape = query.input_shape();
+        self.set_details(InteractionKind::Query, query.name(), query.description, HandlerUnfinishedPolicy::default());
         self.queries.insert(
             query.name(),
             Box::new(move |this, args| {
@@ -267,6 +292,7 @@ impl<W: Workflow> WorkflowDefinition<W> {
         handler: UpdateHandler<W, I, O>,
     ) -> Self {
         let shape = update.input_shape();
+        self.set_details(InteractionKind::Update, update.name(), update.description, update.policy);
         self.updates.insert(
             update.name(),
             Box::new(move |this, args| {
@@ -428,6 +454,29 @@ impl<W: Workflow> WorkflowDefinition<W> {
             Some(Box::new(move |this, name, args| validator(this, name, &RawValue::from_payloads(args))));
         self
     }
+
+    /// Used by the generated code: the description and unfinished policy of the dynamic
+    /// signal handler.
+    #[doc(hidden)]
+    pub fn dynamic_signal_details(mut self, description: &'static str, policy: HandlerUnfinishedPolicy) -> Self {
+        self.set_details(InteractionKind::Signal, "", description, policy);
+        self
+    }
+
+    /// Used by the generated code: the description of the dynamic query handler.
+    #[doc(hidden)]
+    pub fn dynamic_query_details(mut self, description: &'static str) -> Self {
+        self.set_details(InteractionKind::Query, "", description, HandlerUnfinishedPolicy::default());
+        self
+    }
+
+    /// Used by the generated code: the description and unfinished policy of the dynamic
+    /// update handler.
+    #[doc(hidden)]
+    pub fn dynamic_update_details(mut self, description: &'static str, policy: HandlerUnfinishedPolicy) -> Self {
+        self.set_details(InteractionKind::Update, "", description, policy);
+        self
+    }
 }
 
 /// Marker for an `#[update]` handler taking `I` and returning `O`: `Cart::add_item`. For a
@@ -435,13 +484,21 @@ impl<W: Workflow> WorkflowDefinition<W> {
 pub struct UpdateMethod<W, I, O> {
     name: &'static str,
     shape: ArgShape,
+    description: &'static str,
+    policy: HandlerUnfinishedPolicy,
     _types: PhantomData<fn(W, I) -> O>,
 }
 
 impl<W, I, O> UpdateMethod<W, I, O> {
     /// Used by the generated code.
     pub const fn new(name: &'static str) -> Self {
-        Self { name, shape: ArgShape::Single, _types: PhantomData }
+        Self {
+            name,
+            shape: ArgShape::Single,
+            description: "",
+            policy: HandlerUnfinishedPolicy::WarnAndAbandon,
+            _types: PhantomData,
+        }
     }
     /// The update name sent to the server.
     pub const fn name(&self) -> &'static str {
@@ -465,13 +522,21 @@ impl<W> RunMethod<W> {
 pub struct SignalMethod<W, I> {
     name: &'static str,
     shape: ArgShape,
+    description: &'static str,
+    policy: HandlerUnfinishedPolicy,
     _types: PhantomData<fn(W, I)>,
 }
 
 impl<W, I> SignalMethod<W, I> {
     /// Used by the generated code.
     pub const fn new(name: &'static str) -> Self {
-        Self { name, shape: ArgShape::Single, _types: PhantomData }
+        Self {
+            name,
+            shape: ArgShape::Single,
+            description: "",
+            policy: HandlerUnfinishedPolicy::WarnAndAbandon,
+            _types: PhantomData,
+        }
     }
     /// The signal name sent to the server.
     pub const fn name(&self) -> &'static str {
@@ -484,13 +549,14 @@ impl<W, I> SignalMethod<W, I> {
 pub struct QueryMethod<W, I, O> {
     name: &'static str,
     shape: ArgShape,
+    description: &'static str,
     _types: PhantomData<fn(W, I) -> O>,
 }
 
 impl<W, I, O> QueryMethod<W, I, O> {
     /// Used by the generated code.
     pub const fn new(name: &'static str) -> Self {
-        Self { name, shape: ArgShape::Single, _types: PhantomData }
+        Self { name, shape: ArgShape::Single, description: "", _types: PhantomData }
     }
     /// The query name sent to the server.
     pub const fn name(&self) -> &'static str {
@@ -551,9 +617,90 @@ macro_rules! shaped_marker {
         }
     };
 }
+/// The description of the handler markers: from `description = ".."` or the doc comment.
+macro_rules! described_marker {
+    ($name:ident < $($p:ident),* >) => {
+        impl<$($p),*> $name<$($p),*> {
+            /// Used by the generated code: the handler's description.
+            #[doc(hidden)]
+            pub const fn with_description(mut self, description: &'static str) -> Self {
+                self.description = description;
+                self
+            }
+            /// The handler's description, which the Web UI and `temporal workflow metadata`
+            /// show: the attribute's `description = ".."`, else the first paragraph of the
+            /// handler's doc comment.
+            ///
+            /// ```
+            /// use temporal_sdk::prelude::*;
+            ///
+            /// #[derive(Default)]
+            /// struct Counter;
+            ///
+            /// #[workflow]
+            /// impl Counter {
+            ///     #[run]
+            ///     async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+            ///     /// Adds `n` to the count.
+            ///     #[signal]
+            ///     fn add(&self, n: u32) {}
+            ///     #[query(description = "The count so far")]
+            ///     fn count(&self) -> u32 { 0 }
+            /// }
+            ///
+            /// assert_eq!(Counter::add.description(), "Adds `n` to the count.");
+            /// assert_eq!(Counter::count.description(), "The count so far");
+            /// ```
+            pub const fn description(&self) -> &'static str {
+                self.description
+            }
+        }
+    };
+}
+/// The unfinished policy of the signal and update markers.
+macro_rules! policy_marker {
+    ($name:ident < $($p:ident),* >) => {
+        impl<$($p),*> $name<$($p),*> {
+            /// Used by the generated code: `unfinished_policy = ".."`.
+            #[doc(hidden)]
+            pub const fn with_unfinished_policy(mut self, policy: HandlerUnfinishedPolicy) -> Self {
+                self.policy = policy;
+                self
+            }
+            /// Whether a warning is logged if the handler is still running when the workflow
+            /// finishes (`#[signal(unfinished_policy = "abandon")]` turns it off).
+            ///
+            /// ```
+            /// use temporal_sdk::prelude::*;
+            /// use temporal_sdk::workflow::HandlerUnfinishedPolicy;
+            ///
+            /// #[derive(Default)]
+            /// struct Cart;
+            ///
+            /// #[workflow]
+            /// impl Cart {
+            ///     #[run]
+            ///     async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+            ///     #[signal(unfinished_policy = "abandon")]
+            ///     async fn refresh(&self) -> WorkflowResult<()> { Ok(()) }
+            /// }
+            ///
+            /// assert_eq!(Cart::refresh.unfinished_policy(), HandlerUnfinishedPolicy::Abandon);
+            /// ```
+            pub const fn unfinished_policy(&self) -> HandlerUnfinishedPolicy {
+                self.policy
+            }
+        }
+    };
+}
 shaped_marker!(SignalMethod<W, I>);
 shaped_marker!(QueryMethod<W, I, O>);
 shaped_marker!(UpdateMethod<W, I, O>);
+described_marker!(SignalMethod<W, I>);
+described_marker!(QueryMethod<W, I, O>);
+described_marker!(UpdateMethod<W, I, O>);
+policy_marker!(SignalMethod<W, I>);
+policy_marker!(UpdateMethod<W, I, O>);
 
 copy_marker!(RunMethod<W>);
 copy_marker!(SignalMethod<W, I>);

@@ -71,11 +71,13 @@ impl<W> ExternalWorkflowHandle<W> {
 
     /// Signals the workflow by name: `input` is one argument (`&()` for none,
     /// [`Args`](crate::converter::Args) for several).
+    #[track_caller]
     pub fn signal_by_name<I: Serialize + ?Sized>(&self, signal: &str, input: &I) -> SignalFuture {
         signal_external(&self.workflow_id, &self.run_id, signal, converter::encode_args(input), false)
     }
 
     /// Asks the workflow to cancel; resolves once the request was delivered.
+    #[track_caller]
     pub fn cancel(&self) -> SignalFuture {
         let attrs = RequestCancelExternalWorkflowExecutionCommandAttributes {
             workflow_id: self.workflow_id.clone(),
@@ -91,11 +93,13 @@ impl<W> ExternalWorkflowHandle<W> {
 
 impl<W: Workflow> ExternalWorkflowHandle<W> {
     /// Signals the workflow: `handle.signal(Greeting::update_salutation, "Aloha".into()).await?`.
+    #[track_caller]
     pub fn signal<I: Serialize>(&self, signal: SignalMethod<W, I>, input: I) -> SignalFuture {
         signal_external(&self.workflow_id, &self.run_id, signal.name(), signal.input_shape().encode(&input), false)
     }
 }
 
+#[track_caller]
 pub(crate) fn signal_external(
     workflow_id: &str,
     run_id: &str,

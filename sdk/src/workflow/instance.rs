@@ -11,7 +11,10 @@ use super::{Workflow, WorkflowDefinition};
 use crate::converter::{self, PayloadError};
 use crate::error::{WorkflowError, WorkflowResult};
 use crate::protos::temporal::api::common::v1::Payload;
-use crate::runtime::instance::{HandlerOutcome, WorkflowFactory, WorkflowInstance};
+use crate::runtime::instance::{
+    HandlerOutcome, InteractionDefinition, InteractionKind, WorkflowFactory, WorkflowInstance,
+};
+use crate::runtime::tasks::{HandlerKind, HandlerUnfinishedPolicy};
 
 pub(crate) struct Factory<W: Workflow> {
     definition: Arc<WorkflowDefinition<W>>,
@@ -115,6 +118,34 @@ impl<W: Workflow> WorkflowInstance for Instance<W> {
     fn query_names(&self) -> BTreeSet<&'static str> {
         let definition = &*self.definition;
         with_dynamic(definition.queries.keys().copied(), definition.dynamic_query.is_some())
+    }
+
+    fn definitions(&self) -> Vec<InteractionDefinition> {
+        let d = &*self.definition;
+        let kinds = [
+            (InteractionKind::Signal, d.signals.keys().copied().collect::<Vec<_>>(), d.dynamic_signal.is_some()),
+            (InteractionKind::Query, d.queries.keys().copied().collect(), d.dynamic_query.is_some()),
+            (InteractionKind::Update, d.updates.keys().copied().collect(), d.dynamic_update.is_some()),
+        ];
+        let mut all = Vec::new();
+        for (kind, names, dynamic) in kinds {
+            // The dynamic handler has no name of its own: listed with an empty one, as Python does.
+            for name in names.into_iter().chain(dynamic.then_some("")) {
+                let description = d.details.get(&(kind, name)).map_or("", |details| details.description);
+                all.push(InteractionDefinition { kind, name, description });
+            }
+        }
+        all
+    }
+
+    fn unfinished_policy(&self, kind: HandlerKind, name: &str) -> HandlerUnfinishedPolicy {
+        let d = &*self.definition;
+        // A name without a handler of its own runs the dynamic handler, registered under "".
+        let (kind, key) = match kind {
+            HandlerKind::Signal => (InteractionKind::Signal, d.signals.get_key_value(name).map(|(k, _)| *k)),
+            HandlerKind::Update => (InteractionKind::Update, d.updates.get_key_value(name).map(|(k, _)| *k)),
+        };
+        d.details.get(&(kind, key.unwrap_or(""))).map(|details| details.policy).unwrap_or_default()
     }
 }
 

@@ -34,6 +34,7 @@ use crate::runtime::ops::local_activity::{LocalActivityOp, LocalOutcome};
 /// let rate = workflow::execute_local_activity(lookup_rate, "EUR".into(), LocalActivityOptions::start_to_close(Duration::from_secs(2))).await?;
 /// # let _ = rate; Ok(()) }
 /// ```
+#[track_caller]
 pub fn execute_local_activity<A: ActivityDefinition>(
     activity: A,
     input: A::Input,
@@ -52,7 +53,8 @@ pub fn execute_local_activity<A: ActivityDefinition>(
     }
     let mut options = options;
     options.header = hooks::outbound_here(OutboundKind::LocalActivity, activity.name());
-    let call = Call { activity_type: activity.name().to_string(), input, options };
+    let site = std::panic::Location::caller();
+    let call = Call { activity_type: activity.name().to_string(), input, options, site };
     LocalActivityHandle { inner: Inner::Pending { op: request(&call, 1, None), call }, _out: PhantomData }
 }
 
@@ -80,6 +82,7 @@ pub fn execute_local_activity<A: ActivityDefinition>(
 /// }
 /// # Ok(()) }
 /// ```
+#[track_caller]
 pub fn start_local_activity<A: ActivityDefinition>(
     activity: A,
     input: A::Input,
@@ -93,6 +96,8 @@ struct Call {
     activity_type: String,
     input: Vec<Payload>,
     options: LocalActivityOptions,
+    /// Where workflow code asked for it: every attempt is shown there by the stack trace.
+    site: &'static std::panic::Location<'static>,
 }
 
 impl Call {
@@ -102,13 +107,14 @@ impl Call {
             activity_type: self.activity_type.clone(),
             input: std::mem::take(&mut self.input),
             options: self.options.clone(),
+            site: self.site,
         }
     }
 }
 
 /// Asks the worker to run attempt `attempt` of a local activity (a new sequence number).
 fn request(call: &Call, attempt: u32, original: Option<SystemTime>) -> OpFuture<LocalActivityOp> {
-    OpFuture::start("workflow::execute_local_activity", |st| {
+    OpFuture::start_at(call.site, "workflow::execute_local_activity", |st| {
         let now = st.now;
         Ok(st.local_activities.request(
             &call.activity_type,
@@ -180,7 +186,7 @@ impl<O: DeserializeOwned> Future for LocalActivityHandle<O> {
                     }
                     Poll::Ready(Ok(LocalOutcome::Backoff { next_attempt, backoff, original_schedule_time })) => {
                         Inner::Sleeping {
-                            timer: super::sleep(backoff),
+                            timer: super::timer::sleep_at(call.site, backoff),
                             call: call.take(),
                             next_attempt,
                             original: original_schedule_time,

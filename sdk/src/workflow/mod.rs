@@ -31,6 +31,7 @@ mod child;
 mod condition;
 mod continue_as_new;
 pub(crate) mod definition;
+mod details;
 mod external;
 pub(crate) mod instance;
 mod local_activity;
@@ -53,6 +54,7 @@ pub use child::{
     start_child_workflow_by_name,
 };
 pub use continue_as_new::{ContinueAsNew, ContinueAsNewOptions, continue_as_new, continue_as_new_with_options};
+pub use details::{current_details, set_current_details};
 pub use external::{
     ExternalWorkflowHandle, SignalFuture, get_external_workflow_handle, get_external_workflow_handle_untyped,
 };
@@ -65,6 +67,7 @@ pub use properties::{
 pub use random::{random, random_f64, random_range, uuid4};
 
 pub use crate::runtime::info::WorkflowInfo;
+pub use crate::runtime::tasks::HandlerUnfinishedPolicy;
 pub use condition::{WaitCondition, wait_condition, wait_condition_timeout};
 pub use definition::{
     QueryMethod, RunMethod, SignalMethod, Untyped, UpdateMethod, Workflow, WorkflowDefinition, WorkflowReturn,

@@ -133,7 +133,7 @@ pub fn memo_value<T: serde::de::DeserializeOwned>(key: &str) -> Option<Result<T,
 /// Whether every signal and update handler has finished: wait on it before completing, so
 /// that no update is left unanswered (`workflow::wait_condition(workflow::all_handlers_finished)`).
 pub fn all_handlers_finished() -> bool {
-    context::current().is_none_or(|s| s.borrow().running_handlers == 0)
+    context::current().is_none_or(|s| s.borrow().tasks.running_handlers() == 0)
 }
 
 #[cfg(test)]

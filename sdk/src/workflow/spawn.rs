@@ -12,6 +12,7 @@ use futures::future::FusedFuture;
 use crate::error::{WorkflowError, WorkflowResult};
 use crate::runtime::context;
 use crate::runtime::ops;
+use crate::runtime::state::Spawned;
 
 /// Runs `future` as a task of the workflow, beside the code that spawned it.
 ///
@@ -32,6 +33,7 @@ use crate::runtime::ops;
 /// let receipt = payment.await??;
 /// # let _ = (stock, receipt); Ok(()) }
 /// ```
+#[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
@@ -52,7 +54,11 @@ where
         }
     };
     let record = Rc::clone(&shared);
-    state.borrow_mut().spawned.push((Box::pin(task), Some(Box::new(move |id| record.borrow_mut().task = Some(id)))));
+    state.borrow_mut().spawned.push(Spawned {
+        future: Box::pin(task),
+        sink: Some(Box::new(move |id| record.borrow_mut().task = Some(id))),
+        site: std::panic::Location::caller(),
+    });
     JoinHandle { shared, error: None, taken: false }
 }
 

@@ -1,12 +1,13 @@
 //! `workflow::timeout`: Python's `asyncio.wait_for` on a durable timer.
 
 use std::future::Future;
+use std::panic::Location;
 use std::pin::pin;
 use std::time::Duration;
 
 use futures::future::{Either, select};
 
-use super::sleep;
+use super::timer::sleep_at;
 use crate::error::{ApplicationError, WorkflowError, WorkflowResult};
 
 /// Waits for `future` for at most `duration` of workflow time (a durable timer, so the limit
@@ -31,16 +32,22 @@ use crate::error::{ApplicationError, WorkflowError, WorkflowResult};
 /// }
 /// # Ok(()) }
 /// ```
-pub async fn timeout<F: Future>(duration: Duration, future: F) -> WorkflowResult<F::Output> {
-    let timer = sleep(duration);
-    match select(pin!(future), pin!(timer)).await {
-        Either::Left((output, _timer)) => Ok(output),
-        Either::Right((fired, _future)) => {
-            fired?;
-            Err(WorkflowError::from(
-                ApplicationError::new(format!("timed out after {duration:?} of workflow time"))
-                    .with_type("TimeoutError"),
-            ))
+#[track_caller]
+pub fn timeout<F: Future>(duration: Duration, future: F) -> impl Future<Output = WorkflowResult<F::Output>> {
+    // The timer starts when the returned future is first polled, as it did when this was an
+    // `async fn`; the caller's place is taken now, while it is known.
+    let site = Location::caller();
+    async move {
+        let timer = sleep_at(site, duration);
+        match select(pin!(future), pin!(timer)).await {
+            Either::Left((output, _timer)) => Ok(output),
+            Either::Right((fired, _future)) => {
+                fired?;
+                Err(WorkflowError::from(
+                    ApplicationError::new(format!("timed out after {duration:?} of workflow time"))
+                        .with_type("TimeoutError"),
+                ))
+            }
         }
     }
 }

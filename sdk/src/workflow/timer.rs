@@ -1,5 +1,6 @@
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -24,12 +25,18 @@ use crate::runtime::ops::timer::TimerOp;
 /// workflow::sleep(Duration::from_secs(24 * 3600)).await?;
 /// # Ok(()) }
 /// ```
+#[track_caller]
 pub fn sleep(duration: Duration) -> Timer {
+    sleep_at(Location::caller(), duration)
+}
+
+/// [`sleep`] called from workflow code at `site` (the stack-trace query shows it).
+pub(crate) fn sleep_at(site: &'static Location<'static>, duration: Duration) -> Timer {
     if duration.is_zero() {
         return Timer { op: None, over_at_once: true };
     }
     hooks::outbound_here(OutboundKind::Timer, "");
-    let op = OpFuture::start("workflow::sleep", |st| Ok(st.timers.start(&mut st.commands, duration)));
+    let op = OpFuture::start_at(site, "workflow::sleep", |st| Ok(st.timers.start(&mut st.commands, duration)));
     Timer { op: Some(op), over_at_once: false }
 }
 

@@ -18,6 +18,7 @@ pub(crate) mod update;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
@@ -119,6 +120,13 @@ impl Commands {
         self.list.len()
     }
 
+    /// The command issued for sequence number `seq` after the first `len` commands. (Sequence
+    /// numbers are per kind: an operation that issued no command, such as a local activity,
+    /// must not be taken for an earlier command of another kind with the same number.)
+    fn issued_since(&self, len: usize, seq: u32) -> Option<&Command> {
+        self.list.get(len..)?.iter().find(|c| c.seq == seq).map(|c| &c.command)
+    }
+
     /// Drops what was issued after the first `len` commands (queries and validators may not
     /// schedule anything).
     pub(crate) fn truncate(&mut self, len: usize) {
@@ -130,11 +138,25 @@ impl Commands {
     }
 }
 
-/// Which task an operation belongs to, and whether a shield protects it.
-#[derive(Debug, Clone, Copy)]
+/// Which task an operation belongs to, whether a shield protects it, and the workflow code
+/// that started it (for the stack-trace query).
+#[derive(Debug, Clone)]
 struct OpOwner {
     task: Option<u64>,
     shielded: bool,
+    site: &'static Location<'static>,
+    /// What the operation waits for, from its command (see `builtin_queries::waiting_on`).
+    waiting_on: Option<Box<str>>,
+}
+
+/// A pending operation as the stack-trace query lists it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PendingOp<'a> {
+    pub(crate) kind: OpKind,
+    pub(crate) seq: u32,
+    pub(crate) task: Option<u64>,
+    pub(crate) site: &'static Location<'static>,
+    pub(crate) waiting_on: Option<&'a str>,
 }
 
 /// The pending operations and the tasks that wait on them, in a fixed order for deterministic
@@ -149,8 +171,15 @@ pub(crate) struct Owners {
 impl Owners {
     /// Records a new operation of `task`. Returns true when a cancellation of the task is
     /// pending and must be delivered to this operation right away.
-    pub(crate) fn register(&mut self, kind: OpKind, seq: u32, task: Option<u64>, shielded: bool) -> bool {
-        self.ops.insert((kind, seq), OpOwner { task, shielded });
+    pub(crate) fn register(
+        &mut self,
+        kind: OpKind,
+        seq: u32,
+        task: Option<u64>,
+        shielded: bool,
+        site: &'static Location<'static>,
+    ) -> bool {
+        self.ops.insert((kind, seq), OpOwner { task, shielded, site, waiting_on: None });
         !shielded && task.is_some_and(|t| self.pending_cancel.remove(&t))
     }
 
@@ -171,6 +200,24 @@ impl Owners {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.ops.is_empty()
+    }
+
+    /// Says what a registered operation waits for.
+    fn set_waiting_on(&mut self, kind: OpKind, seq: u32, waiting_on: Option<String>) {
+        if let Some(owner) = self.ops.get_mut(&(kind, seq)) {
+            owner.waiting_on = waiting_on.map(String::into_boxed_str);
+        }
+    }
+
+    /// The operations still waiting, in kind and sequence order.
+    pub(crate) fn pending(&self) -> impl Iterator<Item = PendingOp<'_>> {
+        self.ops.iter().map(|(&(kind, seq), o)| PendingOp {
+            kind,
+            seq,
+            task: o.task,
+            site: o.site,
+            waiting_on: o.waiting_on.as_deref(),
+        })
     }
 }
 
@@ -236,17 +283,33 @@ enum OpState {
 
 impl<K: Op> OpFuture<K> {
     /// Starts an operation of the current run: `start` issues its command and returns its
-    /// sequence number; the operation is registered with the current task.
+    /// sequence number; the operation is registered with the current task, and with the
+    /// workflow code that called the SDK function (`#[track_caller]` all the way up).
+    #[track_caller]
     pub(crate) fn start(what: &str, start: impl FnOnce(&mut RunState) -> Result<u32, WorkflowError>) -> Self {
+        Self::start_at(Location::caller(), what, start)
+    }
+
+    /// [`OpFuture::start`] for a call made at `site` (an operation started later than the call
+    /// that asked for it: a local activity's next attempt, a timer of `timeout`).
+    pub(crate) fn start_at(
+        site: &'static Location<'static>,
+        what: &str,
+        start: impl FnOnce(&mut RunState) -> Result<u32, WorkflowError>,
+    ) -> Self {
         let Some(state) = context::current() else { return Self::failed(context::outside_workflow(what)) };
         let seq = {
             let mut st = state.borrow_mut();
+            let before = st.commands.len();
             let seq = match start(&mut st) {
                 Ok(seq) => seq,
                 Err(e) => return Self::failed(e),
             };
             st.generation += 1;
-            if st.register_op(K::KIND, seq) {
+            let cancel = st.register_op(K::KIND, seq, site);
+            let waiting_on = st.commands.issued_since(before, seq).and_then(super::builtin_queries::waiting_on);
+            st.owners.set_waiting_on(K::KIND, seq, waiting_on);
+            if cancel {
                 cancel_op(&mut st, K::KIND, seq);
             }
             seq
