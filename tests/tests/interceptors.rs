@@ -208,9 +208,12 @@ async fn headers_travel_from_the_client_through_the_workflow_to_activities_and_c
     );
     let live_outbound: Vec<_> =
         seen.outbound.iter().filter(|(_, _, replaying)| !replaying).map(|(k, n, _)| (*k, n.as_str())).collect();
+    // Without a cache, a task that arrives while the local activity runs replays the run, and
+    // the code asks for the local activity again (its marker is not in history yet): not a
+    // replay, so the hook hears it again. Commands history already holds are heard once.
+    assert!(live_outbound.contains(&(OutboundKind::LocalActivity, "whose")), "{live_outbound:?}");
     for expected in [
         (OutboundKind::Activity, "whose"),
-        (OutboundKind::LocalActivity, "whose"),
         (OutboundKind::ChildWorkflow, "Leaf"),
         (OutboundKind::CompleteWorkflow, "Leaf"),
         (OutboundKind::CompleteWorkflow, "Hub"),

@@ -70,7 +70,9 @@ async fn round(env: &WorkflowEnvironment, setup: Setup, n: usize) -> Result<Dura
     let worker = Worker::new(&client, WorkerOptions::new(&queue).workflow::<OneActivity>().activity(echo))?;
     let running = worker.spawn();
     // Connections and pollers warm before the clock starts.
-    client.execute_workflow(OneActivity::run, "warm".into(), WorkflowOptions::new(format!("{queue}-w"), &queue)).await?;
+    client
+        .execute_workflow(OneActivity::run, "warm".into(), WorkflowOptions::new(format!("{queue}-w"), &queue))
+        .await?;
     let before = cpu_time();
     let started = Instant::now();
     let runs = (0..n).map(|i| {
