@@ -16,6 +16,8 @@ use temporal_sdk::protos::temporal::api::history::v1::history_event::Attributes 
 use temporal_sdk::workflow::{ChildWorkflowOptions, LocalActivityOptions};
 
 const TENANT: &str = "tenant";
+/// The client call that sent the headers.
+const SENDER: &str = "sender";
 
 /// Everything the recorder saw.
 #[derive(Default, Debug)]
@@ -48,7 +50,11 @@ impl Interceptor for Recorder {
         next: ClientNext<'a>,
     ) -> BoxFuture<'a, Result<ClientResponse, ClientError>> {
         self.seen().client_calls.push(request.operation().to_string());
-        request.edit_headers(|h| h.insert(TENANT, &self.tenant).unwrap());
+        let operation = request.operation();
+        request.edit_headers(|h| {
+            h.insert(TENANT, &self.tenant).unwrap();
+            h.insert(SENDER, operation).unwrap();
+        });
         next.run(request)
     }
 
@@ -106,6 +112,8 @@ impl Leaf {
 #[derive(Default)]
 struct Hub {
     done: std::cell::Cell<bool>,
+    /// Whose signal finished the run, from the signal's own headers.
+    finished_by: std::cell::RefCell<String>,
     bumps: std::cell::Cell<u32>,
 }
 
@@ -128,11 +136,14 @@ impl Hub {
         let child_id = format!("{}-leaf", workflow::info().unwrap().workflow_id);
         let child = workflow::execute_child_workflow(Leaf::run, (), ChildWorkflowOptions::new(child_id)).await?;
         workflow::wait_condition(|| self.done.get()).await?;
-        Ok(vec![format!("workflow:{}", start_tenant()), remote, local, child])
+        let signal = format!("signal:{}", self.finished_by.borrow());
+        Ok(vec![format!("workflow:{}", start_tenant()), remote, local, child, signal])
     }
 
     #[signal]
     fn finish(&self) {
+        let sender: Option<String> = workflow::headers().get(SENDER).unwrap();
+        *self.finished_by.borrow_mut() = sender.unwrap_or_default();
         self.done.set(true);
     }
 
@@ -168,7 +179,7 @@ async fn headers_travel_from_the_client_through_the_workflow_to_activities_and_c
     assert_eq!(handle.query(Hub::bumps, ()).await.expect("query"), 1);
     handle.signal(Hub::finish, ()).await.expect("signal");
     let result = handle.result().await.expect("result");
-    assert_eq!(result, ["workflow:acme", "remote:acme", "local:acme", "child:acme"]);
+    assert_eq!(result, ["workflow:acme", "remote:acme", "local:acme", "child:acme", "signal:SignalWorkflowExecution"]);
     worker.stop().await;
 
     let history = handle.fetch_history().await.expect("history");

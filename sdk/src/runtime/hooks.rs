@@ -2,10 +2,15 @@
 //! with something that arrived, and before it sends a command: a seam, so the engine depends
 //! on nothing outside itself.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use super::context::SharedState;
 use super::info::WorkflowInfo;
+use crate::headers::Headers;
 use crate::protos::temporal::api::common::v1::{Header, Payload};
 
 /// What arrived for the workflow.
@@ -106,4 +111,36 @@ pub(crate) fn outbound_here(kind: OutboundKind, name: &str) -> Option<Header> {
     let mut header = None;
     outbound(&super::context::current()?, kind, name, false, &mut header);
     header
+}
+
+/// Runs `f` with `headers` as the headers of what is being handled ([`with_headers`] for a
+/// handler's synchronous part).
+pub(crate) fn with_headers<R>(state: &SharedState, headers: &Rc<Headers>, f: impl FnOnce() -> R) -> R {
+    let previous = state.borrow_mut().inbound_headers.replace(Rc::clone(headers));
+    let result = f();
+    state.borrow_mut().inbound_headers = previous;
+    result
+}
+
+/// A handler's future, polled with the headers of the call that started it in effect, so
+/// that `workflow::headers()` reads them across its awaits.
+pub(crate) struct WithHeaders<F> {
+    state: SharedState,
+    headers: Rc<Headers>,
+    inner: Pin<Box<F>>,
+}
+
+impl<F> WithHeaders<F> {
+    pub(crate) fn new(state: &SharedState, headers: &Rc<Headers>, inner: F) -> Self {
+        WithHeaders { state: Rc::clone(state), headers: Rc::clone(headers), inner: Box::pin(inner) }
+    }
+}
+
+impl<F: Future> Future for WithHeaders<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = &mut *self;
+        with_headers(&this.state, &this.headers, || this.inner.as_mut().poll(cx))
+    }
 }

@@ -487,7 +487,8 @@ impl WorkflowRun {
                 let instance = self.started_instance(&name)?;
                 let _enter = Enter::new(&self.state);
                 hooks::inbound(&self.state, InboundKind::Signal, &name, &mut header, &input);
-                match instance.signal(&name, &input) {
+                let headers = Rc::new(Headers::of(&header));
+                match hooks::with_headers(&self.state, &headers, || instance.signal(&name, &input)) {
                     None => tracing::warn!(
                         signal = %name,
                         workflow_type = self.factory.name(),
@@ -501,6 +502,7 @@ impl WorkflowRun {
                     Some(Ok(HandlerOutcome::Running(fut))) => {
                         let policy = instance.unfinished_policy(HandlerKind::Signal, &name);
                         let handler = RunningHandler { kind: HandlerKind::Signal, name, update_id: None, policy };
+                        let fut = Box::pin(hooks::WithHeaders::new(&self.state, &headers, fut));
                         self.spawn_handler(fut, handler);
                     }
                 }
@@ -719,10 +721,13 @@ impl WorkflowRun {
         let _enter = Enter::new(&self.state);
         // Queries are never replays: hooks may always act on them.
         let replaying = std::mem::replace(&mut self.state.borrow_mut().replaying, false);
-        hooks::inbound(&self.state, InboundKind::Query, name, &mut { header }, args);
+        let mut header = header;
+        hooks::inbound(&self.state, InboundKind::Query, name, &mut header, args);
         self.state.borrow_mut().replaying = replaying;
+        let headers = Rc::new(Headers::of(&header));
         let before = self.state.borrow().commands.len();
-        let answer = super::panic::catch_quietly(|| instance.query(name, args));
+        let answer =
+            super::panic::catch_quietly(|| hooks::with_headers(&self.state, &headers, || instance.query(name, args)));
         // Queries are read-only: anything they tried to schedule is dropped.
         self.state.borrow_mut().commands.truncate(before);
         match answer {

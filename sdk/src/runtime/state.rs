@@ -73,6 +73,8 @@ pub(crate) struct RunState {
     pub(crate) tearing_down: bool,
     /// The worker's interceptors, if it has any.
     pub(crate) hooks: SharedHooks,
+    /// The headers of the signal, query or update being handled (`None`: the run's own).
+    pub(crate) inbound_headers: Option<std::rc::Rc<crate::headers::Headers>>,
 }
 
 impl RunState {
@@ -107,6 +109,7 @@ impl RunState {
             handler_error: None,
             tearing_down: false,
             hooks: None,
+            inbound_headers: None,
         }
     }
 

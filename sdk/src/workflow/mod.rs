@@ -93,6 +93,31 @@ pub fn info() -> Option<WorkflowInfo> {
     context::current().map(|s| s.borrow().info.clone())
 }
 
+/// The headers of what workflow code is handling: in a signal, query or update handler (and
+/// its validator), those its sender sent (after the worker's interceptors); elsewhere, those
+/// the workflow was started with ([`WorkflowInfo::headers`]). Empty outside a workflow.
+///
+/// ```
+/// # use temporal_sdk::prelude::*;
+/// # #[derive(Default)] struct W;
+/// # #[workflow] impl W {
+/// # #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) }
+/// #[signal]
+/// fn approve(&self) {
+///     let approver: Option<String> = workflow::headers().get("user").ok().flatten();
+///     workflow::logger().info(&format!("approved by {approver:?}"));
+/// }
+/// # }
+/// ```
+pub fn headers() -> crate::headers::Headers {
+    let Some(state) = context::current() else { return Default::default() };
+    let st = state.borrow();
+    match &st.inbound_headers {
+        Some(headers) => (**headers).clone(),
+        None => st.info.headers.clone(),
+    }
+}
+
 /// The workflow's deterministic current time: the time of the current workflow task, the same
 /// on every replay. Use it instead of `SystemTime::now()`.
 ///

@@ -10,6 +10,7 @@ use prost::Message as _;
 use prost_wkt_types::Any;
 
 use crate::error::{Failure, WorkflowError, WorkflowResult};
+use crate::headers::Headers;
 use crate::protos::temporal::api::command::v1::{ProtocolMessageCommandAttributes, command::Attributes as Cmd};
 use crate::protos::temporal::api::common::v1::{Payload, Payloads};
 use crate::protos::temporal::api::history::v1::{
@@ -152,7 +153,9 @@ pub(crate) fn start(
     if req.run_validator && !replaying {
         hooks::inbound(state, InboundKind::ValidateUpdate, &req.name, &mut header, &req.args);
         let before = state.borrow().commands.len();
-        let verdict = catch_quietly(|| instance.validate_update(&req.name, &req.args));
+        let headers = std::rc::Rc::new(Headers::of(&header));
+        let verdict =
+            catch_quietly(|| hooks::with_headers(state, &headers, || instance.validate_update(&req.name, &req.args)));
         // Validators must not change anything: whatever they scheduled is dropped.
         state.borrow_mut().commands.truncate(before);
         let rejection = match verdict {
@@ -171,6 +174,7 @@ pub(crate) fn start(
         }
     }
     hooks::inbound(state, InboundKind::Update, &req.name, &mut header, &req.args);
+    let handler = hooks::WithHeaders::new(state, &std::rc::Rc::new(Headers::of(&header)), handler);
     let acceptance = Acceptance {
         accepted_request_message_id: req.message_id.clone(),
         accepted_request_sequencing_event_id: req.sequencing_event_id,
