@@ -55,6 +55,8 @@ pub(crate) struct NameArgs {
     pub(crate) name: Option<LitStr>,
     /// The flags given (`dynamic`, `unrestricted`), with the span of each.
     pub(crate) flags: Vec<(String, proc_macro2::Span)>,
+    /// The other `key = "..."` arguments given (`versioning_behavior`), by key.
+    pub(crate) values: Vec<(String, LitStr)>,
 }
 
 impl NameArgs {
@@ -67,15 +69,31 @@ impl NameArgs {
 
     /// Like [`NameArgs::parse`], for an attribute that also takes the bare words in `flags`.
     pub(crate) fn parse_with_flags(tokens: TokenStream, kw: &str, flags: &[&str], errors: &mut Errors) -> Self {
+        Self::parse_with(tokens, kw, flags, &[], errors)
+    }
+
+    /// Like [`NameArgs::parse_with_flags`], for an attribute that also takes `key = "..."` for
+    /// the keys in `keys`.
+    pub(crate) fn parse_with(
+        tokens: TokenStream,
+        kw: &str,
+        flags: &[&str],
+        keys: &[&str],
+        errors: &mut Errors,
+    ) -> Self {
         let mut args = NameArgs::default();
         if tokens.is_empty() {
             return args;
         }
-        let accepted = accepted_args(flags);
+        let accepted = accepted_args(flags, keys);
         let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
             Ok(metas) => metas,
             Err(error) => {
-                let takes = if flags.is_empty() { "no arguments or `name = \"...\"`".to_string() } else { accepted };
+                let takes = if flags.is_empty() && keys.is_empty() {
+                    "no arguments or `name = \"...\"`".to_string()
+                } else {
+                    accepted
+                };
                 errors.push(syn::Error::new(error.span(), format!("{error}: `#[{kw}]` takes {takes}")));
                 return args;
             }
@@ -91,6 +109,21 @@ impl NameArgs {
                 }
                 continue;
             }
+            if let Some(key) = keys.iter().find(|key| meta.path().is_ident(key)) {
+                match &meta {
+                    Meta::NameValue(syn::MetaNameValue {
+                        value: Expr::Lit(ExprLit { lit: Lit::Str(s), .. }), ..
+                    }) => {
+                        if args.value(key).is_some() {
+                            errors.spanned(&meta, format!("`{key}` is given twice: keep one"));
+                        } else {
+                            args.values.push((key.to_string(), s.clone()));
+                        }
+                    }
+                    _ => errors.spanned(&meta, format!("`{key}` takes a string literal: `{key} = \"...\"`")),
+                }
+                continue;
+            }
             if !meta.path().is_ident("name") {
                 let path = meta.path().to_token_stream().to_string().replace(' ', "");
                 let message = match flags.iter().find(|flag| meta.path().is_ident(flag)) {
@@ -101,7 +134,7 @@ impl NameArgs {
                         }
                         format!("`{flag}` takes no value: write `#[{kw}({flag})]`")
                     }
-                    None if flags.is_empty() => {
+                    None if flags.is_empty() && keys.is_empty() => {
                         format!("unknown argument `{path}` of `#[{kw}]`: the only argument is `name = \"...\"`")
                     }
                     None => format!("unknown argument `{path}` of `#[{kw}]`: the arguments are {accepted}"),
@@ -133,6 +166,11 @@ impl NameArgs {
         args
     }
 
+    /// The value given for `key`, if any.
+    pub(crate) fn value(&self, key: &str) -> Option<&LitStr> {
+        self.values.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
     /// Whether the flag `flag` was given.
     pub(crate) fn has(&self, flag: &str) -> bool {
         self.flags.iter().any(|(f, _)| f == flag)
@@ -153,9 +191,10 @@ impl NameArgs {
 }
 
 /// "`name = "..."` and `dynamic`", for messages.
-fn accepted_args(flags: &[&str]) -> String {
+fn accepted_args(flags: &[&str], keys: &[&str]) -> String {
     let mut all = vec!["`name = \"...\"`".to_string()];
     all.extend(flags.iter().map(|flag| format!("`{flag}`")));
+    all.extend(keys.iter().map(|key| format!("`{key} = \"...\"`")));
     match all.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
         _ => all.concat(),
