@@ -39,7 +39,9 @@ pub use pollers::PollerBehavior;
 
 use crate::client::{CallKind, Client, ClientError};
 use crate::interceptor::{Interceptors, WorkflowHooks};
-use crate::protos::temporal::api::enums::v1::{TaskQueueKind, TaskQueueType};
+use crate::protos::temporal::api::enums::v1::{
+    TaskQueueKind, TaskQueueType, VersioningBehavior as ProtoVersioningBehavior, WorkerVersioningMode,
+};
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
 use crate::protos::temporal::api::workflowservice::v1::{DescribeNamespaceRequest, ShutdownWorkerRequest};
 use crate::runtime::registry::Registry;
@@ -142,10 +144,20 @@ impl Shared {
     }
 
     /// The versioning behaviour a task of `workflow_type` reports: the type's own, else the
-    /// worker's default.
-    pub(crate) fn versioning_behavior(&self, workflow_type: &str) -> VersioningBehavior {
+    /// worker's default; only a worker that uses worker versioning reports one, since the
+    /// server refuses a behaviour without a versioned deployment (INVALID_ARGUMENT "versioning
+    /// behavior cannot be specified without deployment options being set with versioned
+    /// mode", which Python 1.35 runs into with an unversioned worker).
+    pub(crate) fn versioning_behavior(&self, workflow_type: &str) -> ProtoVersioningBehavior {
+        let versioned = self
+            .deployment
+            .as_ref()
+            .is_some_and(|d| d.worker_versioning_mode == WorkerVersioningMode::Versioned as i32);
+        if !versioned {
+            return ProtoVersioningBehavior::Unspecified;
+        }
         let own = self.workflows.find(workflow_type).map(|f| f.versioning_behavior()).unwrap_or_default();
-        own.or(self.default_versioning_behavior)
+        own.or(self.default_versioning_behavior).to_proto()
     }
 
     /// The labels of every worker metric.

@@ -358,7 +358,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 sticky_attributes,
                 query_results,
                 force_create_new_workflow_task: heartbeat,
-                versioning_behavior: shared.versioning_behavior(workflow_type(task)).to_proto() as i32,
+                versioning_behavior: shared.versioning_behavior(workflow_type(task)) as i32,
                 deployment_options: shared.deployment.clone(),
                 worker_instance_key: shared.instance_key.clone(),
                 sdk_metadata: Some(WorkflowTaskCompletedMetadata {
