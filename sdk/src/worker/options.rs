@@ -390,17 +390,17 @@ impl WorkerOptions {
         self.activity_task_poller_behavior.validate("activity_task_poller_behavior")?;
         let Some(deployment) = &self.deployment else { return Ok(()) };
         deployment.validate()?;
-        if deployment.use_worker_versioning && deployment.default_versioning_behavior == VersioningBehavior::Unspecified
+        let unspecified = VersioningBehavior::Unspecified;
+        if deployment.use_worker_versioning
+            && deployment.default_versioning_behavior == unspecified
+            && let Some(w) = self.workflows.iter().find(|w| w.versioning_behavior() == unspecified)
         {
-            if let Some(w) = self.workflows.iter().find(|w| w.versioning_behavior() == VersioningBehavior::Unspecified)
-            {
-                return Err(format!(
-                    "workflow {:?} has no versioning behavior, and the worker uses worker versioning with no default: \
-                     give it one with `#[workflow(versioning_behavior = \"pinned\")]` (or \"auto_upgrade\"), or set \
-                     `WorkerDeploymentOptions::default_versioning_behavior`",
-                    w.name()
-                ));
-            }
+            return Err(format!(
+                "workflow {:?} has no versioning behavior, and the worker uses worker versioning with no default: \
+                 give it one with `#[workflow(versioning_behavior = \"pinned\")]` (or \"auto_upgrade\"), or set \
+                 `WorkerDeploymentOptions::default_versioning_behavior`",
+                w.name()
+            ));
         }
         Ok(())
     }
