@@ -73,6 +73,9 @@ mod workflow;
 /// `#[update(name = "..")]` do the same for handlers (the method name by default).
 /// `#[workflow(dynamic)]` makes the dynamic workflow, which a worker runs for every workflow type
 /// it has no other workflow for: its run method takes `args: Vec<RawValue>`.
+/// `#[workflow(versioning_behavior = "pinned")]` (or `"auto_upgrade"`) sets how the workflow's
+/// runs move between worker deployment versions (`Workflow::VERSIONING_BEHAVIOR`), overriding
+/// the worker's default.
 ///
 /// # Determinism
 ///

@@ -51,6 +51,7 @@ mod runtime;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod versioning;
 pub mod worker;
 pub mod workflow;
 
@@ -85,6 +86,7 @@ pub mod __private {
     pub use crate::converter::{ArgShape, PayloadError, RawValue};
     pub use crate::error::{ActivityError, WorkflowError, WorkflowResult};
     pub use crate::protos::temporal::api::common::v1::Payload;
+    pub use crate::versioning::VersioningBehavior;
     pub use crate::worker::blocking_activity;
     pub use crate::workflow::definition::{raw_input, validator_rejection};
     pub use crate::workflow::{

@@ -207,15 +207,23 @@ fn dynamic_arg(declared: Option<&Type>, value: &str) -> TokenStream {
 }
 
 /// `impl Workflow for T`.
+/// What `#[workflow(..)]` says of the workflow as a whole.
+pub(super) struct WorkflowArgs<'a> {
+    pub(super) name: &'a str,
+    pub(super) dynamic: bool,
+    /// The `VersioningBehavior` variant, when one was given.
+    pub(super) versioning_behavior: Option<Ident>,
+}
+
 pub(super) fn workflow_impl(
     item_impl: &ItemImpl,
-    workflow_name: &str,
-    dynamic: bool,
+    workflow: &WorkflowArgs<'_>,
     run: &Handler,
     init: Option<&Handler>,
     handlers: &[Handler],
     validators: &[Option<usize>],
 ) -> TokenStream {
+    let (workflow_name, dynamic) = (workflow.name, workflow.dynamic);
     let self_ty = &item_impl.self_ty;
     let p = quote!(::temporal_sdk::__private);
     let mut checks = Checks { same_input: false, dynamic_param: false, validator_input: false };
@@ -319,6 +327,10 @@ pub(super) fn workflow_impl(
         }
     });
     let check_items = checks.items();
+    let versioning_item = workflow
+        .versioning_behavior
+        .as_ref()
+        .map(|variant| quote!(const VERSIONING_BEHAVIOR: #p::VersioningBehavior = #p::VersioningBehavior::#variant;));
 
     quote! {
         impl #p::Workflow for #self_ty {
@@ -327,6 +339,7 @@ pub(super) fn workflow_impl(
             #output_item
             #shape_item
             #dynamic_items
+            #versioning_item
 
             // The closures' types are spelled out at the user's types (for error spans), where
             // clippy would count their complexity against the user's code.

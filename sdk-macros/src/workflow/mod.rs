@@ -47,7 +47,13 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// that the compiler reports no follow-up errors about missing items.
 pub(crate) fn expand_checked(attr: TokenStream, item: TokenStream) -> (TokenStream, Option<syn::Error>) {
     let mut errors = Errors::default();
-    let args = NameArgs::parse_with_flags(attr, "workflow", &["dynamic", "unrestricted"], &mut errors);
+    let args = NameArgs::parse_with_keys(
+        attr,
+        "workflow",
+        &["dynamic", "unrestricted"],
+        &["versioning_behavior"],
+        &mut errors,
+    );
     let item_impl = match syn::parse2::<Item>(item.clone()) {
         Ok(Item::Impl(item_impl)) => item_impl,
         Ok(other) => {
@@ -128,6 +134,7 @@ fn expand_impl(args: NameArgs, mut item_impl: ItemImpl, errors: &mut Errors) -> 
              its own: remove `name = \"..\"`",
         );
     }
+    let versioning_behavior = versioning_behavior(&args, errors);
     let check_determinism = !args.has("unrestricted");
     let workflow_name = match &args.name {
         Some(name) => {
@@ -251,10 +258,32 @@ fn expand_impl(args: NameArgs, mut item_impl: ItemImpl, errors: &mut Errors) -> 
         }
     };
     if let (Some(run), true) = (run, init_ok) {
-        output.extend(workflow_impl(&item_impl, &workflow_name, dynamic, run, init, &handlers, &validators));
+        let workflow = generate::WorkflowArgs { name: &workflow_name, dynamic, versioning_behavior };
+        output.extend(workflow_impl(&item_impl, &workflow, run, init, &handlers, &validators));
         output.extend(handle_methods(&item_impl, &handlers));
     }
     output
+}
+
+/// The `VersioningBehavior` variant that `versioning_behavior = ".."` names, if given and valid.
+fn versioning_behavior(args: &NameArgs, errors: &mut Errors) -> Option<Ident> {
+    let value = args.value("versioning_behavior")?;
+    let variant = match value.value().as_str() {
+        "pinned" => "Pinned",
+        "auto_upgrade" => "AutoUpgrade",
+        other => {
+            errors.spanned(
+                value,
+                format!(
+                    "unknown versioning behavior {other:?}: write `versioning_behavior = \"pinned\"` (runs stay on the \
+                     deployment version they started on) or `versioning_behavior = \"auto_upgrade\"` (runs move to the \
+                     current version)"
+                ),
+            );
+            return None;
+        }
+    };
+    Some(Ident::new(variant, value.span()))
 }
 
 /// Where an impl item goes back: unchanged, or expanded from `handlers[i]`.

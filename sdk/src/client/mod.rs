@@ -649,6 +649,7 @@ impl Client {
         options.apply(&mut req)?;
         let eager = if options.request_eager_start { self.reserve_eager_worker(&options.task_queue) } else { None };
         req.request_eager_execution = eager.is_some();
+        req.eager_worker_deployment_options = eager.as_ref().and_then(|(worker, _)| worker.deployment_options());
         // The request id makes a repeat after a lost answer return the same run.
         let resp = self
             .call_mapped(
@@ -778,6 +779,9 @@ pub(crate) trait EagerWorker: Send + Sync {
     fn task_queue(&self) -> &str;
     /// A free workflow task slot, unless the worker is busy or shutting down.
     fn try_reserve(&self) -> Option<tokio::sync::OwnedSemaphorePermit>;
+    /// The worker's deployment version, which the start request names so that the server
+    /// records the eager task as taken by that version.
+    fn deployment_options(&self) -> Option<crate::protos::temporal::api::deployment::v1::WorkerDeploymentOptions>;
     /// Processes an eagerly dispatched first workflow task.
     fn dispatch(
         self: Arc<Self>,

@@ -10,6 +10,7 @@ use crate::protos::temporal::api::common::v1::{Memo, Payload, SearchAttributes};
 use crate::protos::temporal::api::enums::v1::{WorkflowIdConflictPolicy, WorkflowIdReusePolicy};
 use crate::protos::temporal::api::sdk::v1::UserMetadata;
 use crate::protos::temporal::api::workflowservice::v1::StartWorkflowExecutionRequest;
+use crate::versioning::VersioningOverride;
 use crate::workflow::SearchAttributeValue;
 
 /// Options for starting a workflow: its id and task queue, and optional timeouts, policies,
@@ -65,6 +66,9 @@ pub struct WorkflowOptions {
     /// queue, if one has a free slot (eager workflow start): saves a round trip through the
     /// server's task queue.
     pub request_eager_start: bool,
+    /// Overrides the versioning behaviour the workflow's workers give it (see
+    /// [`crate::versioning`]).
+    pub versioning_override: Option<VersioningOverride>,
 }
 
 impl WorkflowOptions {
@@ -185,6 +189,22 @@ impl WorkflowOptions {
         self
     }
 
+    /// Overrides the versioning behaviour of the workflow's workers: pins the run to a
+    /// deployment version, or makes it follow the current version (Python's
+    /// `versioning_override`).
+    ///
+    /// ```
+    /// use temporal_sdk::WorkflowOptions;
+    /// use temporal_sdk::versioning::VersioningOverride;
+    ///
+    /// let options = WorkflowOptions::new("order-1", "orders").versioning_override(VersioningOverride::AutoUpgrade);
+    /// # let _ = options;
+    /// ```
+    pub fn versioning_override(mut self, versioning_override: VersioningOverride) -> Self {
+        self.versioning_override = Some(versioning_override);
+        self
+    }
+
     pub(crate) fn validate(&self) -> Result<(), ClientError> {
         if self.id.is_empty() || self.task_queue.is_empty() {
             return Err(ClientError::InvalidOptions("a workflow needs an id and a task queue".into()));
@@ -210,6 +230,7 @@ impl WorkflowOptions {
         req.search_attributes = encode_search_attributes(&self.search_attributes)?;
         req.user_metadata = user_metadata(self.static_summary.as_deref(), self.static_details.as_deref())?;
         req.priority = self.priority.as_ref().map(crate::Priority::to_proto);
+        req.versioning_override = self.versioning_override.as_ref().map(VersioningOverride::to_proto);
         Ok(())
     }
 }

@@ -102,6 +102,7 @@ impl Client {
             search_attributes: start.search_attributes,
             user_metadata: start.user_metadata,
             priority: start.priority,
+            versioning_override: start.versioning_override,
             ..Default::default()
         };
         let resp = self

@@ -16,6 +16,8 @@ pub(crate) trait WorkflowFactory: Send + Sync {
     /// Whether this is the dynamic workflow, which runs the workflow types no other factory
     /// has (`#[workflow(dynamic)]`).
     fn is_dynamic(&self) -> bool;
+    /// The type's own versioning behaviour (`Unspecified` when it leaves it to the worker).
+    fn versioning_behavior(&self) -> crate::versioning::VersioningBehavior;
     fn instantiate(&self, input: &[Payload]) -> Result<Box<dyn WorkflowInstance>, PayloadError>;
 }
 

@@ -16,6 +16,7 @@ use tokio::sync::{OwnedSemaphorePermit, watch};
 
 use super::Shared;
 use super::executor::ActivityJob;
+use super::pollers::{PollOutcome, PollScaler, PollTurn, PollerBehavior};
 use crate::activity::{
     ActivityContext, ActivityImplementation, ActivityInfo, CONTEXT, CancelReason, Cancellation, HeartbeatSink,
     HeartbeatState, Signal,
@@ -176,56 +177,86 @@ fn record_attempt(shared: &Shared, info: &ActivityInfo, ran: Duration, report: &
     }
 }
 
-/// How many activity polls a worker keeps open: one when it limits its own rate, so the
+/// How activity polls are opened: one at a time when the worker limits its own rate, so the
 /// interval between tasks holds exactly (parallel polls could each deliver a task at once).
-pub(crate) fn poller_count(shared: &Shared, configured: usize) -> usize {
-    if shared.activity_rate.is_some() { 1 } else { configured.max(1) }
+pub(crate) fn poller_behavior(shared: &Shared, configured: PollerBehavior) -> PollerBehavior {
+    if shared.activity_rate.is_some() { PollerBehavior::SimpleMaximum(1) } else { configured }
 }
 
-pub(crate) async fn poll_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+/// Opens activity polls as slots free up and the scaler allows, each on its own task; returns
+/// at shutdown once no poll is open.
+pub(crate) async fn poll_loop(shared: Arc<Shared>, scaler: Arc<PollScaler>, mut shutdown: watch::Receiver<bool>) {
     loop {
         let permit = tokio::select! {
-            p = Arc::clone(&shared.activity_permits).acquire_owned() => match p { Ok(p) => p, Err(_) => return },
-            _ = shutdown.wait_for(|s| *s) => return,
+            p = Arc::clone(&shared.activity_permits).acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            _ = shutdown.wait_for(|s| *s) => break,
         };
+        let turn = tokio::select! {
+            t = scaler.turn() => t,
+            _ = shutdown.wait_for(|s| *s) => break,
+        };
+        // After the turn: with one poll at a time, the previous task's time is recorded by now.
         if let Some(limiter) = &shared.activity_rate {
             tokio::select! {
                 _ = limiter.ready() => {}
-                _ = shutdown.wait_for(|s| *s) => return,
+                _ = shutdown.wait_for(|s| *s) => break,
             }
         }
-        let req = PollActivityTaskQueueRequest {
-            namespace: shared.client.namespace().to_string(),
-            task_queue: Some(super::workflows::normal_queue(&shared.task_queue)),
-            identity: shared.client.identity().to_string(),
-            worker_instance_key: shared.instance_key.clone(),
-            task_queue_metadata: shared
-                .task_queue_activities_per_second
-                .map(|rate| TaskQueueMetadata { max_tasks_per_second: Some(rate) }),
-            ..Default::default()
-        };
-        let polled = tokio::select! {
-            // Decoded by `run_activity`, which eagerly dispatched tasks go through too.
-            r = shared.client.call_plain("PollActivityTaskQueue", CallKind::TaskPoll, req, |mut c, r| async move {
-                c.poll_activity_task_queue(r).await
-            }) => r,
-            _ = shutdown.wait_for(|s| *s) => return,
-        };
-        match polled {
-            Ok(task) if task.task_token.is_empty() => {
-                shared.metrics.activity_poll_no_task.add(1, &shared.labels());
+        tokio::spawn(poll(Arc::clone(&shared), Arc::clone(&scaler), permit, turn, shutdown.clone()));
+    }
+    scaler.idle().await;
+}
+
+/// One poll of the activity task queue.
+async fn poll(
+    shared: Arc<Shared>,
+    scaler: Arc<PollScaler>,
+    permit: OwnedSemaphorePermit,
+    turn: PollTurn,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let req = PollActivityTaskQueueRequest {
+        namespace: shared.client.namespace().to_string(),
+        task_queue: Some(super::workflows::normal_queue(&shared.task_queue)),
+        identity: shared.client.identity().to_string(),
+        worker_instance_key: shared.instance_key.clone(),
+        task_queue_metadata: shared
+            .task_queue_activities_per_second
+            .map(|rate| TaskQueueMetadata { max_tasks_per_second: Some(rate) }),
+        deployment_options: shared.deployment.clone(),
+        ..Default::default()
+    };
+    let polled = tokio::select! {
+        // Decoded by `run_activity`, which eagerly dispatched tasks go through too.
+        r = shared.client.call_plain("PollActivityTaskQueue", CallKind::TaskPoll, req, |mut c, r| async move {
+            c.poll_activity_task_queue(r).await
+        }) => r,
+        _ = shutdown.wait_for(|s| *s) => return,
+    };
+    match polled {
+        Ok(task) if task.task_token.is_empty() => {
+            scaler.report(PollOutcome::Response { empty: true, decision: task.poller_scaling_decision.as_ref() });
+            shared.metrics.activity_poll_no_task.add(1, &shared.labels());
+        }
+        Ok(task) => {
+            scaler.report(PollOutcome::Response { empty: false, decision: task.poller_scaling_decision.as_ref() });
+            if let Some(limiter) = &shared.activity_rate {
+                limiter.took();
             }
-            Ok(task) => {
-                if let Some(limiter) = &shared.activity_rate {
-                    limiter.took();
-                }
-                spawn_activity(&shared, task, permit)
+            spawn_activity(&shared, task, permit);
+            drop(turn);
+        }
+        Err(e) => {
+            if let Some(code) = e.code() {
+                scaler.report(PollOutcome::Error(code));
             }
-            Err(e) => {
-                if shared.poll_failed(e, "activity task") {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_secs(1)).await;
+            if shared.poll_failed(e, "activity task") {
+                return;
+            }
+            // The turn is held through the pause, so that no other poll takes its place.
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = shutdown.wait_for(|s| *s) => {}
             }
         }
     }
@@ -415,6 +446,7 @@ async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
                 result: Some(Payloads { payloads: vec![payload] }),
                 identity,
                 namespace,
+                deployment_options: shared.deployment.clone(),
                 ..Default::default()
             };
             if let Err(e) = converter.encode_message(&mut req).await {
@@ -438,6 +470,7 @@ async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
                 identity,
                 namespace,
                 last_heartbeat_details: last_heartbeat_details.map(|payloads| Payloads { payloads }),
+                deployment_options: shared.deployment.clone(),
                 ..Default::default()
             };
             let plain = req.clone();
@@ -456,8 +489,14 @@ async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
         }
         Report::Cancelled(details) => {
             let details = (!details.is_empty()).then_some(Payloads { payloads: details });
-            let mut req =
-                RespondActivityTaskCanceledRequest { task_token, details, identity, namespace, ..Default::default() };
+            let mut req = RespondActivityTaskCanceledRequest {
+                task_token,
+                details,
+                identity,
+                namespace,
+                deployment_options: shared.deployment.clone(),
+                ..Default::default()
+            };
             if let Err(e) = converter.encode_message(&mut req).await {
                 tracing::warn!(error = %e, "could not encode an activity's cancellation details; sending none");
                 req.details = None;

@@ -19,6 +19,7 @@ mod executor;
 mod local_activities;
 mod local_activity_runs;
 mod options;
+mod pollers;
 mod pool;
 mod slot;
 mod workflows;
@@ -34,15 +35,20 @@ pub use activities::blocking_activity;
 pub(crate) use activities::panic_failure;
 pub use executor::{ActivityExecutor, ActivityJob, ThreadPoolExecutor};
 pub use options::WorkerOptions;
+pub use pollers::PollerBehavior;
 
 use crate::client::{CallKind, Client, ClientError};
 use crate::interceptor::{Interceptors, WorkflowHooks};
-use crate::protos::temporal::api::enums::v1::TaskQueueType;
+use crate::protos::temporal::api::enums::v1::{
+    TaskQueueKind, TaskQueueType, VersioningBehavior as ProtoVersioningBehavior, WorkerVersioningMode,
+};
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
 use crate::protos::temporal::api::workflowservice::v1::{DescribeNamespaceRequest, ShutdownWorkerRequest};
 use crate::runtime::registry::Registry;
 use crate::telemetry::sdk_metrics::WorkerMetrics;
+use crate::versioning::VersioningBehavior;
 use activities::ErasedActivity;
+use pollers::PollScaler;
 
 /// Why a worker could not start or run.
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +119,12 @@ pub(crate) struct Shared {
     pub(crate) fatal_signal: tokio::sync::Notify,
     /// The client's interceptors, then the worker's own.
     pub(crate) interceptors: Interceptors,
+    /// The worker's deployment version, as polls and task completions carry it.
+    pub(crate) deployment: Option<crate::protos::temporal::api::deployment::v1::WorkerDeploymentOptions>,
+    /// The workflow types, for the versioning behaviour each reports.
+    pub(crate) workflows: Arc<Registry>,
+    /// The behaviour of the workflow types that do not say theirs.
+    pub(crate) default_versioning_behavior: VersioningBehavior,
 }
 
 impl Shared {
@@ -129,6 +141,23 @@ impl Shared {
         }
         self.fatal_signal.notify_one();
         true
+    }
+
+    /// The versioning behaviour a task of `workflow_type` reports: the type's own, else the
+    /// worker's default; only a worker that uses worker versioning reports one, since the
+    /// server refuses a behaviour without a versioned deployment (INVALID_ARGUMENT "versioning
+    /// behavior cannot be specified without deployment options being set with versioned
+    /// mode", which Python 1.35 runs into with an unversioned worker).
+    pub(crate) fn versioning_behavior(&self, workflow_type: &str) -> ProtoVersioningBehavior {
+        let versioned = self
+            .deployment
+            .as_ref()
+            .is_some_and(|d| d.worker_versioning_mode == WorkerVersioningMode::Versioned as i32);
+        if !versioned {
+            return ProtoVersioningBehavior::Unspecified;
+        }
+        let own = self.workflows.find(workflow_type).map(|f| f.versioning_behavior()).unwrap_or_default();
+        own.or(self.default_versioning_behavior).to_proto()
     }
 
     /// The labels of every worker metric.
@@ -191,6 +220,7 @@ impl Worker {
         let workflows = Arc::new(options.workflow_registry().map_err(WorkerError::InvalidOptions)?);
         let activities = options.activity_table().map_err(WorkerError::InvalidOptions)?;
         options.check_activity_rates().map_err(WorkerError::InvalidOptions)?;
+        options.check_polling_and_versioning().map_err(WorkerError::InvalidOptions)?;
         let activity_executor = match &options.activity_executor {
             Some(e) => Arc::clone(e),
             None => Arc::new(ThreadPoolExecutor::new(options.max_concurrent_activities)),
@@ -232,6 +262,13 @@ impl Worker {
             fatal: Mutex::new(None),
             fatal_signal: tokio::sync::Notify::new(),
             interceptors,
+            deployment: options.deployment.as_ref().map(|d| d.to_proto()),
+            workflows: Arc::clone(&workflows),
+            default_versioning_behavior: options
+                .deployment
+                .as_ref()
+                .map(|d| d.default_versioning_behavior)
+                .unwrap_or_default(),
         });
         Ok(Worker {
             inner: Arc::new(Inner {
@@ -270,7 +307,7 @@ impl Worker {
         }
         let _finished = Finished(&self.inner.finished);
         let result = match self.validate_namespace().await {
-            Ok(()) => self.run_inner().await,
+            Ok(server_autoscales) => self.run_inner(server_autoscales).await,
             Err(e) => Err(e),
         };
         if let (Err(e), Some(hook)) = (&result, &self.inner.options.on_fatal_error) {
@@ -283,7 +320,9 @@ impl Worker {
     /// cannot work says so at once instead of polling in vain.
     ///
     /// The refusals that end the worker are the ones retrying cannot fix, the same as for polls.
-    async fn validate_namespace(&self) -> Result<(), WorkerError> {
+    /// Returns whether the namespace says its server suggests poller counts (poller
+    /// autoscaling).
+    async fn validate_namespace(&self) -> Result<bool, WorkerError> {
         let client = &self.inner.shared.client;
         let req = DescribeNamespaceRequest { namespace: client.namespace().to_string(), ..Default::default() };
         match client
@@ -292,7 +331,10 @@ impl Worker {
             })
             .await
         {
-            Ok(_) => Ok(()),
+            Ok(resp) => Ok(resp
+                .namespace_info
+                .and_then(|info| info.capabilities)
+                .is_some_and(|capabilities| capabilities.poller_autoscaling)),
             Err(source) if is_fatal(&source) => {
                 Err(WorkerError::Namespace { namespace: client.namespace().to_string(), source })
             }
@@ -300,12 +342,12 @@ impl Worker {
             // implement the call) is left to the polls, which retry.
             Err(e) => {
                 tracing::warn!(error = %e, "could not check the worker's namespace; polling anyway");
-                Ok(())
+                Ok(false)
             }
         }
     }
 
-    async fn run_inner(&self) -> Result<(), WorkerError> {
+    async fn run_inner(&self, server_autoscales: bool) -> Result<(), WorkerError> {
         let inner = &self.inner;
         let opts = &inner.options;
         let shared = &inner.shared;
@@ -327,26 +369,24 @@ impl Worker {
                 encodings: shared.client.data_converter().encodings().clone(),
                 deadlock_timeout: (!opts.debug_mode).then_some(DEADLOCK_TIMEOUT),
             })?);
-            let normal = workflows::normal_queue(&shared.task_queue);
-            let polls = opts.max_concurrent_workflow_task_polls.max(2);
-            let (normal_polls, sticky_polls) = match &shared.sticky_queue {
-                Some(_) => (polls.div_ceil(5), polls - polls.div_ceil(5)),
-                None => (polls, 0),
-            };
-            let [namespace, task_queue] = shared.labels();
-            for (poller_type, count) in [("workflow_task", normal_polls), ("sticky_workflow_task", sticky_polls)] {
-                shared.metrics.num_pollers.set(count as f64, &[namespace, task_queue, ("poller_type", poller_type)]);
-            }
             shared.record_slots("WorkflowWorker", &wft_permits, shared.workflow_task_slots);
             shared.record_slots("LocalActivityWorker", &shared.local_activity_permits, shared.local_activity_slots);
-            let queues = std::iter::repeat_n(normal, normal_polls)
-                .chain(shared.sticky_queue.iter().cloned().cycle().take(sticky_polls));
-            for queue in queues {
+            let queues = [Some(workflows::normal_queue(&shared.task_queue)), shared.sticky_queue.clone()];
+            for (queue, behavior) in queues
+                .into_iter()
+                .zip(workflow_poller_behaviors(opts.workflow_task_poller_behavior, shared.sticky_queue.is_some()))
+            {
+                let Some(queue) = queue else { continue };
+                let poller_type =
+                    if queue.kind == TaskQueueKind::Sticky as i32 { "sticky_workflow_task" } else { "workflow_task" };
+                let scaler = self.scaler(behavior, server_autoscales, poller_type);
+                tasks.spawn(Arc::clone(&scaler).measure(inner.shutdown.subscribe()));
                 tasks.spawn(workflows::poll_loop(
                     Arc::clone(shared),
                     Arc::clone(&pool),
                     Arc::clone(&wft_permits),
                     queue,
+                    scaler,
                     inner.shutdown.subscribe(),
                 ));
             }
@@ -363,13 +403,11 @@ impl Worker {
         let act_permits = Arc::clone(&shared.activity_permits);
         let running = Arc::clone(&shared.running);
         if !shared.activities.is_empty() && !shared.no_remote_activities {
-            let pollers = activities::poller_count(shared, opts.max_concurrent_activity_task_polls);
-            let [namespace, task_queue] = shared.labels();
-            shared.metrics.num_pollers.set(pollers as f64, &[namespace, task_queue, ("poller_type", "activity_task")]);
+            let behavior = activities::poller_behavior(shared, opts.activity_task_poller_behavior);
             shared.record_slots("ActivityWorker", &shared.activity_permits, shared.activity_slots);
-            for _ in 0..pollers {
-                tasks.spawn(activities::poll_loop(Arc::clone(shared), inner.shutdown.subscribe()));
-            }
+            let scaler = self.scaler(behavior, server_autoscales, "activity_task");
+            tasks.spawn(Arc::clone(&scaler).measure(inner.shutdown.subscribe()));
+            tasks.spawn(activities::poll_loop(Arc::clone(shared), scaler, inner.shutdown.subscribe()));
         }
 
         let mut shutdown = inner.shutdown.subscribe();
@@ -441,6 +479,16 @@ impl Worker {
         }
     }
 
+    /// The poll counter of one queue, which keeps `temporal_num_pollers{poller_type}` at the
+    /// number of polls open.
+    fn scaler(&self, behavior: PollerBehavior, server_autoscales: bool, poller_type: &'static str) -> Arc<PollScaler> {
+        let shared = Arc::clone(&self.inner.shared);
+        PollScaler::new(behavior, server_autoscales, move |open| {
+            let [namespace, task_queue] = shared.labels();
+            shared.metrics.num_pollers.set(open as f64, &[namespace, task_queue, ("poller_type", poller_type)]);
+        })
+    }
+
     /// Runs the worker on a tokio task: `run()` in the background, for programs that go on to
     /// start workflows (call [`Worker::shutdown`] to stop it, then await the handle).
     ///
@@ -475,6 +523,21 @@ impl Worker {
     }
 }
 
+/// The poller behaviours of the shared and the sticky workflow queue. A fixed maximum is split
+/// as sdk-core splits it (a fifth, at least one, for the shared queue); autoscaling applies to
+/// each queue on its own.
+fn workflow_poller_behaviors(behavior: PollerBehavior, sticky: bool) -> [PollerBehavior; 2] {
+    match behavior {
+        PollerBehavior::SimpleMaximum(n) if sticky => {
+            let n = n.max(2);
+            let normal = n.div_ceil(5);
+            [PollerBehavior::SimpleMaximum(normal), PollerBehavior::SimpleMaximum(n - normal)]
+        }
+        PollerBehavior::SimpleMaximum(n) => [PollerBehavior::SimpleMaximum(n.max(1)), PollerBehavior::SimpleMaximum(0)],
+        autoscaling => [autoscaling, autoscaling],
+    }
+}
+
 /// A running worker's door for eager workflow start: the client hands it the first workflow
 /// task that came back with a start response.
 pub(crate) struct EagerStart {
@@ -498,6 +561,10 @@ impl crate::client::EagerWorker for EagerStart {
             return None;
         }
         Arc::clone(&self.permits).try_acquire_owned().ok()
+    }
+
+    fn deployment_options(&self) -> Option<crate::protos::temporal::api::deployment::v1::WorkerDeploymentOptions> {
+        self.shared.deployment.clone()
     }
 
     /// Processes an eagerly dispatched first workflow task.

@@ -6,12 +6,14 @@ use futures::future::BoxFuture;
 
 use super::activities::{ErasedActivity, erase};
 use super::executor::ActivityExecutor;
+use super::pollers::PollerBehavior;
 use crate::activity::{ActivityImplementation, ActivityMethods, BoundActivity};
 use crate::error::ActivityError;
 use crate::interceptor::Interceptor;
 use crate::protos::temporal::api::common::v1::Payload;
 use crate::runtime::instance::WorkflowFactory;
 use crate::runtime::registry::Registry;
+use crate::versioning::{VersioningBehavior, WorkerDeploymentOptions};
 use crate::workflow::Workflow;
 use crate::workflow::instance::Factory;
 
@@ -43,10 +45,14 @@ pub struct WorkerOptions {
     pub max_concurrent_activities: usize,
     /// Workflow runs kept in memory between tasks (sticky execution); 0 turns caching off.
     pub max_cached_workflows: usize,
-    /// Long polls for workflow tasks at once (split between the shared and the sticky queue).
-    pub max_concurrent_workflow_task_polls: usize,
-    /// Long polls for activity tasks at once.
-    pub max_concurrent_activity_task_polls: usize,
+    /// How many long polls for workflow tasks are open at once (with a sticky cache, split
+    /// between the shared and the sticky queue); five at most by default.
+    pub workflow_task_poller_behavior: PollerBehavior,
+    /// How many long polls for activity tasks are open at once; five at most by default.
+    pub activity_task_poller_behavior: PollerBehavior,
+    /// The worker's deployment version and whether it uses worker versioning (`None`: an
+    /// unversioned worker that reports no version).
+    pub deployment: Option<WorkerDeploymentOptions>,
     /// Threads that run workflow code.
     pub workflow_threads: usize,
     /// How long shutdown waits for running activities before cancelling them.
@@ -89,6 +95,9 @@ impl std::fmt::Debug for WorkerOptions {
             .field("graceful_shutdown_timeout", &self.graceful_shutdown_timeout)
             .field("max_concurrent_local_activities", &self.max_concurrent_local_activities)
             .field("no_remote_activities", &self.no_remote_activities)
+            .field("workflow_task_poller_behavior", &self.workflow_task_poller_behavior)
+            .field("activity_task_poller_behavior", &self.activity_task_poller_behavior)
+            .field("deployment", &self.deployment)
             .field("debug_mode", &self.debug_mode)
             .finish_non_exhaustive()
     }
@@ -106,8 +115,9 @@ impl WorkerOptions {
             max_concurrent_workflow_tasks: 100,
             max_concurrent_activities: 100,
             max_cached_workflows: 1000,
-            max_concurrent_workflow_task_polls: 5,
-            max_concurrent_activity_task_polls: 5,
+            workflow_task_poller_behavior: PollerBehavior::default(),
+            activity_task_poller_behavior: PollerBehavior::default(),
+            deployment: None,
             workflow_threads: 2,
             graceful_shutdown_timeout: Duration::ZERO,
             sticky_queue_schedule_to_start_timeout: Duration::from_secs(10),
@@ -295,17 +305,104 @@ impl WorkerOptions {
         self
     }
 
-    /// Sets how many long polls for activity tasks are open at once.
+    /// Sets how many long polls for activity tasks are open at once: shorthand for
+    /// `activity_task_poller_behavior(PollerBehavior::SimpleMaximum(n))`.
     ///
     /// ```
     /// # use temporal_sdk::prelude::*;
+    /// use temporal_sdk::worker::PollerBehavior;
     /// # #[activity] async fn work() -> Result<(), ActivityError> { Ok(()) }
     /// let options = WorkerOptions::new("queue").activity(work).max_concurrent_activity_task_polls(10);
-    /// assert_eq!(options.max_concurrent_activity_task_polls, 10);
+    /// assert_eq!(options.activity_task_poller_behavior, PollerBehavior::SimpleMaximum(10));
     /// ```
     pub fn max_concurrent_activity_task_polls(mut self, n: usize) -> Self {
-        self.max_concurrent_activity_task_polls = n.max(1);
+        self.activity_task_poller_behavior = PollerBehavior::SimpleMaximum(n.max(1));
         self
+    }
+
+    /// Sets how many long polls for workflow tasks are open at once: shorthand for
+    /// `workflow_task_poller_behavior(PollerBehavior::SimpleMaximum(n))` (at least 2 with a
+    /// sticky cache: one for the shared queue, one for the sticky queue).
+    pub fn max_concurrent_workflow_task_polls(mut self, n: usize) -> Self {
+        self.workflow_task_poller_behavior = PollerBehavior::SimpleMaximum(n.max(1));
+        self
+    }
+
+    /// Sets how workflow tasks are polled: a fixed maximum or autoscaling (Python's
+    /// `workflow_task_poller_behavior`).
+    ///
+    /// ```
+    /// use temporal_sdk::WorkerOptions;
+    /// use temporal_sdk::worker::PollerBehavior;
+    ///
+    /// let options = WorkerOptions::new("orders")
+    ///     .workflow_task_poller_behavior(PollerBehavior::Autoscaling { minimum: 1, maximum: 50, initial: 5 });
+    /// # let _ = options;
+    /// ```
+    pub fn workflow_task_poller_behavior(mut self, behavior: PollerBehavior) -> Self {
+        self.workflow_task_poller_behavior = behavior;
+        self
+    }
+
+    /// Sets how activity tasks are polled: a fixed maximum or autoscaling (Python's
+    /// `activity_task_poller_behavior`).
+    ///
+    /// ```
+    /// use temporal_sdk::WorkerOptions;
+    /// use temporal_sdk::worker::PollerBehavior;
+    ///
+    /// let options = WorkerOptions::new("orders")
+    ///     .activity_task_poller_behavior(PollerBehavior::Autoscaling { minimum: 1, maximum: 100, initial: 5 });
+    /// # let _ = options;
+    /// ```
+    pub fn activity_task_poller_behavior(mut self, behavior: PollerBehavior) -> Self {
+        self.activity_task_poller_behavior = behavior;
+        self
+    }
+
+    /// Places the worker in a worker deployment version, and with
+    /// [`WorkerDeploymentOptions::new`] opts it into worker versioning (Python's
+    /// `deployment_config`). Every workflow type then needs a versioning behaviour, its own
+    /// (`#[workflow(versioning_behavior = "..")]`) or the options' default: `Worker::new`
+    /// fails otherwise.
+    ///
+    /// ```
+    /// # use temporal_sdk::prelude::*;
+    /// use temporal_sdk::versioning::{VersioningBehavior, WorkerDeploymentOptions, WorkerDeploymentVersion};
+    /// # #[derive(Default)] struct Order;
+    /// # #[workflow] impl Order { #[run] async fn run(&self) -> WorkflowResult<()> { Ok(()) } }
+    ///
+    /// let options = WorkerOptions::new("orders").workflow::<Order>().deployment(
+    ///     WorkerDeploymentOptions::new(WorkerDeploymentVersion::new("order-service", "v2"))
+    ///         .default_versioning_behavior(VersioningBehavior::Pinned),
+    /// );
+    /// # let _ = options;
+    /// ```
+    pub fn deployment(mut self, deployment: WorkerDeploymentOptions) -> Self {
+        self.deployment = Some(deployment);
+        self
+    }
+
+    /// Checks the poller behaviours and the deployment options, and that every workflow type
+    /// has a versioning behaviour when the worker uses worker versioning (as Python does).
+    pub(crate) fn check_polling_and_versioning(&self) -> Result<(), String> {
+        self.workflow_task_poller_behavior.validate("workflow_task_poller_behavior")?;
+        self.activity_task_poller_behavior.validate("activity_task_poller_behavior")?;
+        let Some(deployment) = &self.deployment else { return Ok(()) };
+        deployment.validate()?;
+        let unspecified = VersioningBehavior::Unspecified;
+        if deployment.use_worker_versioning
+            && deployment.default_versioning_behavior == unspecified
+            && let Some(w) = self.workflows.iter().find(|w| w.versioning_behavior() == unspecified)
+        {
+            return Err(format!(
+                "workflow {:?} has no versioning behavior, and the worker uses worker versioning with no default: \
+                 give it one with `#[workflow(versioning_behavior = \"pinned\")]` (or \"auto_upgrade\"), or set \
+                 `WorkerDeploymentOptions::default_versioning_behavior`",
+                w.name()
+            ));
+        }
+        Ok(())
     }
 
     /// Sets where blocking (non-async) activities run, the analog of Python's

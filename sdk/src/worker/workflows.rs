@@ -11,6 +11,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use crate::protos::temporal::api::command::v1::{Command, command::Attributes as Cmd};
 
 use super::local_activity_runs::Next;
+use super::pollers::{PollOutcome, PollScaler, PollTurn};
 use super::pool::Pool;
 use super::{Shared, activities};
 use crate::client::{CallKind, ClientError};
@@ -29,23 +30,55 @@ use crate::runtime::history::SDK_NAME;
 use crate::runtime::task::{self, Step, TaskOutcome};
 use crate::telemetry::sdk_metrics::millis;
 
+/// Opens polls of `queue` as slots free up and the scaler allows, each on its own task; returns
+/// at shutdown once no poll is open.
 pub(crate) async fn poll_loop(
     shared: Arc<Shared>,
     pool: Arc<Pool>,
     permits: Arc<Semaphore>,
     queue: TaskQueue,
+    scaler: Arc<PollScaler>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
         let permit = tokio::select! {
-            p = Arc::clone(&permits).acquire_owned() => match p { Ok(p) => p, Err(_) => return },
-            _ = shutdown.wait_for(|s| *s) => return,
+            p = Arc::clone(&permits).acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            _ = shutdown.wait_for(|s| *s) => break,
         };
+        let turn = tokio::select! {
+            t = scaler.turn() => t,
+            _ = shutdown.wait_for(|s| *s) => break,
+        };
+        let poll = Poll {
+            shared: Arc::clone(&shared),
+            pool: Arc::clone(&pool),
+            permits: Arc::clone(&permits),
+            queue: queue.clone(),
+            scaler: Arc::clone(&scaler),
+        };
+        tokio::spawn(poll.run(permit, turn, shutdown.clone()));
+    }
+    scaler.idle().await;
+}
+
+/// One poll of a workflow task queue.
+struct Poll {
+    shared: Arc<Shared>,
+    pool: Arc<Pool>,
+    permits: Arc<Semaphore>,
+    queue: TaskQueue,
+    scaler: Arc<PollScaler>,
+}
+
+impl Poll {
+    async fn run(self, permit: OwnedSemaphorePermit, turn: PollTurn, mut shutdown: watch::Receiver<bool>) {
+        let Poll { shared, pool, permits, queue, scaler } = self;
         let req = PollWorkflowTaskQueueRequest {
             namespace: shared.client.namespace().to_string(),
-            task_queue: Some(queue.clone()),
+            task_queue: Some(queue),
             identity: shared.client.identity().to_string(),
             worker_instance_key: shared.instance_key.clone(),
+            deployment_options: shared.deployment.clone(),
             ..Default::default()
         };
         let polled = tokio::select! {
@@ -57,25 +90,30 @@ pub(crate) async fn poll_loop(
         };
         match polled {
             Ok(task) if task.task_token.is_empty() => {
+                scaler.report(PollOutcome::Response { empty: true, decision: task.poller_scaling_decision.as_ref() });
                 shared.metrics.workflow_poll_empty.add(1, &shared.labels());
             }
             Ok(task) => {
+                scaler.report(PollOutcome::Response { empty: false, decision: task.poller_scaling_decision.as_ref() });
+                drop(turn);
                 record_poll(&shared, &task);
                 shared.record_slots("WorkflowWorker", &permits, shared.workflow_task_slots - 1);
-                let shared = Arc::clone(&shared);
-                let pool = Arc::clone(&pool);
-                let permits = Arc::clone(&permits);
-                tokio::spawn(async move {
-                    handle_task(&shared, &pool, task).await;
-                    drop(permit);
-                    shared.record_slots("WorkflowWorker", &permits, shared.workflow_task_slots);
-                });
+                handle_task(&shared, &pool, task).await;
+                drop(permit);
+                shared.record_slots("WorkflowWorker", &permits, shared.workflow_task_slots);
             }
             Err(e) => {
+                if let Some(code) = e.code() {
+                    scaler.report(PollOutcome::Error(code));
+                }
                 if shared.poll_failed(e, "workflow task") {
                     return;
                 }
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                // The turn is held through the pause, so that no other poll takes its place.
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = shutdown.wait_for(|s| *s) => {}
+                }
             }
         }
     }
@@ -352,6 +390,9 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 sticky_attributes,
                 query_results,
                 force_create_new_workflow_task: heartbeat,
+                versioning_behavior: shared.versioning_behavior(workflow_type(task)) as i32,
+                deployment_options: shared.deployment.clone(),
+                worker_instance_key: shared.instance_key.clone(),
                 sdk_metadata: Some(WorkflowTaskCompletedMetadata {
                     sdk_name: SDK_NAME.into(),
                     sdk_version: env!("CARGO_PKG_VERSION").into(),
@@ -415,6 +456,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 failure: Some(*failure),
                 identity,
                 namespace,
+                deployment_options: shared.deployment.clone(),
                 ..Default::default()
             };
             let plain = req.clone();
@@ -467,6 +509,11 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
         evict(shared, pool, &run_id);
         tracing::warn!(error = %e, run_id = %run_id, "workflow task completion was not accepted");
     }
+}
+
+/// The workflow type of a task, `""` when the server sent none.
+fn workflow_type(task: &PollWorkflowTaskQueueResponse) -> &str {
+    task.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or_default()
 }
 
 /// Whether a command closes the run.

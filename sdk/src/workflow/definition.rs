@@ -98,6 +98,30 @@ pub trait Workflow: Sized + 'static {
     /// ```
     const INPUT_SHAPE: ArgShape = ArgShape::Single;
 
+    /// How the workflow's runs move between worker deployment versions
+    /// (`#[workflow(versioning_behavior = "pinned" | "auto_upgrade")]`); `Unspecified` leaves it
+    /// to the worker's default (see [`crate::versioning`]).
+    ///
+    /// ```
+    /// use temporal_sdk::prelude::*;
+    /// use temporal_sdk::versioning::VersioningBehavior;
+    ///
+    /// #[derive(Default)]
+    /// struct Migration;
+    ///
+    /// #[workflow(versioning_behavior = "auto_upgrade")]
+    /// impl Migration {
+    ///     #[run]
+    ///     async fn run(&self) -> WorkflowResult<()> {
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// assert_eq!(<Migration as Workflow>::VERSIONING_BEHAVIOR, VersioningBehavior::AutoUpgrade);
+    /// ```
+    const VERSIONING_BEHAVIOR: crate::versioning::VersioningBehavior =
+        crate::versioning::VersioningBehavior::Unspecified;
+
     /// Describes the constructor, run method and handlers (generated).
     #[doc(hidden)]
     fn definition() -> WorkflowDefinition<Self>;

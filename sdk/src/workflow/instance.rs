@@ -35,6 +35,10 @@ impl<W: Workflow> WorkflowFactory for Factory<W> {
         W::DYNAMIC
     }
 
+    fn versioning_behavior(&self) -> crate::versioning::VersioningBehavior {
+        W::VERSIONING_BEHAVIOR
+    }
+
     fn instantiate(&self, input: &[Payload]) -> Result<Box<dyn WorkflowInstance>, PayloadError> {
         // The constructor and the run method both take the input; decoding twice avoids
         // requiring `Clone` of every input type.
