@@ -24,6 +24,10 @@ use temporal_sdk::prelude::*;
 use temporal_sdk::protos::temporal::api::history::v1::History;
 use temporal_sdk::replay::{Replayer, WorkflowHistory};
 
+#[cfg(feature = "dhat-heap")]
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
 type BoxError = Box<dyn Error + Send + Sync>;
 type Result<T, E = BoxError> = std::result::Result<T, E>;
 
@@ -219,6 +223,40 @@ fn count_bad<T>(results: &[Result<T, ClientError>], ok: impl Fn(usize, &T) -> bo
     results.iter().enumerate().filter(|(i, r)| !matches!(r, Ok(v) if ok(*i, v))).count()
 }
 
+/// The heap behind w4's RSS figure, with `--features dhat-heap`: live bytes and blocks when
+/// asked, and a dhat profile (`dhat-w4.json`) whose "t-end" is the moment every run is cached,
+/// to see which allocation sites a cached run's bytes come from.
+#[cfg(feature = "dhat-heap")]
+mod heap {
+    use std::sync::Mutex;
+
+    static PROFILER: Mutex<Option<dhat::Profiler>> = Mutex::new(None);
+
+    pub(crate) fn start() {
+        let profiler = dhat::Profiler::builder().file_name("dhat-w4.json").trim_backtraces(Some(24)).build();
+        *PROFILER.lock().expect("profiler lock") = Some(profiler);
+    }
+
+    pub(crate) fn live() -> Option<(usize, usize)> {
+        let stats = dhat::HeapStats::get();
+        Some((stats.curr_bytes, stats.curr_blocks))
+    }
+
+    /// Writes the profile; allocations after this are not tracked.
+    pub(crate) fn finish() {
+        drop(PROFILER.lock().expect("profiler lock").take());
+    }
+}
+
+#[cfg(not(feature = "dhat-heap"))]
+mod heap {
+    pub(crate) fn start() {}
+    pub(crate) fn live() -> Option<(usize, usize)> {
+        None
+    }
+    pub(crate) fn finish() {}
+}
+
 // ---------------------------------------------------------------------------- workloads
 
 /// w1 (and w0-trivial): N concurrent start + result, wall time from the first start to the
@@ -340,10 +378,12 @@ async fn timers_and_signals(client: &Client, n: usize) -> Result<Value> {
 /// w4: the worker's resident memory per workflow run parked in its cache.
 async fn memory(client: &Client, n: usize) -> Result<Value> {
     let tq = new_task_queue("w4");
+    heap::start();
     let rss_start = proc_status_kb("VmRSS");
     with_worker(client, &tq, DEFAULT_CACHE.max(n + 100), async {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let rss_idle = proc_status_kb("VmRSS");
+        let heap_idle = heap::live();
         let t0 = Instant::now();
         let handles = join_all(
             (0..n).map(|i| client.start_workflow(BlockOnSignalWorkflow::run, format!("w-{i}"), options(&tq, i))),
@@ -371,6 +411,8 @@ async fn memory(client: &Client, n: usize) -> Result<Value> {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let rss_cached = proc_status_kb("VmRSS");
         let hwm_cached = proc_status_kb("VmHWM");
+        let heap_cached = heap::live();
+        heap::finish();
         join_all(handles.iter().map(|h| h.signal(BlockOnSignalWorkflow::go, "x".to_string())))
             .await
             .into_iter()
@@ -378,7 +420,7 @@ async fn memory(client: &Client, n: usize) -> Result<Value> {
         let results = join_all(handles.iter().map(|h| h.result())).await;
         let rss_after = proc_status_kb("VmRSS");
         let hwm = proc_status_kb("VmHWM");
-        Ok(json!({
+        let mut figures = json!({
             "workload": "w4", "n": n,
             "rss_start_mb": mb(rss_start),
             "rss_idle_worker_mb": mb(rss_idle),
@@ -389,7 +431,13 @@ async fn memory(client: &Client, n: usize) -> Result<Value> {
             "kb_per_cached_wf": round((rss_cached - rss_idle) as f64 / n.max(1) as f64, 2),
             "time_to_cache_all_s": round(time_to_cache, 3),
             "errors": count_bad(&results, |_, r| r.starts_with("done:")),
-        }))
+        });
+        if let (Some((idle_bytes, idle_blocks)), Some((bytes, blocks))) = (heap_idle, heap_cached) {
+            let per_run = |now: usize, before: usize| round((now as f64 - before as f64) / n.max(1) as f64, 1);
+            figures["heap_bytes_per_cached_wf"] = json!(per_run(bytes, idle_bytes));
+            figures["heap_blocks_per_cached_wf"] = json!(per_run(blocks, idle_blocks));
+        }
+        Ok(figures)
     })
     .await
 }
