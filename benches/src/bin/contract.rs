@@ -293,12 +293,11 @@ async fn throughput(client: &Client, n: usize, trivial: bool) -> Result<Value> {
 async fn start_then_drain(client: &Client, n: usize) -> Result<Value> {
     let tq = new_task_queue("w0s");
     let t0 = Instant::now();
-    let handles = join_all(
-        (0..n).map(|i| client.start_workflow(TrivialWorkflow::run, format!("w-{i}"), options(&tq, i))),
-    )
-    .await
-    .into_iter()
-    .collect::<Result<Vec<_>, _>>()?;
+    let handles =
+        join_all((0..n).map(|i| client.start_workflow(TrivialWorkflow::run, format!("w-{i}"), options(&tq, i))))
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
     let start_wall = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let (results, drain_wall) = with_worker(client, &tq, DEFAULT_CACHE, async {
