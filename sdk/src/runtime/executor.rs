@@ -4,7 +4,7 @@
 //! created, only when something woke them, and never because real time passed: the same
 //! history therefore always produces the same commands. Wakers only mark a task ready.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -40,9 +40,45 @@ struct Task {
 #[derive(Debug)]
 pub(crate) struct WorkflowPanic(pub(crate) String);
 
+/// The tasks by id, in id (= creation) order. A sorted vector rather than a map: most runs have
+/// one task or a few, and every cached run pays for the container (a map's first node is ten
+/// times the size of one entry). Finished tasks leave a hole, compacted once holes are half of
+/// it, so a run finishing many spawned tasks does not shift the vector each time.
+#[derive(Default)]
+struct Tasks {
+    slots: Vec<(u64, Option<Task>)>,
+    live: usize,
+}
+
+impl Tasks {
+    /// `id` must be greater than every id already there.
+    fn push(&mut self, id: u64, task: Task) {
+        if self.slots.capacity() == 0 {
+            self.slots.reserve_exact(1);
+        }
+        self.slots.push((id, Some(task)));
+        self.live += 1;
+    }
+
+    fn get_mut(&mut self, id: u64) -> Option<&mut Task> {
+        let i = self.slots.binary_search_by_key(&id, |(id, _)| *id).ok()?;
+        self.slots[i].1.as_mut()
+    }
+
+    fn remove(&mut self, id: u64) {
+        let Ok(i) = self.slots.binary_search_by_key(&id, |(id, _)| *id) else { return };
+        if self.slots[i].1.take().is_some() {
+            self.live -= 1;
+        }
+        if self.live * 2 <= self.slots.len() {
+            self.slots.retain(|(_, task)| task.is_some());
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Executor {
-    tasks: BTreeMap<u64, Task>,
+    tasks: Tasks,
     ready: Arc<Mutex<BTreeSet<u64>>>,
     next_id: u64,
 }
@@ -52,7 +88,7 @@ impl Executor {
         let id = self.next_id;
         self.next_id += 1;
         let waker = Waker::from(Arc::new(TaskWaker { id, ready: Arc::clone(&self.ready) }));
-        self.tasks.insert(id, Task { future, waker });
+        self.tasks.push(id, Task { future, waker });
         self.lock_ready().insert(id);
         id
     }
@@ -88,7 +124,7 @@ impl Executor {
     }
 
     fn poll_task(&mut self, id: u64, state: &SharedState) -> Result<(), WorkflowPanic> {
-        let Some(task) = self.tasks.get_mut(&id) else { return Ok(()) };
+        let Some(task) = self.tasks.get_mut(id) else { return Ok(()) };
         let mut cx = Context::from_waker(&task.waker);
         state.borrow_mut().current_task = Some(id);
         let polled = catch_quietly(|| task.future.as_mut().poll(&mut cx));
@@ -107,7 +143,7 @@ impl Executor {
         }
         match polled {
             Ok(Poll::Ready(())) => {
-                self.tasks.remove(&id);
+                self.tasks.remove(id);
                 let mut st = state.borrow_mut();
                 st.tasks.finished(id);
                 st.generation += 1;
@@ -120,6 +156,36 @@ impl Executor {
 
     /// Number of tasks that have not finished.
     pub(crate) fn live_tasks(&self) -> usize {
-        self.tasks.len()
+        self.tasks.live
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task() -> Task {
+        Task { future: Box::pin(async {}), waker: Waker::noop().clone() }
+    }
+
+    #[test]
+    fn tasks_are_found_by_id_across_removals_and_compactions() {
+        let mut tasks = Tasks::default();
+        for id in 0..10 {
+            tasks.push(id, task());
+        }
+        for id in (0..10).filter(|id| id % 3 != 0) {
+            tasks.remove(id);
+        }
+        assert_eq!(tasks.live, 4);
+        assert!(tasks.slots.len() < 10, "holes are compacted once they are half");
+        for id in 0..10 {
+            assert_eq!(tasks.get_mut(id).is_some(), id % 3 == 0, "task {id}");
+        }
+        tasks.remove(3);
+        tasks.remove(3);
+        tasks.push(10, task());
+        assert_eq!(tasks.live, 4);
+        assert!(tasks.get_mut(10).is_some() && tasks.get_mut(3).is_none());
     }
 }

@@ -163,9 +163,103 @@ pub(crate) struct PendingOp<'a> {
 /// cancellation.
 #[derive(Debug, Default)]
 pub(crate) struct Owners {
-    ops: BTreeMap<(OpKind, u32), OpOwner>,
+    ops: OwnerTable,
     /// Tasks whose cancellation found nothing to cancel yet: the next operation gets it.
     pending_cancel: BTreeSet<u64>,
+}
+
+type OpKey = (OpKind, u32);
+
+/// The operations in key order: a sorted vector while there are few (most runs wait on one or
+/// two operations at a time, and a cached run keeps its table: a map's first node is eleven
+/// entries wide), a map once there are many (a fan-out of activities or timers).
+#[derive(Debug)]
+enum OwnerTable {
+    Few(Vec<(OpKey, OpOwner)>),
+    Many(BTreeMap<OpKey, OpOwner>),
+}
+
+impl Default for OwnerTable {
+    fn default() -> Self {
+        OwnerTable::Few(Vec::new())
+    }
+}
+
+impl OwnerTable {
+    /// Beyond this many operations, the table becomes a map.
+    const FEW: usize = 16;
+
+    fn insert(&mut self, key: OpKey, owner: OpOwner) {
+        match self {
+            OwnerTable::Few(few) => match few.binary_search_by_key(&key, |(k, _)| *k) {
+                Ok(i) => few[i].1 = owner,
+                Err(_) if few.len() >= Self::FEW => {
+                    let mut many: BTreeMap<OpKey, OpOwner> = few.drain(..).collect();
+                    many.insert(key, owner);
+                    *self = OwnerTable::Many(many);
+                }
+                Err(i) => {
+                    if few.capacity() == 0 {
+                        few.reserve_exact(1);
+                    }
+                    few.insert(i, (key, owner));
+                }
+            },
+            OwnerTable::Many(many) => {
+                many.insert(key, owner);
+            }
+        }
+    }
+
+    fn remove(&mut self, key: OpKey) {
+        match self {
+            OwnerTable::Few(few) => {
+                if let Ok(i) = few.binary_search_by_key(&key, |(k, _)| *k) {
+                    few.remove(i);
+                }
+            }
+            OwnerTable::Many(many) => {
+                many.remove(&key);
+                if many.is_empty() {
+                    // Back to the small form, so a run that once fanned out does not keep a map.
+                    *self = OwnerTable::default();
+                }
+            }
+        }
+    }
+
+    fn get_mut(&mut self, key: &OpKey) -> Option<&mut OpOwner> {
+        match self {
+            OwnerTable::Few(few) => {
+                let i = few.binary_search_by_key(key, |(k, _)| *k).ok()?;
+                Some(&mut few[i].1)
+            }
+            OwnerTable::Many(many) => many.get_mut(key),
+        }
+    }
+
+    /// Every operation, in key order (boxed: only the stack-trace query walks them all).
+    fn iter(&self) -> Box<dyn Iterator<Item = (&OpKey, &OpOwner)> + '_> {
+        match self {
+            OwnerTable::Few(few) => Box::new(few.iter().map(|(k, o)| (k, o))),
+            OwnerTable::Many(many) => Box::new(many.iter()),
+        }
+    }
+
+    /// The keys of the operations whose owner passes `wanted`, in key order.
+    fn keys_where(&self, wanted: impl Fn(&OpOwner) -> bool) -> Vec<OpKey> {
+        match self {
+            OwnerTable::Few(few) => few.iter().filter(|(_, o)| wanted(o)).map(|(k, _)| *k).collect(),
+            OwnerTable::Many(many) => many.iter().filter(|(_, o)| wanted(o)).map(|(k, _)| *k).collect(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            OwnerTable::Few(few) => few.is_empty(),
+            OwnerTable::Many(many) => many.is_empty(),
+        }
+    }
 }
 
 impl Owners {
@@ -184,14 +278,13 @@ impl Owners {
     }
 
     pub(crate) fn finish(&mut self, kind: OpKind, seq: u32) {
-        self.ops.remove(&(kind, seq));
+        self.ops.remove((kind, seq));
     }
 
     /// The unshielded operations a task is waiting on; when there are none, the cancellation
     /// is kept for the task's next operation (a request is delivered once).
     pub(crate) fn take_cancellable(&mut self, task: u64) -> Vec<(OpKind, u32)> {
-        let ops: Vec<(OpKind, u32)> =
-            self.ops.iter().filter(|(_, o)| o.task == Some(task) && !o.shielded).map(|(k, _)| *k).collect();
+        let ops = self.ops.keys_where(|o| o.task == Some(task) && !o.shielded);
         if ops.is_empty() {
             self.pending_cancel.insert(task);
         }
@@ -431,4 +524,35 @@ pub(crate) fn to_command(attributes: command::Attributes) -> Command {
         A::RequestCancelNexusOperationCommandAttributes(_) => CommandType::RequestCancelNexusOperation,
     };
     Command { command_type: command_type as i32, attributes: Some(attributes), ..Default::default() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owners_cancel_in_key_order_whether_few_or_many() {
+        for count in [3u32, 40] {
+            let mut owners = Owners::default();
+            // Kinds interleaved, as a workflow registers them; cancellation goes by (kind, seq).
+            for seq in (1..=count).rev() {
+                owners.register(OpKind::Activity, seq, Some(7), false, Location::caller());
+                owners.register(OpKind::Timer, seq, Some(7), seq == 2, Location::caller());
+                owners.register(OpKind::Condition, seq, Some(8), false, Location::caller());
+            }
+            let mut want: Vec<OpKey> = (1..=count).filter(|s| *s != 2).map(|s| (OpKind::Timer, s)).collect();
+            want.extend((1..=count).map(|s| (OpKind::Activity, s)));
+            assert_eq!(owners.take_cancellable(7), want, "{count} operations");
+            for seq in 1..=count {
+                for kind in [OpKind::Activity, OpKind::Timer, OpKind::Condition] {
+                    owners.finish(kind, seq);
+                }
+            }
+            assert!(owners.is_empty());
+            assert!(matches!(owners.ops, OwnerTable::Few(_)), "an emptied table is small again");
+            assert!(owners.take_cancellable(9).is_empty());
+            let next = owners.register(OpKind::Timer, 99, Some(9), false, Location::caller());
+            assert!(next, "a cancellation waits for the next operation");
+        }
+    }
 }
