@@ -229,7 +229,8 @@ fn work_of(task: &mut PollWorkflowTaskQueueResponse) -> PollWorkflowTaskQueueRes
         workflow_execution: task.workflow_execution.clone(),
         workflow_type: task.workflow_type.clone(),
         history: if whole { task.history.take() } else { task.history.clone() },
-        messages: std::mem::take(&mut task.messages),
+        // Kept: a cache miss sends the task again, with its update requests.
+        messages: task.messages.clone(),
         queries: task.queries.clone(),
         query: task.query.clone(),
         ..Default::default()
