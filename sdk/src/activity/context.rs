@@ -12,7 +12,6 @@ use crate::common::RetryPolicy;
 use crate::converter::{self, PayloadError};
 use crate::error::ActivityError;
 use crate::headers::Headers;
-use crate::interceptor::Interceptors;
 use crate::protos::temporal::api::common::v1::Payload;
 use crate::telemetry::{LabelledMeter, MetricMeter, NoopMeter};
 
@@ -300,6 +299,9 @@ pub(crate) enum HeartbeatSink {
     Ignore,
 }
 
+/// Changes an attempt's heartbeat details before they are recorded (the worker's interceptors).
+pub(crate) type HeartbeatHook = Arc<dyn Fn(&ActivityInfo, &mut Vec<Payload>) + Send + Sync>;
+
 /// The running attempt's context, shared between the activity and the worker.
 pub(crate) struct ActivityContext {
     pub(crate) info: ActivityInfo,
@@ -312,8 +314,8 @@ pub(crate) struct ActivityContext {
     meter: Arc<dyn MetricMeter>,
     /// What came in the task's headers (after the interceptors), for [`headers`].
     headers: Mutex<Arc<Headers>>,
-    /// The worker's interceptors, which see heartbeats.
-    interceptors: std::sync::OnceLock<Interceptors>,
+    /// What the worker's interceptors do to heartbeat details.
+    heartbeat_hook: std::sync::OnceLock<HeartbeatHook>,
 }
 
 impl ActivityContext {
@@ -335,7 +337,7 @@ impl ActivityContext {
             executor,
             meter,
             headers: Mutex::default(),
-            interceptors: std::sync::OnceLock::new(),
+            heartbeat_hook: std::sync::OnceLock::new(),
         })
     }
 
@@ -344,9 +346,9 @@ impl ActivityContext {
         *self.headers.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(headers);
     }
 
-    /// Lets `interceptors` see the attempt's heartbeats.
-    pub(crate) fn set_interceptors(&self, interceptors: &Interceptors) {
-        let _ = self.interceptors.set(Arc::clone(interceptors));
+    /// Lets the worker's interceptors see the attempt's heartbeats.
+    pub(crate) fn set_heartbeat_hook(&self, hook: HeartbeatHook) {
+        let _ = self.heartbeat_hook.set(hook);
     }
 
     pub(crate) fn cancel(&self, reason: CancelReason) {
@@ -358,8 +360,8 @@ impl ActivityContext {
     }
 
     fn record_heartbeat(&self, mut details: Vec<Payload>) {
-        for interceptor in self.interceptors.get().into_iter().flat_map(|i| i.iter()) {
-            interceptor.activity_heartbeat(&self.info, &mut details);
+        if let Some(hook) = self.heartbeat_hook.get() {
+            hook(&self.info, &mut details);
         }
         match &self.heartbeat {
             HeartbeatSink::Worker(state) => state.record(details),

@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 
 use tonic::metadata::MetadataValue;
 
+use super::intercept::{ClientNext, ClientRequest, ClientResponse, Intercepted};
 use super::retry::{self, CallKind};
 use super::{CALL_TIMEOUT, Client, ClientError, LONG_POLL_TIMEOUT, RpcFailure, ServiceChannel};
 use crate::converter::visit::Visit;
-use crate::interceptor::{ClientNext, ClientRequest, ClientResponse, Intercepted};
 use crate::protos::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
 use crate::telemetry::sdk_metrics::millis;
 use futures::future::BoxFuture;

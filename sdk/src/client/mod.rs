@@ -15,6 +15,7 @@ mod description;
 pub mod envconfig;
 mod error;
 mod handle;
+mod intercept;
 mod list;
 mod options;
 mod proxy;
@@ -41,6 +42,8 @@ pub(crate) use error::error_chain;
 #[doc(hidden)]
 pub use handle::HandleMethods;
 pub use handle::{Untyped, WorkflowHandle};
+pub(crate) use intercept::ClientInterceptors;
+pub use intercept::{ClientInterceptor, ClientNext, ClientRequest, ClientResponse};
 pub use list::{HistoryFetchError, WorkflowExecutions, WorkflowHistories};
 pub use options::WorkflowOptions;
 pub use proxy::HttpConnectProxy;
@@ -51,7 +54,6 @@ pub use update::{UpdateOptions, WorkflowUpdateHandle, WorkflowUpdateStage};
 pub use update_with_start::WithStartWorkflowOperation;
 
 use crate::converter::{self, DataConverter};
-use crate::interceptor::{Interceptor, Interceptors};
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowType};
 use crate::protos::temporal::api::workflowservice::v1::{GetSystemInfoRequest, StartWorkflowExecutionRequest};
 use crate::telemetry::sdk_metrics::ClientMetrics;
@@ -113,7 +115,7 @@ pub struct ClientOptions {
     /// Where the client's and its workers' metrics go (default: nowhere).
     pub metrics: Arc<dyn MetricMeter>,
     /// Around the client's calls and the workers built from it, outermost first.
-    pub interceptors: Vec<Arc<dyn Interceptor>>,
+    pub interceptors: Vec<Arc<dyn ClientInterceptor>>,
 }
 
 /// HTTP/2 keep-alive of a client's connection.
@@ -233,7 +235,7 @@ impl ClientOptions {
     /// let options = temporal_sdk::ClientOptions::new("localhost:7233").interceptor(Audit);
     /// # let _ = options;
     /// ```
-    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+    pub fn interceptor(mut self, interceptor: impl ClientInterceptor) -> Self {
         self.interceptors.push(Arc::new(interceptor));
         self
     }
@@ -313,7 +315,7 @@ pub struct Client {
     data_converter: Arc<DataConverter>,
     /// Around every call made for the user, outermost first; workers built from this client
     /// run them too.
-    interceptors: Interceptors,
+    interceptors: ClientInterceptors,
 }
 
 impl std::fmt::Debug for Client {
@@ -457,14 +459,14 @@ impl Client {
     /// let client = env.client().with_interceptor(Audit);
     /// # let _ = client; }
     /// ```
-    pub fn with_interceptor(&self, interceptor: impl Interceptor) -> Client {
+    pub fn with_interceptor(&self, interceptor: impl ClientInterceptor) -> Client {
         let interceptors: Vec<_> =
-            self.interceptors.iter().cloned().chain([Arc::new(interceptor) as Arc<dyn Interceptor>]).collect();
+            self.interceptors.iter().cloned().chain([Arc::new(interceptor) as Arc<dyn ClientInterceptor>]).collect();
         Client { interceptors: interceptors.into(), ..self.clone() }
     }
 
     /// The interceptors of this client, which workers built from it run too.
-    pub(crate) fn interceptors(&self) -> &Interceptors {
+    pub(crate) fn interceptors(&self) -> &ClientInterceptors {
         &self.interceptors
     }
 

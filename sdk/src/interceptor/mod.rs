@@ -41,7 +41,6 @@
 //! ```
 
 mod activity;
-mod client;
 #[cfg(feature = "opentelemetry")]
 mod otel;
 mod workflow;
@@ -50,10 +49,9 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
+pub use crate::client::{ClientInterceptor, ClientNext, ClientRequest, ClientResponse};
 pub use crate::headers::Headers;
 pub use activity::{ActivityCall, ActivityNext};
-pub(crate) use client::Intercepted;
-pub use client::{ClientNext, ClientRequest, ClientResponse};
 #[cfg(feature = "opentelemetry")]
 pub use otel::{TRACER_HEADER, TracingInterceptor};
 pub(crate) use workflow::WorkflowHooks;
@@ -114,6 +112,33 @@ impl std::fmt::Debug for dyn Interceptor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Interceptor")
     }
+}
+
+/// Every interceptor is one of the client's calls too, and hands workers built from that client
+/// the whole of itself.
+impl<T: Interceptor> ClientInterceptor for T {
+    fn intercept_client<'a>(
+        &'a self,
+        request: ClientRequest,
+        next: ClientNext<'a>,
+    ) -> BoxFuture<'a, Result<ClientResponse, ClientError>> {
+        Interceptor::intercept_client(self, request, next)
+    }
+
+    fn worker_part(self: Arc<Self>) -> Option<Box<dyn std::any::Any + Send + Sync>> {
+        let whole: Arc<dyn Interceptor> = self;
+        Some(Box::new(whole))
+    }
+}
+
+/// The whole interceptors among a client's, for a worker built from it.
+pub(crate) fn of_client(interceptors: &[Arc<dyn ClientInterceptor>]) -> Vec<Arc<dyn Interceptor>> {
+    interceptors
+        .iter()
+        .filter_map(|i| Arc::clone(i).worker_part())
+        .filter_map(|any| any.downcast::<Arc<dyn Interceptor>>().ok())
+        .map(|whole| *whole)
+        .collect()
 }
 
 /// The interceptors in effect, outermost first.

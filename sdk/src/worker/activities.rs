@@ -380,7 +380,12 @@ pub(crate) async fn execute(
         ctx.set_headers(headers);
         return activity.execute(args).await;
     }
-    ctx.set_interceptors(&shared.interceptors);
+    let interceptors = Arc::clone(&shared.interceptors);
+    ctx.set_heartbeat_hook(Arc::new(move |info, details| {
+        for interceptor in interceptors.iter() {
+            interceptor.activity_heartbeat(info, details);
+        }
+    }));
     let terminal = |call: ActivityCall<'_>| {
         ctx.set_headers(call.headers);
         activity.execute(call.args)

@@ -225,8 +225,11 @@ impl Worker {
             Some(e) => Arc::clone(e),
             None => Arc::new(ThreadPoolExecutor::new(options.max_concurrent_activities)),
         };
-        let interceptors: Interceptors =
-            client.interceptors().iter().chain(&options.interceptors).cloned().collect::<Vec<_>>().into();
+        let interceptors: Interceptors = crate::interceptor::of_client(client.interceptors())
+            .into_iter()
+            .chain(options.interceptors.iter().cloned())
+            .collect::<Vec<_>>()
+            .into();
         if !interceptors.is_empty() {
             options.failure_policy.hooks = Some(Arc::new(WorkflowHooks(Arc::clone(&interceptors))));
         }

@@ -3,15 +3,17 @@
 
 use futures::future::BoxFuture;
 
-use super::{Headers, Interceptor};
-use crate::client::ClientError;
+use std::sync::Arc;
+
+use super::ClientError;
+use crate::headers::Headers;
 use crate::protos::temporal::api::workflowservice::v1::{
     self as ws, execute_multi_operation_request::operation::Operation as MultiOp,
 };
 
 macro_rules! client_calls {
     ($($(#[$doc:meta])* $op:ident => $req:ident, $resp:ident;)*) => {
-        /// A client call on its way to the server, as an [`Interceptor`] sees it: one variant per
+        /// A client call on its way to the server, as a [`ClientInterceptor`] sees it: one variant per
         /// workflow-service operation the client makes for its user (not the worker's polls and
         /// task completions). Interceptors may change the request, or answer without calling on.
         #[derive(Debug, Clone)]
@@ -188,10 +190,58 @@ fn edit_update_headers(r: &mut ws::UpdateWorkflowExecutionRequest, f: &mut dyn F
 pub(crate) type Terminal<'a> =
     &'a (dyn Fn(ClientRequest) -> BoxFuture<'a, Result<ClientResponse, ClientError>> + Send + Sync);
 
+/// Code around the client's calls: the client's part of an
+/// [`Interceptor`](crate::interceptor::Interceptor), which every `Interceptor` is. Implement it
+/// directly for an interceptor of client calls only.
+///
+/// ```
+/// use futures::future::BoxFuture;
+/// use temporal_sdk::client::{ClientInterceptor, ClientNext, ClientRequest, ClientResponse};
+/// use temporal_sdk::prelude::*;
+///
+/// struct CountCalls(std::sync::atomic::AtomicU64);
+///
+/// impl ClientInterceptor for CountCalls {
+///     fn intercept_client<'a>(
+///         &'a self,
+///         request: ClientRequest,
+///         next: ClientNext<'a>,
+///     ) -> BoxFuture<'a, Result<ClientResponse, ClientError>> {
+///         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+///         next.run(request)
+///     }
+/// }
+/// ```
+pub trait ClientInterceptor: Send + Sync + 'static {
+    /// Around one client call: change the request, look at the response, or answer without
+    /// calling `next`.
+    fn intercept_client<'a>(
+        &'a self,
+        request: ClientRequest,
+        next: ClientNext<'a>,
+    ) -> BoxFuture<'a, Result<ClientResponse, ClientError>>;
+
+    /// The whole interceptor, for workers built from the client (an `Arc<dyn Interceptor>`
+    /// when this is an [`Interceptor`](crate::interceptor::Interceptor)).
+    #[doc(hidden)]
+    fn worker_part(self: Arc<Self>) -> Option<Box<dyn std::any::Any + Send + Sync>> {
+        None
+    }
+}
+
+impl std::fmt::Debug for dyn ClientInterceptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientInterceptor")
+    }
+}
+
+/// A client's interceptors, outermost first.
+pub(crate) type ClientInterceptors = Arc<[Arc<dyn ClientInterceptor>]>;
+
 /// The rest of the interceptor chain after the one being called: the next interceptor, or the
 /// call itself.
 pub struct ClientNext<'a> {
-    rest: &'a [std::sync::Arc<dyn Interceptor>],
+    rest: &'a [Arc<dyn ClientInterceptor>],
     terminal: Terminal<'a>,
 }
 
@@ -202,7 +252,7 @@ impl std::fmt::Debug for ClientNext<'_> {
 }
 
 impl<'a> ClientNext<'a> {
-    pub(crate) fn new(chain: &'a [std::sync::Arc<dyn Interceptor>], terminal: Terminal<'a>) -> Self {
+    pub(crate) fn new(chain: &'a [Arc<dyn ClientInterceptor>], terminal: Terminal<'a>) -> Self {
         ClientNext { rest: chain, terminal }
     }
 
