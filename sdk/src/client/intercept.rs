@@ -5,7 +5,7 @@ use futures::future::BoxFuture;
 
 use std::sync::Arc;
 
-use super::ClientError;
+use super::{Client, ClientError};
 use crate::headers::Headers;
 use crate::protos::temporal::api::workflowservice::v1::{
     self as ws, execute_multi_operation_request::operation::Operation as MultiOp,
@@ -262,5 +262,31 @@ impl<'a> ClientNext<'a> {
             Some((first, rest)) => first.intercept_client(request, ClientNext { rest, terminal: self.terminal }),
             None => (self.terminal)(request),
         }
+    }
+}
+
+impl Client {
+    /// A client on the same connection with `interceptor` added inside this one's (and workers
+    /// built from it run it too), as for a test environment's client.
+    ///
+    /// ```no_run
+    /// # async fn demo(env: temporal_sdk::testing::WorkflowEnvironment) {
+    /// use temporal_sdk::interceptor::Interceptor;
+    ///
+    /// struct Audit;
+    /// impl Interceptor for Audit {}
+    ///
+    /// let client = env.client().with_interceptor(Audit);
+    /// # let _ = client; }
+    /// ```
+    pub fn with_interceptor(&self, interceptor: impl ClientInterceptor) -> Client {
+        let interceptors: Vec<_> =
+            self.interceptors.iter().cloned().chain([Arc::new(interceptor) as Arc<dyn ClientInterceptor>]).collect();
+        Client { interceptors: interceptors.into(), ..self.clone() }
+    }
+
+    /// The interceptors of this client, which workers built from it run too.
+    pub(crate) fn interceptors(&self) -> &ClientInterceptors {
+        &self.interceptors
     }
 }

@@ -446,30 +446,6 @@ impl Client {
         self.data_converter.encodings().scope(f)
     }
 
-    /// A client on the same connection with `interceptor` added inside this one's (and workers
-    /// built from it run it too), as for a test environment's client.
-    ///
-    /// ```no_run
-    /// # async fn demo(env: temporal_sdk::testing::WorkflowEnvironment) {
-    /// use temporal_sdk::interceptor::Interceptor;
-    ///
-    /// struct Audit;
-    /// impl Interceptor for Audit {}
-    ///
-    /// let client = env.client().with_interceptor(Audit);
-    /// # let _ = client; }
-    /// ```
-    pub fn with_interceptor(&self, interceptor: impl ClientInterceptor) -> Client {
-        let interceptors: Vec<_> =
-            self.interceptors.iter().cloned().chain([Arc::new(interceptor) as Arc<dyn ClientInterceptor>]).collect();
-        Client { interceptors: interceptors.into(), ..self.clone() }
-    }
-
-    /// The interceptors of this client, which workers built from it run too.
-    pub(crate) fn interceptors(&self) -> &ClientInterceptors {
-        &self.interceptors
-    }
-
     /// The data converter of this client and the workers built from it.
     pub fn data_converter(&self) -> &DataConverter {
         &self.data_converter
