@@ -2,6 +2,7 @@
 //! on the dev server: names and labels as the other SDKs write them, counts that match what ran,
 //! and workflow metrics recorded once however often replay runs the code.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,10 +40,18 @@ impl Weighing {
     }
 }
 
-/// The value of the sample `name{labels}` (labels in Prometheus' sorted order), if present.
+/// The label every sample carries, as in the Python SDK's Prometheus output.
+const SERVICE_NAME: &str = r#"service_name="temporal-core-sdk""#;
+
+/// The value of the sample `name{labels}` (`labels` in any order, without [`SERVICE_NAME`]),
+/// if present. An empty label is no label, as Prometheus reads it.
 fn sample(text: &str, name: &str, labels: &str) -> Option<f64> {
-    let prefix = format!("{name}{{{labels}}} ");
-    text.lines().find_map(|line| line.strip_prefix(&prefix)).and_then(|v| v.trim().parse().ok())
+    let wanted: BTreeSet<&str> = labels.split(',').filter(|l| !l.is_empty()).chain([SERVICE_NAME]).collect();
+    text.lines().find_map(|line| {
+        let (labels, value) = line.strip_prefix(name)?.strip_prefix('{')?.split_once("} ")?;
+        let labels: BTreeSet<&str> = labels.split(',').filter(|l| !l.ends_with("=\"\"")).collect();
+        (labels == wanted).then(|| value.trim().parse().ok())?
+    })
 }
 
 async fn scrape(address: std::net::SocketAddr) -> String {
@@ -90,11 +99,6 @@ async fn the_prometheus_endpoint_serves_the_sdk_metrics_with_their_labels() {
     assert_eq!(sample(&text, "temporal_workflow_endtoend_latency_count", &of_workflow), Some(3.0), "{text}");
     assert_eq!(sample(&text, "temporal_activity_execution_latency_count", &of_activity), Some(3.0), "{text}");
     assert_eq!(sample(&text, "temporal_local_activity_total", &of_activity), Some(3.0), "{text}");
-    assert_eq!(
-        sample(&text, "temporal_request", r#"namespace="default",operation="StartWorkflowExecution""#),
-        Some(3.0),
-        "{text}"
-    );
     let polls = sample(&text, "temporal_workflow_task_queue_poll_succeed", &on_queue).expect("polls counted");
     assert!(polls >= 6.0, "three workflows take at least two tasks each: {polls}");
     let executions = sample(&text, "temporal_workflow_task_execution_latency_count", &of_workflow).expect("tasks");
@@ -110,8 +114,27 @@ async fn the_prometheus_endpoint_serves_the_sdk_metrics_with_their_labels() {
     assert!(sample(&text, "temporal_num_pollers", &activity_pollers).is_some_and(|p| p >= 1.0), "{text}");
     let slots = format!(r#"{on_queue},worker_type="ActivityWorker""#);
     assert!(sample(&text, "temporal_worker_task_slots_available", &slots).is_some_and(|s| s > 0.0), "{text}");
-    assert!(text.contains(r#"temporal_long_request{namespace="default",operation="PollWorkflowTaskQueue"}"#), "{text}");
     assert!(text.contains("temporal_request_latency_bucket{"), "{text}");
+    // Starts and polls are labelled with their task queue (sticky polls with the worker's).
+    let start = format!(r#"namespace="default",operation="StartWorkflowExecution",task_queue="{queue}""#);
+    assert_eq!(sample(&text, "temporal_request", &start), Some(3.0), "{text}");
+    let polled = format!(r#"namespace="default",operation="PollWorkflowTaskQueue",task_queue="{queue}""#);
+    assert!(sample(&text, "temporal_long_request", &polled).is_some_and(|p| p >= 6.0), "{text}");
+    assert!(
+        sample(&text, "temporal_request", r#"namespace="default",operation="RespondWorkflowTaskCompleted""#).is_some(),
+        "{text}"
+    );
+    // Activity tasks, polled or handed over eagerly with the workflow task's completion.
+    let received: f64 = ["true", "false"]
+        .iter()
+        .filter_map(|eager| {
+            sample(&text, "temporal_activity_task_received", &format!(r#"{of_activity},eager="{eager}""#))
+        })
+        .sum();
+    assert_eq!(received, 3.0, "{text}");
+    for line in text.lines().filter(|l| l.starts_with("temporal_")) {
+        assert!(line.contains(SERVICE_NAME), "{line}");
+    }
 
     // The application's metrics: activity attempts (remote and local) and workflow steps once.
     let weighed =

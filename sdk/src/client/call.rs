@@ -106,7 +106,7 @@ impl Client {
         f: F,
     ) -> Result<R, ClientError>
     where
-        T: Clone + Visit,
+        T: Clone + Visit + 'static,
         R: Visit,
         F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
@@ -122,7 +122,7 @@ impl Client {
         f: &F,
     ) -> Result<R, ConvertedFailure>
     where
-        T: Clone + Visit,
+        T: Clone + Visit + 'static,
         R: Visit,
         F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
@@ -143,7 +143,7 @@ impl Client {
         f: F,
     ) -> Result<R, ClientError>
     where
-        T: Clone,
+        T: Clone + 'static,
         F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
     {
@@ -164,19 +164,27 @@ impl Client {
         f: F,
     ) -> Result<R, RpcFailure>
     where
-        T: Clone,
+        T: Clone + 'static,
         F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
     {
         let started = Instant::now();
+        let task_queue = task_queue_label(&message);
         let result = self.attempts(operation, kind, message, f).await;
-        self.record_call(operation, kind, started, result.as_ref().err());
+        self.record_call(operation, kind, task_queue.as_deref(), started, result.as_ref().err());
         result
     }
 
     /// `temporal_request` (or `temporal_long_request` for long polls): one per call, whatever
     /// its retries, with its latency and, when it failed, its status code.
-    fn record_call(&self, operation: &'static str, kind: CallKind, started: Instant, failure: Option<&RpcFailure>) {
+    fn record_call(
+        &self,
+        operation: &'static str,
+        kind: CallKind,
+        task_queue: Option<&str>,
+        started: Instant,
+        failure: Option<&RpcFailure>,
+    ) {
         let metrics = &self.conn.metrics;
         let (count, failed, latency) = match kind {
             CallKind::UserLongPoll | CallKind::TaskPoll => {
@@ -186,12 +194,19 @@ impl Client {
                 (&metrics.request, &metrics.request_failure, &metrics.request_latency)
             }
         };
-        let labels = [("operation", operation), ("namespace", self.namespace.as_str())];
+        // Every recording of a metric carries the same label names (Prometheus requires it):
+        // calls without a task queue have an empty one, which Prometheus reads as none.
+        let labels = [
+            ("operation", operation),
+            ("namespace", self.namespace.as_str()),
+            ("task_queue", task_queue.unwrap_or_default()),
+        ];
         count.add(1, &labels);
         latency.record(millis(started.elapsed()), &labels);
         if let Some(failure) = failure {
             let code = status_code_name(failure.status.code());
-            failed.add(1, &[labels[0], labels[1], ("status_code", code.as_str())]);
+            let [operation, namespace, task_queue] = labels;
+            failed.add(1, &[operation, namespace, task_queue, ("status_code", code.as_str())]);
         }
     }
 
@@ -254,6 +269,26 @@ impl Client {
             tokio::time::sleep(backoff).await;
         }
     }
+}
+
+/// The `task_queue` label of a call's metrics: the queue a start or a task poll names (a
+/// sticky poll by its worker's queue), as the other SDKs label those calls; other calls have
+/// none.
+fn task_queue_label(message: &dyn std::any::Any) -> Option<String> {
+    use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
+    use crate::protos::temporal::api::workflowservice::v1 as ws;
+    let queue: Option<&TaskQueue> = if let Some(r) = message.downcast_ref::<ws::PollWorkflowTaskQueueRequest>() {
+        r.task_queue.as_ref()
+    } else if let Some(r) = message.downcast_ref::<ws::PollActivityTaskQueueRequest>() {
+        r.task_queue.as_ref()
+    } else if let Some(r) = message.downcast_ref::<ws::StartWorkflowExecutionRequest>() {
+        r.task_queue.as_ref()
+    } else if let Some(r) = message.downcast_ref::<ws::SignalWithStartWorkflowExecutionRequest>() {
+        r.task_queue.as_ref()
+    } else {
+        None
+    };
+    queue.map(|q| if q.normal_name.is_empty() { q.name.clone() } else { q.normal_name.clone() })
 }
 
 /// Why a converted call failed: the call itself, or the data converter on either side of it.

@@ -33,7 +33,9 @@ impl OpenTelemetryMeter {
 }
 
 fn attributes(labels: Labels<'_>) -> Vec<KeyValue> {
-    labels.iter().map(|(k, v)| KeyValue::new(k.to_string(), v.to_string())).collect()
+    // An empty value is how a recording says a label does not apply to it (Prometheus reads
+    // it so); OpenTelemetry has absence for that.
+    labels.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| KeyValue::new(k.to_string(), v.to_string())).collect()
 }
 
 struct OtelCounter(opentelemetry::metrics::Counter<u64>);

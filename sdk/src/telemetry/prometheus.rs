@@ -49,11 +49,13 @@ const LATENCY_MS_BUCKETS: &[f64] = &[
 /// println!("scrape http://{}/metrics", endpoint.local_addr());
 /// # let _ = options; Ok(()) }
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PrometheusMeter {
     registry: Registry,
     /// One family per metric name, shared by every instrument made for it.
     families: Arc<Mutex<HashMap<String, Arc<Family>>>>,
+    /// Labels every metric carries (names sanitized).
+    global: Arc<[(String, String)]>,
 }
 
 /// A metric's collector, registered at its first recording, when its label names are known.
@@ -63,6 +65,7 @@ struct Family {
     registry: Registry,
     kind: Kind,
     registered: OnceLock<Option<(Vec<String>, Registered)>>,
+    global: Arc<[(String, String)]>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,9 +117,10 @@ impl Family {
     }
 
     /// The collector and the label values in its label order, for `labels`.
-    fn with<'l>(&self, labels: Labels<'l>, f: impl FnOnce(&Registered, &[&'l str])) {
+    fn with<'l>(&'l self, labels: Labels<'l>, f: impl FnOnce(&Registered, &[&'l str])) {
         let registered = self.registered.get_or_init(|| {
             let mut names: Vec<String> = labels.iter().map(|(k, _)| sanitize(k)).collect();
+            names.extend(self.global.iter().map(|(k, _)| k.clone()));
             names.sort();
             names.dedup();
             self.register(names)
@@ -124,9 +128,10 @@ impl Family {
         let Some((names, collector)) = registered else { return };
         let mut values = Vec::with_capacity(names.len());
         for name in names {
+            // A label the recording gives wins over a global one of the same name.
             match labels.iter().find(|(k, _)| sanitize(k) == *name) {
                 Some((_, value)) => values.push(*value),
-                None => values.push(""),
+                None => values.push(self.global.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())),
             }
         }
         if labels.len() > names.len() {
@@ -173,15 +178,48 @@ impl Gauge for Family {
     }
 }
 
+/// The label every metric of a [`PrometheusMeter::new`] carries: the one the Python, .NET and
+/// TypeScript SDKs' Prometheus output carries, so dashboards and alert rules that select on it
+/// read a Rust worker too.
+const SERVICE_NAME: (&str, &str) = ("service_name", "temporal-core-sdk");
+
+impl Default for PrometheusMeter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl PrometheusMeter {
-    /// A meter with a registry of its own.
+    /// A meter with a registry of its own, whose metrics all carry
+    /// `service_name="temporal-core-sdk"` as the other SDKs' do.
     pub fn new() -> Self {
-        Self::default()
+        Self::with_global_labels([SERVICE_NAME])
     }
 
-    /// A meter recording into `registry` (one the application already exposes).
+    /// A meter with a registry of its own whose metrics all carry `labels` (and no others):
+    /// Python's `TelemetryConfig(global_tags=...)`.
+    ///
+    /// ```
+    /// use temporal_sdk::telemetry::{MetricDef, MetricMeter, PrometheusMeter};
+    ///
+    /// let meter = PrometheusMeter::with_global_labels([("service_name", "billing"), ("region", "eu")]);
+    /// meter.counter(&MetricDef::new("orders_placed", "Orders placed")).add(1, &[]);
+    /// assert!(meter.gather().contains(r#"orders_placed{region="eu",service_name="billing"} 1"#));
+    /// ```
+    pub fn with_global_labels<K: AsRef<str>, V: Into<String>>(labels: impl IntoIterator<Item = (K, V)>) -> Self {
+        Self::with_registry(Registry::new()).global_labels(labels)
+    }
+
+    /// A meter recording into `registry` (one the application already exposes), with no
+    /// global labels.
     pub fn with_registry(registry: Registry) -> Self {
-        Self { registry, families: Default::default() }
+        Self { registry, families: Default::default(), global: Arc::new([]) }
+    }
+
+    /// Replaces the labels every metric carries; metrics already recorded keep theirs.
+    pub fn global_labels<K: AsRef<str>, V: Into<String>>(mut self, labels: impl IntoIterator<Item = (K, V)>) -> Self {
+        self.global = labels.into_iter().map(|(k, v)| (sanitize(k.as_ref()), v.into())).collect();
+        self
     }
 
     /// The registry.
@@ -217,7 +255,13 @@ impl PrometheusMeter {
     fn family(&self, def: &MetricDef, kind: Kind) -> Arc<Family> {
         let mut families = self.families.lock().unwrap_or_else(|e| e.into_inner());
         let family = families.entry(def.name.clone()).or_insert_with(|| {
-            Arc::new(Family { def: def.clone(), registry: self.registry.clone(), kind, registered: OnceLock::new() })
+            Arc::new(Family {
+                def: def.clone(),
+                registry: self.registry.clone(),
+                kind,
+                registered: OnceLock::new(),
+                global: Arc::clone(&self.global),
+            })
         });
         Arc::clone(family)
     }
@@ -263,8 +307,18 @@ mod tests {
         meter.histogram(&MetricDef::new("temporal_request_latency", "").unit("ms")).record(12.0, &[("operation", "X")]);
         meter.gauge(&MetricDef::new("odd.name", "")).set(3.5, &[]);
         let text = meter.gather();
-        assert!(text.contains(r#"temporal_workflow_completed{namespace="default",task_queue="q"} 3"#), "{text}");
-        assert!(text.contains(r#"temporal_request_latency_bucket{operation="X",le="25"} 1"#), "{text}");
-        assert!(text.contains("odd_name 3.5"), "{text}");
+        assert!(
+            text.contains(
+                r#"temporal_workflow_completed{namespace="default",service_name="temporal-core-sdk",task_queue="q"} 3"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"temporal_request_latency_bucket{operation="X",service_name="temporal-core-sdk",le="25"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(text.contains(r#"odd_name{service_name="temporal-core-sdk"} 3.5"#), "{text}");
     }
 }

@@ -39,7 +39,8 @@ macro_rules! instruments {
 }
 
 instruments! {
-    /// Calls to the server, by `operation` and `namespace` (long polls apart).
+    /// Calls to the server, by `operation` and `namespace` (long polls apart), and `task_queue`
+    /// for the calls that name one (starts and polls), as the other SDKs label them.
     ClientMetrics {
         request: Counter "temporal_request" "Client calls to the Temporal server",
         request_failure: Counter "temporal_request_failure" "Client calls that failed, by status_code",
@@ -73,6 +74,7 @@ instruments! {
         slots_available: Gauge "temporal_worker_task_slots_available" "Free task slots, by worker_type",
         slots_used: Gauge "temporal_worker_task_slots_used" "Task slots in use, by worker_type",
         num_pollers: Gauge "temporal_num_pollers" "Pollers, by poller_type",
+        activity_task_received: Counter "temporal_activity_task_received" "Activity tasks received, polled or eager",
         activity_poll_no_task: Counter "temporal_activity_poll_no_task" "Activity task polls that returned none",
         activity_schedule_to_start: Histogram "temporal_activity_schedule_to_start_latency" "Time an activity task waited in its queue",
         activity_execution: Histogram "temporal_activity_execution_latency" "Time an activity attempt ran",

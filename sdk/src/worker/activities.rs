@@ -130,9 +130,25 @@ impl RateLimiter {
 
 /// Runs an activity task (polled, or dispatched eagerly with a workflow task completion) on
 /// its own tokio task, holding its concurrency permit until it is reported.
-pub(crate) fn spawn_activity(shared: &Arc<Shared>, task: PollActivityTaskQueueResponse, permit: OwnedSemaphorePermit) {
+pub(crate) fn spawn_activity(
+    shared: &Arc<Shared>,
+    task: PollActivityTaskQueueResponse,
+    permit: OwnedSemaphorePermit,
+    eager: bool,
+) {
     let shared = Arc::clone(shared);
     shared.record_slots("ActivityWorker", &shared.activity_permits, shared.activity_slots);
+    let [namespace, task_queue] = shared.labels();
+    shared.metrics.activity_task_received.add(
+        1,
+        &[
+            namespace,
+            task_queue,
+            ("activity_type", task.activity_type.as_ref().map_or("", |t| t.name.as_str())),
+            ("workflow_type", task.workflow_type.as_ref().map_or("", |t| t.name.as_str())),
+            ("eager", if eager { "true" } else { "false" }),
+        ],
+    );
     let span = tracing::info_span!(
         "activity_task",
         activity_id = %task.activity_id,
@@ -243,7 +259,7 @@ async fn poll(
             if let Some(limiter) = &shared.activity_rate {
                 limiter.took();
             }
-            spawn_activity(&shared, task, permit);
+            spawn_activity(&shared, task, permit, false);
             drop(turn);
         }
         Err(e) => {

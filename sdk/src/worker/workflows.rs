@@ -428,7 +428,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 }
                 for activity in resp.activity_tasks {
                     match reserved.pop() {
-                        Some(permit) => activities::spawn_activity(shared, activity, permit),
+                        Some(permit) => activities::spawn_activity(shared, activity, permit, true),
                         None => tracing::warn!("the server dispatched more eager activities than were asked for"),
                     }
                 }
