@@ -15,6 +15,16 @@ impl Stats {
         Self { sorted: samples }
     }
 
+    /// How many samples there are.
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+
     /// The `q` quantile (0.5 = median).
     pub fn quantile(&self, q: f64) -> f64 {
         if self.sorted.is_empty() {
