@@ -3,6 +3,20 @@
 //! `cargo run --release -p benches --bin activities` (heartbeat throughput and activity round
 //! trips against a real dev server).
 
+pub mod workloads;
+
+/// CPU time of this process so far (all threads, user and system).
+pub fn cpu_time() -> std::time::Duration {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is always valid.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    let tv = |t: libc::timeval| std::time::Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
 /// Sorted-sample statistics in milliseconds.
 pub struct Stats {
     sorted: Vec<f64>,

@@ -13,11 +13,11 @@
 //! signal names are the ones the other SDKs' programs use, so the recorded histories replay in
 //! every SDK.
 
-use std::cell::{Cell, RefCell};
 use std::error::Error;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use benches::workloads::*;
 use futures::future::join_all;
 use serde_json::{Value, json};
 use temporal_sdk::prelude::*;
@@ -32,102 +32,6 @@ type BoxError = Box<dyn Error + Send + Sync>;
 type Result<T, E = BoxError> = std::result::Result<T, E>;
 
 const SDK: &str = "ours";
-
-// ------------------------------------------------------------------ activities and workflows
-
-#[activity]
-async fn say_hello(name: String) -> Result<String, ActivityError> {
-    Ok(format!("Hello, {name}"))
-}
-
-fn activity_options() -> ActivityOptions {
-    ActivityOptions::start_to_close(Duration::from_secs(10))
-}
-
-/// w1, w2: one activity, its result is the workflow's.
-#[derive(Default)]
-struct HelloWorkflow;
-
-#[workflow]
-impl HelloWorkflow {
-    #[run]
-    async fn run(&self, name: String) -> WorkflowResult<String> {
-        workflow::execute_activity(say_hello, name, activity_options()).await
-    }
-}
-
-/// w0-trivial, w0-start: returns its input, no command besides completion.
-#[derive(Default)]
-struct TrivialWorkflow;
-
-#[workflow]
-impl TrivialWorkflow {
-    #[run]
-    async fn run(&self, name: String) -> WorkflowResult<String> {
-        Ok(name)
-    }
-}
-
-/// w3: the signal `go` or a one-hour durable timer, whichever comes first. When the signal
-/// wins, the timer is cancelled, so the history has StartTimer and CancelTimer as in the peers.
-#[derive(Default)]
-struct SignalOrTimerWorkflow {
-    value: RefCell<Option<String>>,
-}
-
-#[workflow]
-impl SignalOrTimerWorkflow {
-    #[run]
-    async fn run(&self, _name: String) -> WorkflowResult<String> {
-        let signalled =
-            workflow::wait_condition_timeout(|| self.value.borrow().is_some(), Duration::from_secs(3600)).await?;
-        if !signalled {
-            return Ok("timeout".to_string());
-        }
-        Ok(format!("signaled:{}", self.value.borrow().as_deref().unwrap_or_default()))
-    }
-
-    #[signal]
-    fn go(&self, value: String) {
-        *self.value.borrow_mut() = Some(value);
-    }
-}
-
-/// w4: parks on a condition without a timer until the signal `go`.
-#[derive(Default)]
-struct BlockOnSignalWorkflow {
-    done: Cell<bool>,
-}
-
-#[workflow]
-impl BlockOnSignalWorkflow {
-    #[run]
-    async fn run(&self, name: String) -> WorkflowResult<String> {
-        workflow::wait_condition(|| self.done.get()).await?;
-        Ok(format!("done:{name}"))
-    }
-
-    #[signal]
-    fn go(&self, _value: String) {
-        self.done.set(true);
-    }
-}
-
-/// w5: `count` activities one after another (6 events each), the history that w5 replays.
-#[derive(Default)]
-struct SequentialActivitiesWorkflow;
-
-#[workflow]
-impl SequentialActivitiesWorkflow {
-    #[run]
-    async fn run(&self, count: u32) -> WorkflowResult<String> {
-        let mut last = String::new();
-        for i in 0..count {
-            last = workflow::execute_activity(say_hello, format!("act-{i}"), activity_options()).await?;
-        }
-        Ok(last)
-    }
-}
 
 fn worker_options(task_queue: &str, max_cached: usize) -> WorkerOptions {
     WorkerOptions::new(task_queue)
@@ -232,14 +136,20 @@ mod heap {
 
     static PROFILER: Mutex<Option<dhat::Profiler>> = Mutex::new(None);
 
-    pub(crate) fn start() {
-        let profiler = dhat::Profiler::builder().file_name("dhat-w4.json").trim_backtraces(Some(24)).build();
+    pub(crate) fn start(file: &str) {
+        let profiler = dhat::Profiler::builder().file_name(file).trim_backtraces(Some(24)).build();
         *PROFILER.lock().expect("profiler lock") = Some(profiler);
     }
 
     pub(crate) fn live() -> Option<(usize, usize)> {
         let stats = dhat::HeapStats::get();
         Some((stats.curr_bytes, stats.curr_blocks))
+    }
+
+    /// Allocations so far: blocks and bytes.
+    pub(crate) fn total() -> Option<(u64, u64)> {
+        let stats = dhat::HeapStats::get();
+        Some((stats.total_blocks, stats.total_bytes))
     }
 
     /// Writes the profile; allocations after this are not tracked.
@@ -250,8 +160,11 @@ mod heap {
 
 #[cfg(not(feature = "dhat-heap"))]
 mod heap {
-    pub(crate) fn start() {}
+    pub(crate) fn start(_: &str) {}
     pub(crate) fn live() -> Option<(usize, usize)> {
+        None
+    }
+    pub(crate) fn total() -> Option<(u64, u64)> {
         None
     }
     pub(crate) fn finish() {}
@@ -275,9 +188,15 @@ async fn throughput(client: &Client, n: usize, trivial: bool) -> Result<Value> {
                 }
             }
         };
+        heap::start(if trivial { "dhat-w0-trivial.json" } else { "dhat-w1.json" });
         let t0 = Instant::now();
         let results = join_all((0..n).map(one)).await;
-        Ok((results, t0.elapsed().as_secs_f64()))
+        let wall = t0.elapsed().as_secs_f64();
+        if let Some((blocks, bytes)) = heap::total() {
+            eprintln!("allocations per workflow: {} blocks, {} bytes", blocks / n as u64, bytes / n as u64);
+        }
+        heap::finish();
+        Ok((results, wall))
     })
     .await?;
     let prefix = if trivial { "w-" } else { "Hello, w-" };
@@ -377,7 +296,7 @@ async fn timers_and_signals(client: &Client, n: usize) -> Result<Value> {
 /// w4: the worker's resident memory per workflow run parked in its cache.
 async fn memory(client: &Client, n: usize) -> Result<Value> {
     let tq = new_task_queue("w4");
-    heap::start();
+    heap::start("dhat-w4.json");
     let rss_start = proc_status_kb("VmRSS");
     with_worker(client, &tq, DEFAULT_CACHE.max(n + 100), async {
         tokio::time::sleep(Duration::from_millis(500)).await;

