@@ -405,14 +405,19 @@ pub(crate) async fn shutdown_worker(shared: &Shared, heartbeating: bool) {
         task_queue: shared.task_queue.clone(),
         task_queue_types,
     };
-    if let Err(e) = shared
+    let call = shared
         .client
-        .call_plain("ShutdownWorker", CallKind::Idempotent, req, |mut c, r| async move { c.shutdown_worker(r).await })
-        .await
-    {
-        tracing::debug!(error = %e, "ShutdownWorker failed");
+        .call_plain("ShutdownWorker", CallKind::Idempotent, req, |mut c, r| async move { c.shutdown_worker(r).await });
+    // A courtesy: a server that does not answer soon must not keep the worker from stopping.
+    match tokio::time::timeout(SHUTDOWN_CALL_LIMIT, call).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::debug!(error = %e, "ShutdownWorker failed"),
+        Err(_) => tracing::debug!("ShutdownWorker timed out"),
     }
 }
+
+/// How long shutdown waits for the server to take `ShutdownWorker`.
+const SHUTDOWN_CALL_LIMIT: Duration = Duration::from_secs(5);
 
 /// The machine's name, as the client's default identity reads it.
 fn host_name() -> String {

@@ -328,7 +328,7 @@ impl Worker {
         }
         let _finished = Finished(&self.inner.finished);
         let result = match self.validate_namespace().await {
-            Ok(capabilities) => self.run_inner(capabilities.unwrap_or_default()).await,
+            Ok(capabilities) => self.run_inner(capabilities).await,
             Err(e) => Err(e),
         };
         if let (Err(e), Some(hook)) = (&result, &self.inner.options.on_fatal_error) {
@@ -365,13 +365,13 @@ impl Worker {
         }
     }
 
-    async fn run_inner(&self, capabilities: Capabilities) -> Result<(), WorkerError> {
+    async fn run_inner(&self, capabilities: Option<Capabilities>) -> Result<(), WorkerError> {
         let inner = &self.inner;
         let opts = &inner.options;
         let shared = &inner.shared;
         let mut tasks = tokio::task::JoinSet::new();
-        let server_autoscales = capabilities.poller_autoscaling;
-        let heartbeat_interval = heartbeat::interval_for(Some(&capabilities), shared.heartbeats.interval);
+        let server_autoscales = capabilities.as_ref().is_some_and(|c| c.poller_autoscaling);
+        let heartbeat_interval = heartbeat::interval_for(capabilities.as_ref(), shared.heartbeats.interval);
         if let Some(interval) = heartbeat_interval {
             tasks.spawn(heartbeat::run(Arc::clone(shared), interval, inner.shutdown.subscribe()));
         }
