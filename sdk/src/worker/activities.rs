@@ -259,6 +259,7 @@ async fn poll(
             if let Some(limiter) = &shared.activity_rate {
                 limiter.took();
             }
+            shared.heartbeats.tally.polled(super::heartbeat::PollKind::Activity);
             spawn_activity(&shared, task, permit, false);
             drop(turn);
         }

@@ -16,6 +16,7 @@
 
 mod activities;
 mod executor;
+mod heartbeat;
 mod local_activities;
 mod local_activity_runs;
 mod options;
@@ -40,10 +41,11 @@ pub use pollers::PollerBehavior;
 use crate::client::{CallKind, Client, ClientError};
 use crate::interceptor::{Interceptors, WorkflowHooks};
 use crate::protos::temporal::api::enums::v1::{
-    TaskQueueKind, TaskQueueType, VersioningBehavior as ProtoVersioningBehavior, WorkerVersioningMode,
+    TaskQueueKind, VersioningBehavior as ProtoVersioningBehavior, WorkerVersioningMode,
 };
+use crate::protos::temporal::api::namespace::v1::namespace_info::Capabilities;
 use crate::protos::temporal::api::taskqueue::v1::TaskQueue;
-use crate::protos::temporal::api::workflowservice::v1::{DescribeNamespaceRequest, ShutdownWorkerRequest};
+use crate::protos::temporal::api::workflowservice::v1::DescribeNamespaceRequest;
 use crate::runtime::registry::Registry;
 use crate::telemetry::sdk_metrics::WorkerMetrics;
 use crate::versioning::VersioningBehavior;
@@ -125,6 +127,8 @@ pub(crate) struct Shared {
     pub(crate) workflows: Arc<Registry>,
     /// The behaviour of the workflow types that do not say theirs.
     pub(crate) default_versioning_behavior: VersioningBehavior,
+    /// What worker heartbeats report.
+    pub(crate) heartbeats: heartbeat::Heartbeats,
 }
 
 impl Shared {
@@ -221,6 +225,19 @@ impl Worker {
         let activities = options.activity_table().map_err(WorkerError::InvalidOptions)?;
         options.check_activity_rates().map_err(WorkerError::InvalidOptions)?;
         options.check_polling_and_versioning().map_err(WorkerError::InvalidOptions)?;
+        let heartbeats = heartbeat::Heartbeats::new(
+            heartbeat::check_interval(options.worker_heartbeat_interval).map_err(WorkerError::InvalidOptions)?,
+            options.workflow_task_poller_behavior,
+            options.activity_task_poller_behavior,
+        );
+        // Heartbeats count what the metrics record; a worker that never heartbeats skips the tally.
+        let metrics = match heartbeats.interval {
+            Some(_) => WorkerMetrics::new(&heartbeat::TallyMeter::new(
+                Arc::clone(client.metric_meter()),
+                Arc::clone(&heartbeats.tally),
+            )),
+            None => WorkerMetrics::new(client.metric_meter().as_ref()),
+        };
         let activity_executor = match &options.activity_executor {
             Some(e) => Arc::clone(e),
             None => Arc::new(ThreadPoolExecutor::new(options.max_concurrent_activities)),
@@ -255,7 +272,7 @@ impl Worker {
             activities_cancelled: std::sync::atomic::AtomicBool::new(false),
             activity_rate: options.max_activities_per_second.map(activities::RateLimiter::per_second),
             task_queue_activities_per_second: options.max_task_queue_activities_per_second,
-            metrics: WorkerMetrics::new(client.metric_meter().as_ref()),
+            metrics,
             workflow_task_slots: options.max_concurrent_workflow_tasks,
             activity_slots: options.max_concurrent_activities,
             local_activity_permits: Arc::new(Semaphore::new(options.max_concurrent_local_activities.max(1))),
@@ -272,6 +289,7 @@ impl Worker {
                 .as_ref()
                 .map(|d| d.default_versioning_behavior)
                 .unwrap_or_default(),
+            heartbeats,
         });
         Ok(Worker {
             inner: Arc::new(Inner {
@@ -310,7 +328,7 @@ impl Worker {
         }
         let _finished = Finished(&self.inner.finished);
         let result = match self.validate_namespace().await {
-            Ok(server_autoscales) => self.run_inner(server_autoscales).await,
+            Ok(capabilities) => self.run_inner(capabilities).await,
             Err(e) => Err(e),
         };
         if let (Err(e), Some(hook)) = (&result, &self.inner.options.on_fatal_error) {
@@ -323,9 +341,9 @@ impl Worker {
     /// cannot work says so at once instead of polling in vain.
     ///
     /// The refusals that end the worker are the ones retrying cannot fix, the same as for polls.
-    /// Returns whether the namespace says its server suggests poller counts (poller
-    /// autoscaling).
-    async fn validate_namespace(&self) -> Result<bool, WorkerError> {
+    /// Returns the namespace's capabilities (poller autoscaling, worker heartbeats), if it
+    /// could be described.
+    async fn validate_namespace(&self) -> Result<Option<Capabilities>, WorkerError> {
         let client = &self.inner.shared.client;
         let req = DescribeNamespaceRequest { namespace: client.namespace().to_string(), ..Default::default() };
         match client
@@ -334,10 +352,7 @@ impl Worker {
             })
             .await
         {
-            Ok(resp) => Ok(resp
-                .namespace_info
-                .and_then(|info| info.capabilities)
-                .is_some_and(|capabilities| capabilities.poller_autoscaling)),
+            Ok(resp) => Ok(resp.namespace_info.and_then(|info| info.capabilities)),
             Err(source) if is_fatal(&source) => {
                 Err(WorkerError::Namespace { namespace: client.namespace().to_string(), source })
             }
@@ -345,16 +360,21 @@ impl Worker {
             // implement the call) is left to the polls, which retry.
             Err(e) => {
                 tracing::warn!(error = %e, "could not check the worker's namespace; polling anyway");
-                Ok(false)
+                Ok(None)
             }
         }
     }
 
-    async fn run_inner(&self, server_autoscales: bool) -> Result<(), WorkerError> {
+    async fn run_inner(&self, capabilities: Option<Capabilities>) -> Result<(), WorkerError> {
         let inner = &self.inner;
         let opts = &inner.options;
         let shared = &inner.shared;
         let mut tasks = tokio::task::JoinSet::new();
+        let server_autoscales = capabilities.as_ref().is_some_and(|c| c.poller_autoscaling);
+        let heartbeat_interval = heartbeat::interval_for(capabilities.as_ref(), shared.heartbeats.interval);
+        if let Some(interval) = heartbeat_interval {
+            tasks.spawn(heartbeat::run(Arc::clone(shared), interval, inner.shutdown.subscribe()));
+        }
 
         shared.metrics.worker_start.add(1, &shared.labels());
         let wft_permits = Arc::new(Semaphore::new(opts.max_concurrent_workflow_tasks));
@@ -426,27 +446,7 @@ impl Worker {
         drop(eager_start);
 
         // Tell the server first, so tasks on the sticky queue move to other workers at once.
-        if let Some(sticky) = &shared.sticky_queue {
-            let req = ShutdownWorkerRequest {
-                namespace: shared.client.namespace().to_string(),
-                sticky_task_queue: sticky.name.clone(),
-                identity: shared.client.identity().to_string(),
-                reason: "graceful shutdown".into(),
-                worker_instance_key: shared.instance_key.clone(),
-                task_queue: shared.task_queue.clone(),
-                task_queue_types: vec![TaskQueueType::Workflow as i32],
-                ..Default::default()
-            };
-            if let Err(e) = shared
-                .client
-                .call_converted("ShutdownWorker", CallKind::Idempotent, req, |mut c, r| async move {
-                    c.shutdown_worker(r).await
-                })
-                .await
-            {
-                tracing::debug!(error = %e, "ShutdownWorker failed");
-            }
-        }
+        heartbeat::shutdown_worker(shared, heartbeat_interval.is_some()).await;
 
         let all_activities = opts.max_concurrent_activities as u32;
         // Local activities get the same grace as activities; the workflow tasks that wait for

@@ -78,6 +78,9 @@ pub struct WorkerOptions {
     pub debug_mode: bool,
     /// Interceptors of this worker's activities and workflows, inside the client's.
     pub(crate) interceptors: Vec<Arc<dyn Interceptor>>,
+    /// How often the worker tells the server how it is (`temporal worker list`), where the
+    /// namespace takes worker heartbeats; 60 s by default, `None` or zero for never.
+    pub worker_heartbeat_interval: Option<Duration>,
 }
 
 impl std::fmt::Debug for WorkerOptions {
@@ -99,6 +102,7 @@ impl std::fmt::Debug for WorkerOptions {
             .field("activity_task_poller_behavior", &self.activity_task_poller_behavior)
             .field("deployment", &self.deployment)
             .field("debug_mode", &self.debug_mode)
+            .field("worker_heartbeat_interval", &self.worker_heartbeat_interval)
             .finish_non_exhaustive()
     }
 }
@@ -127,6 +131,7 @@ impl WorkerOptions {
             no_remote_activities: false,
             on_fatal_error: None,
             interceptors: Vec::new(),
+            worker_heartbeat_interval: Some(super::heartbeat::DEFAULT_INTERVAL),
             debug_mode: std::env::var("TEMPORAL_DEBUG").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false")),
         }
     }
@@ -140,6 +145,23 @@ impl WorkerOptions {
     /// ```
     pub fn debug_mode(mut self, on: bool) -> Self {
         self.debug_mode = on;
+        self
+    }
+
+    /// Sets how often the worker heartbeats (Python's `Runtime(worker_heartbeat_interval=..)`):
+    /// where the namespace advertises worker heartbeats, the worker reports its identity, task
+    /// queue, status, slots, pollers and sticky cache to the server, which shows them in
+    /// `temporal worker list` and `temporal worker describe`. Between 1 s and 60 s (the
+    /// default); `None` or zero turns heartbeats off.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let options = temporal_sdk::WorkerOptions::new("orders").worker_heartbeat_interval(Duration::from_secs(10));
+    /// let quiet = temporal_sdk::WorkerOptions::new("orders").worker_heartbeat_interval(None);
+    /// # let _ = (options, quiet);
+    /// ```
+    pub fn worker_heartbeat_interval(mut self, interval: impl Into<Option<Duration>>) -> Self {
+        self.worker_heartbeat_interval = interval.into();
         self
     }
 

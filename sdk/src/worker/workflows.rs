@@ -10,6 +10,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::protos::temporal::api::command::v1::{Command, command::Attributes as Cmd};
 
+use super::heartbeat::PollKind;
 use super::local_activity_runs::Next;
 use super::pollers::{PollOutcome, PollScaler, PollTurn};
 use super::pool::Pool;
@@ -73,6 +74,7 @@ struct Poll {
 impl Poll {
     async fn run(self, permit: OwnedSemaphorePermit, turn: PollTurn, mut shutdown: watch::Receiver<bool>) {
         let Poll { shared, pool, permits, queue, scaler } = self;
+        let queue_kind = queue.kind;
         let req = PollWorkflowTaskQueueRequest {
             namespace: shared.client.namespace().to_string(),
             task_queue: Some(queue),
@@ -96,6 +98,8 @@ impl Poll {
             Ok(task) => {
                 scaler.report(PollOutcome::Response { empty: false, decision: task.poller_scaling_decision.as_ref() });
                 drop(turn);
+                let sticky = queue_kind == TaskQueueKind::Sticky as i32;
+                shared.heartbeats.tally.polled(if sticky { PollKind::StickyWorkflow } else { PollKind::Workflow });
                 record_poll(&shared, &task);
                 shared.record_slots("WorkflowWorker", &permits, shared.workflow_task_slots - 1);
                 handle_task(&shared, &pool, task).await;
@@ -141,6 +145,7 @@ pub(crate) async fn handle_task(shared: &Arc<Shared>, pool: &Pool, task: PollWor
         attempt = task.attempt,
         task_queue = %shared.task_queue,
     );
+    let _busy = shared.heartbeats.tally.workflow_task();
     process_task(shared, pool, task).instrument(span).await
 }
 
