@@ -27,8 +27,12 @@ use crate::telemetry::MetricMeter;
 
 use super::slot::Slot;
 
+/// A task's work as the thread hands it back with its outcome: a cache miss needs its events
+/// and messages again, with the full history.
+pub(crate) type Work = Box<PollWorkflowTaskQueueResponse>;
+
 enum Message {
-    Task(Box<PollWorkflowTaskQueueResponse>, oneshot::Sender<Step>),
+    Task(Work, oneshot::Sender<(Step, Work)>),
     Resume(String, Vec<LocalActivityResult>, HashMap<String, WorkflowQuery>, oneshot::Sender<Step>),
     Heartbeat(String, HashMap<String, WorkflowQuery>, oneshot::Sender<Step>),
     Evict(String),
@@ -118,34 +122,48 @@ impl Pool {
         (h.finish() % self.slots.len() as u64) as usize
     }
 
-    /// Processes a task on the run's thread.
-    pub(crate) async fn process(&self, task: PollWorkflowTaskQueueResponse) -> Step {
-        let execution = task.workflow_execution.clone().unwrap_or_default();
-        let workflow_type = task.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or_default();
-        let what = format!("workflow {workflow_type} {:?} (run {})", execution.workflow_id, execution.run_id);
-        self.ask(&execution.run_id, &what, |reply| Message::Task(Box::new(task), reply)).await
+    /// Processes a task's work (moved, not copied, to the run's thread) there; the work
+    /// comes back with the outcome unless the thread never returned it (a deadlock).
+    /// `what` describes the task for a deadlock's message.
+    pub(crate) async fn process(
+        &self,
+        run_id: &str,
+        what: impl FnOnce() -> String,
+        work: Work,
+    ) -> (Step, Option<Work>) {
+        let reply = self.ask(run_id, what, |reply| Message::Task(work, reply)).await;
+        match reply {
+            Ok((step, work)) => (step, Some(work)),
+            Err(step) => (step, None),
+        }
     }
 
     /// Sends a message to the run's thread and waits for the task's outcome. An activation
     /// that runs longer than the deadlock timeout fails the task with `TMPRL1101`, and a fresh
     /// thread takes over the stuck one's queue (the stuck one ends if its code ever returns).
-    async fn ask(&self, run_id: &str, what: &str, message: impl FnOnce(oneshot::Sender<Step>) -> Message) -> Step {
+    /// Errs with the failed task's step when the thread stopped, dropped the task, or got stuck.
+    async fn ask<R>(
+        &self,
+        run_id: &str,
+        what: impl FnOnce() -> String,
+        message: impl FnOnce(oneshot::Sender<R>) -> Message,
+    ) -> Result<R, Step> {
         let (tx, mut rx) = oneshot::channel();
         let index = self.slot_index(run_id);
         let slot = &self.slots[index];
         let Some(id) = slot.send(message(tx)) else {
-            return internal_error("the workflow thread has stopped".into());
+            return Err(internal_error("the workflow thread has stopped".into()));
         };
         let dropped = |_| internal_error("the workflow thread dropped the task".into());
-        let Some(limit) = self.deadlock_timeout else { return rx.await.unwrap_or_else(dropped) };
+        let Some(limit) = self.deadlock_timeout else { return rx.await.map_err(dropped) };
         let mut wait = limit;
         loop {
             // One timer per task in the common case; time spent queued behind other tasks
             // does not count against this one.
             match tokio::time::timeout(wait, &mut rx).await {
-                Ok(step) => return step.unwrap_or_else(dropped),
+                Ok(reply) => return reply.map_err(dropped),
                 Err(_) => match slot.busy_with(id) {
-                    Some(busy) if busy >= limit => return self.deadlocked(index, what, limit),
+                    Some(busy) if busy >= limit => return Err(self.deadlocked(index, &what(), limit)),
                     Some(busy) => wait = limit - busy,
                     None => wait = limit,
                 },
@@ -177,15 +195,17 @@ impl Pool {
         results: Vec<LocalActivityResult>,
         queries: HashMap<String, WorkflowQuery>,
     ) -> Step {
-        let what = format!("workflow run {run_id}");
-        self.ask(run_id, &what, |reply| Message::Resume(run_id.to_string(), results, queries, reply)).await
+        let what = || format!("workflow run {run_id}");
+        let message = |reply| Message::Resume(run_id.to_string(), results, queries, reply);
+        self.ask(run_id, what, message).await.unwrap_or_else(|step| step)
     }
 
     /// Completes a task suspended on local activities without their results (a workflow task
     /// heartbeat), on the run's thread.
     pub(crate) async fn heartbeat(&self, run_id: &str, queries: HashMap<String, WorkflowQuery>) -> Step {
-        let what = format!("workflow run {run_id}");
-        self.ask(run_id, &what, |reply| Message::Heartbeat(run_id.to_string(), queries, reply)).await
+        let what = || format!("workflow run {run_id}");
+        let message = |reply| Message::Heartbeat(run_id.to_string(), queries, reply);
+        self.ask(run_id, what, message).await.unwrap_or_else(|step| step)
     }
 
     /// The runs in the caches of all threads.
@@ -297,23 +317,24 @@ impl WorkflowThread {
                 let _ = reply.send(step);
             }
             Message::Task(task, reply) => {
-                let run_id = task.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default();
-                let step = catch_unwind(AssertUnwindSafe(|| self.process(*task))).unwrap_or_else(|p| {
-                    self.cache.take(&run_id);
+                let step = catch_unwind(AssertUnwindSafe(|| self.process(&task))).unwrap_or_else(|p| {
+                    if let Some(execution) = &task.workflow_execution {
+                        self.cache.take(&execution.run_id);
+                    }
                     internal_error(format!(
                         "internal error while processing the workflow task: {}",
                         panic_message(p.as_ref())
                     ))
                 });
-                let _ = reply.send(step);
+                let _ = reply.send((step, task));
             }
         }
     }
 
-    fn process(&mut self, task: PollWorkflowTaskQueueResponse) -> Step {
+    fn process(&mut self, task: &PollWorkflowTaskQueueResponse) -> Step {
         let exec = task.workflow_execution.clone().unwrap_or_default();
         let workflow_type = task.workflow_type.as_ref().map(|t| t.name.clone()).unwrap_or_default();
-        let events = task.history.map(|h| h.events).unwrap_or_default();
+        let events = task.history.as_ref().map_or(&[][..], |h| &h.events[..]);
         let full = events.first().is_some_and(|e| e.event_type() == EventType::WorkflowExecutionStarted);
 
         let mut run = if full {
@@ -341,8 +362,8 @@ impl WorkflowThread {
             }
         };
         let step = match &task.query {
-            Some(query) => task::answer_legacy_query(&mut run, &events, query),
-            None => task::process(&mut run, &events, &task.messages, &task.queries),
+            Some(query) => task::answer_legacy_query(&mut run, events, query),
+            None => task::process(&mut run, events, &task.messages, &task.queries),
         };
         self.keep(exec.run_id, run, step)
     }

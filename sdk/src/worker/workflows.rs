@@ -164,7 +164,7 @@ async fn process_task(shared: &Arc<Shared>, pool: &Pool, mut task: PollWorkflowT
     }
     let replaying = task.previous_started_event_id > 0
         && task.history.as_ref().and_then(|h| h.events.first()).is_some_and(|e| e.event_id == 1);
-    let mut step = pool.process(work_of(&mut task)).await;
+    let mut step = on_thread(pool, &mut task).await;
     let cache_hit = task.previous_started_event_id > 0 && !replaying && !matches!(step, Step::NeedFullHistory);
     if task.previous_started_event_id > 0 {
         let counter = if cache_hit { &shared.metrics.sticky_cache_hit } else { &shared.metrics.sticky_cache_miss };
@@ -181,7 +181,7 @@ async fn process_task(shared: &Arc<Shared>, pool: &Pool, mut task: PollWorkflowT
                 let mut all = events;
                 all.extend(polled.into_iter().filter(|e| e.event_id > last));
                 task.history = Some(History { events: all });
-                step = pool.process(work_of(&mut task)).await;
+                step = on_thread(pool, &mut task).await;
             }
             Err(e) => return fail_for_history(shared, pool, &task, e).await,
         }
@@ -225,21 +225,37 @@ async fn process_task(shared: &Arc<Shared>, pool: &Pool, mut task: PollWorkflowT
     report(shared, pool, &task, outcome).await;
 }
 
-/// What the run's thread needs of a task, taken out of it without copying its history when
-/// that is whole (the first task, a replay): the caller keeps the rest for the report. A
-/// partial history (a sticky task, a few events) is copied, since a cache miss needs it back.
-fn work_of(task: &mut PollWorkflowTaskQueueResponse) -> PollWorkflowTaskQueueResponse {
-    let whole = task.history.as_ref().and_then(|h| h.events.first()).is_some_and(|e| e.event_id == 1);
-    PollWorkflowTaskQueueResponse {
+/// Runs a task on its run's thread. Its history, messages and queries move there, not
+/// copied, and come back with the outcome; the history only when a cache miss needs it again
+/// after the full history (otherwise it is dropped as soon as the run applied it).
+async fn on_thread(pool: &Pool, task: &mut PollWorkflowTaskQueueResponse) -> Step {
+    let work = Box::new(PollWorkflowTaskQueueResponse {
         workflow_execution: task.workflow_execution.clone(),
         workflow_type: task.workflow_type.clone(),
-        history: if whole { task.history.take() } else { task.history.clone() },
-        // Kept: a cache miss sends the task again, with its update requests.
-        messages: task.messages.clone(),
-        queries: task.queries.clone(),
-        query: task.query.clone(),
+        history: task.history.take(),
+        messages: std::mem::take(&mut task.messages),
+        queries: std::mem::take(&mut task.queries),
+        query: task.query.take(),
         ..Default::default()
+    });
+    let task_ref = &*task;
+    let run_id = task_ref.workflow_execution.as_ref().map_or("", |e| e.run_id.as_str());
+    let what = || {
+        let execution = task_ref.workflow_execution.clone().unwrap_or_default();
+        let workflow_type = task_ref.workflow_type.as_ref().map_or("", |t| t.name.as_str());
+        format!("workflow {workflow_type} {:?} (run {})", execution.workflow_id, execution.run_id)
+    };
+    let (step, work) = pool.process(run_id, what, work).await;
+    if let Some(work) = work {
+        let PollWorkflowTaskQueueResponse { history, messages, queries, query, .. } = *work;
+        task.messages = messages;
+        task.queries = queries;
+        task.query = query;
+        if matches!(step, Step::NeedFullHistory) {
+            task.history = history;
+        }
     }
+    step
 }
 
 /// The server's default workflow task timeout, for runs whose history did not say.
