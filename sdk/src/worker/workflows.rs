@@ -29,7 +29,8 @@ use crate::protos::temporal::api::workflowservice::v1::{
 };
 use crate::runtime::history::SDK_NAME;
 use crate::runtime::task::{self, Step, TaskOutcome};
-use crate::telemetry::sdk_metrics::millis;
+use crate::telemetry::Counter;
+use crate::telemetry::sdk_metrics::{WorkerMetrics, millis};
 
 /// Opens polls of `queue` as slots free up and the scaler allows, each on its own task; returns
 /// at shutdown once no poll is open.
@@ -312,29 +313,32 @@ fn evict(shared: &Shared, pool: &Pool, run_id: &str) {
     shared.local_activity_runs.finish_run(run_id);
 }
 
+/// The counter of how a run closes, if `command` closes it.
+fn close_counter<'m>(metrics: &'m WorkerMetrics, command: &Command) -> Option<&'m Arc<dyn Counter>> {
+    match command.attributes.as_ref()? {
+        Cmd::CompleteWorkflowExecutionCommandAttributes(_) => Some(&metrics.workflow_completed),
+        Cmd::FailWorkflowExecutionCommandAttributes(_) => Some(&metrics.workflow_failed),
+        Cmd::CancelWorkflowExecutionCommandAttributes(_) => Some(&metrics.workflow_canceled),
+        Cmd::ContinueAsNewWorkflowExecutionCommandAttributes(_) => Some(&metrics.workflow_continue_as_new),
+        _ => None,
+    }
+}
+
 /// The workflow metrics of a completion the server accepted: how the run closed, if it did.
 fn record_close(
     shared: &Shared,
     task: &PollWorkflowTaskQueueResponse,
-    commands: &[Command],
+    closed: Option<&Arc<dyn Counter>>,
     started: Option<SystemTime>,
 ) {
-    let Some(last) = commands.last().and_then(|c| c.attributes.as_ref()) else { return };
-    let metrics = &shared.metrics;
-    let counter = match last {
-        Cmd::CompleteWorkflowExecutionCommandAttributes(_) => &metrics.workflow_completed,
-        Cmd::FailWorkflowExecutionCommandAttributes(_) => &metrics.workflow_failed,
-        Cmd::CancelWorkflowExecutionCommandAttributes(_) => &metrics.workflow_canceled,
-        Cmd::ContinueAsNewWorkflowExecutionCommandAttributes(_) => &metrics.workflow_continue_as_new,
-        _ => return,
-    };
+    let Some(counter) = closed else { return };
     let workflow_type = task.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or_default();
     let [namespace, task_queue] = shared.labels();
     let labels = [namespace, task_queue, ("workflow_type", workflow_type)];
     counter.add(1, &labels);
     if let Some(started) = started {
         let latency = SystemTime::now().duration_since(started).unwrap_or_default();
-        metrics.workflow_endtoend.record(millis(latency), &labels);
+        shared.metrics.workflow_endtoend.record(millis(latency), &labels);
     }
 }
 
@@ -397,8 +401,8 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
     let result = match outcome {
         TaskOutcome::Completed { mut commands, messages, query_results, cached, started, heartbeat, .. } => {
             let mut reserved = reserve_eager_activities(shared, &mut commands);
-            // The closing command (if any) is last; kept to count the close once it is accepted.
-            let closing: Vec<Command> = commands.last().filter(|c| is_close(c)).cloned().into_iter().collect();
+            // The closing command (if any) is last; the close is counted once it is accepted.
+            let closed = commands.last().and_then(|c| close_counter(&shared.metrics, c));
             let sticky_attributes = (cached && shared.sticky_queue.is_some()).then(|| StickyExecutionAttributes {
                 worker_task_queue: shared.sticky_queue.clone(),
                 schedule_to_start_timeout: Some(duration_to_proto(shared.sticky_schedule_to_start)),
@@ -441,7 +445,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 })
                 .await;
             response.map(|resp| {
-                record_close(shared, task, &closing, started);
+                record_close(shared, task, closed, started);
                 if resp.reset_history_event_id != 0 {
                     // The server discarded a speculative task (an update was rejected):
                     // the cached run went past what history keeps, so replay it next time.
