@@ -293,6 +293,13 @@ async fn timers_and_signals(client: &Client, n: usize) -> Result<Value> {
     .await
 }
 
+/// The size of a `start_workflow` future: a storm of starts holds one each, and what the
+/// allocator keeps of them shows in w4's RSS. The future is built, measured and dropped unpolled.
+fn start_future_bytes(client: &Client, task_queue: &str) -> usize {
+    let start = client.start_workflow(BlockOnSignalWorkflow::run, "size".to_string(), options(task_queue, usize::MAX));
+    std::mem::size_of_val(&start)
+}
+
 /// w4: the worker's resident memory per workflow run parked in its cache.
 async fn memory(client: &Client, n: usize) -> Result<Value> {
     let tq = new_task_queue("w4");
@@ -348,6 +355,7 @@ async fn memory(client: &Client, n: usize) -> Result<Value> {
             "rss_after_complete_mb": mb(rss_after),
             "kb_per_cached_wf": round((rss_cached - rss_idle) as f64 / n.max(1) as f64, 2),
             "time_to_cache_all_s": round(time_to_cache, 3),
+            "start_future_bytes": start_future_bytes(client, &tq),
             "errors": count_bad(&results, |_, r| r.starts_with("done:")),
         });
         if let (Some((idle_bytes, idle_blocks)), Some((bytes, blocks))) = (heap_idle, heap_cached) {
