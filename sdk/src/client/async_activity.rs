@@ -153,12 +153,7 @@ impl AsyncActivityHandle {
                     namespace,
                     ..Default::default()
                 };
-                let r = self
-                    .client
-                    .call("RecordActivityTaskHeartbeat", CallKind::Idempotent, req, |mut c, r| async move {
-                        c.record_activity_task_heartbeat(r).await
-                    })
-                    .await?;
+                let r = self.client.call(CallKind::Idempotent, req).await?;
                 (r.cancel_requested, r.activity_paused, r.activity_reset)
             }
             AsyncActivityId::Ids { workflow_id, run_id, activity_id } => {
@@ -171,12 +166,7 @@ impl AsyncActivityHandle {
                     identity,
                     ..Default::default()
                 };
-                let r = self
-                    .client
-                    .call("RecordActivityTaskHeartbeatById", CallKind::Idempotent, req, |mut c, r| async move {
-                        c.record_activity_task_heartbeat_by_id(r).await
-                    })
-                    .await?;
+                let r = self.client.call(CallKind::Idempotent, req).await?;
                 (r.cancel_requested, r.activity_paused, r.activity_reset)
             }
         };
@@ -202,11 +192,7 @@ impl AsyncActivityHandle {
                     namespace,
                     ..Default::default()
                 };
-                self.client
-                    .call("RespondActivityTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
-                        c.respond_activity_task_completed(r).await
-                    })
-                    .await?;
+                self.client.call(CallKind::Idempotent, req).await?;
             }
             AsyncActivityId::Ids { workflow_id, run_id, activity_id } => {
                 let req = RespondActivityTaskCompletedByIdRequest {
@@ -218,11 +204,7 @@ impl AsyncActivityHandle {
                     identity,
                     ..Default::default()
                 };
-                self.client
-                    .call("RespondActivityTaskCompletedById", CallKind::Idempotent, req, |mut c, r| async move {
-                        c.respond_activity_task_completed_by_id(r).await
-                    })
-                    .await?;
+                self.client.call(CallKind::Idempotent, req).await?;
             }
         }
         Ok(())
@@ -250,11 +232,7 @@ impl AsyncActivityHandle {
                     namespace,
                     ..Default::default()
                 };
-                self.client
-                    .call("RespondActivityTaskFailed", CallKind::Idempotent, req, |mut c, r| async move {
-                        c.respond_activity_task_failed(r).await
-                    })
-                    .await?;
+                self.client.call(CallKind::Idempotent, req).await?;
             }
             AsyncActivityId::Ids { workflow_id, run_id, activity_id } => {
                 let req = RespondActivityTaskFailedByIdRequest {
@@ -266,11 +244,7 @@ impl AsyncActivityHandle {
                     identity,
                     ..Default::default()
                 };
-                self.client
-                    .call("RespondActivityTaskFailedById", CallKind::Idempotent, req, |mut c, r| async move {
-                        c.respond_activity_task_failed_by_id(r).await
-                    })
-                    .await?;
+                self.client.call(CallKind::Idempotent, req).await?;
             }
         }
         Ok(())
@@ -298,11 +272,7 @@ impl AsyncActivityHandle {
                     namespace,
                     ..Default::default()
                 };
-                self.client
-                    .call("RespondActivityTaskCanceled", CallKind::Idempotent, req, |mut c, r| async move {
-                        c.respond_activity_task_canceled(r).await
-                    })
-                    .await?;
+                self.client.call(CallKind::Idempotent, req).await?;
             }
             AsyncActivityId::Ids { workflow_id, run_id, activity_id } => {
                 let req = RespondActivityTaskCanceledByIdRequest {
@@ -314,11 +284,7 @@ impl AsyncActivityHandle {
                     identity,
                     ..Default::default()
                 };
-                self.client
-                    .call("RespondActivityTaskCanceledById", CallKind::Idempotent, req, |mut c, r| async move {
-                        c.respond_activity_task_canceled_by_id(r).await
-                    })
-                    .await?;
+                self.client.call(CallKind::Idempotent, req).await?;
             }
         }
         Ok(())

@@ -8,10 +8,12 @@ use tonic::metadata::MetadataValue;
 
 use super::intercept::{ClientNext, ClientRequest, ClientResponse, Intercepted};
 use super::retry::{self, CallKind};
+use super::rpc::{Encoded, Rpc};
 use super::{CALL_TIMEOUT, Client, ClientError, LONG_POLL_TIMEOUT, RpcFailure, ServiceChannel};
 use crate::converter::visit::Visit;
 use crate::protos::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
 use crate::telemetry::sdk_metrics::millis;
+use futures::TryFutureExt;
 use futures::future::BoxFuture;
 
 /// Metadata entries as gRPC headers; names are lower-cased, as HTTP/2 requires.
@@ -39,60 +41,101 @@ impl Client {
         req
     }
 
-    /// Makes a call for the user: through the client's interceptors, then
-    /// [`Client::call_converted`].
-    pub(crate) async fn call<T, F, Fut>(
-        &self,
-        operation: &'static str,
-        kind: CallKind,
-        message: T,
-        f: F,
-    ) -> Result<T::Response, ClientError>
+    /// Makes a call for the user: through the client's interceptors, then the data
+    /// converter's codecs, then to the server (see [`Client::call_encoded`]).
+    pub(crate) fn call<T>(&self, kind: CallKind, message: T) -> impl Future<Output = Result<T::Response, ClientError>>
     where
-        T: Intercepted + Clone + Visit + Send + 'static,
-        T::Response: Visit + Send,
-        F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut + Send + Sync,
-        Fut: Future<Output = Result<tonic::Response<T::Response>, tonic::Status>> + Send,
+        T: Intercepted + Visit,
+        T::Response: Visit,
     {
-        self.call_mapped(operation, kind, message, f, ClientError::from).await
+        self.call_mapped(kind, message, ClientError::from)
     }
 
     /// [`Client::call`], turning a failed call into an error the call site's way (a start's
     /// already-started failure, say).
-    pub(crate) async fn call_mapped<T, F, Fut>(
+    pub(crate) fn call_mapped<T>(
         &self,
-        operation: &'static str,
         kind: CallKind,
         message: T,
-        f: F,
         on_failure: impl Fn(RpcFailure) -> ClientError + Send + Sync,
-    ) -> Result<T::Response, ClientError>
+    ) -> impl Future<Output = Result<T::Response, ClientError>>
     where
-        T: Intercepted + Clone + Visit + Send + 'static,
-        T::Response: Visit + Send,
-        F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut + Send + Sync,
-        Fut: Future<Output = Result<tonic::Response<T::Response>, tonic::Status>> + Send,
+        T: Intercepted + Visit,
+        T::Response: Visit,
     {
-        let call = |message: T| async {
-            self.call_converted_raw(operation, kind, message, &f).await.map_err(|e| e.map_rpc(&on_failure))
-        };
-        if self.interceptors.is_empty() {
-            return call(message).await;
-        }
-        let terminal = |request: ClientRequest| -> BoxFuture<'_, Result<ClientResponse, ClientError>> {
-            Box::pin(async {
-                let message = T::from_request(request).ok_or_else(|| {
-                    ClientError::InvalidOptions(format!("an interceptor replaced the {operation} request with another"))
-                })?;
-                call(message).await.map(T::into_response)
+        // On the heap until it is encoded: each layer of futures below would otherwise keep a
+        // copy of the message (they hold their arguments), and a storm of starts holds as
+        // many of those futures as it has starts.
+        let message = Box::new(message);
+        async move {
+            if self.interceptors.is_empty() {
+                return self.call_converted_rpc(kind, message).await.map_err(|e| e.map_rpc(&on_failure));
+            }
+            let terminal = |request: ClientRequest| -> BoxFuture<'_, Result<ClientResponse, ClientError>> {
+                Box::pin(async {
+                    let message = T::from_request(request).ok_or_else(|| {
+                        ClientError::InvalidOptions(format!(
+                            "an interceptor replaced the {} request with another",
+                            T::OPERATION
+                        ))
+                    })?;
+                    let response = self.call_converted_rpc(kind, Box::new(message)).await;
+                    response.map(T::into_response).map_err(|e| e.map_rpc(&on_failure))
+                })
+            };
+            let response = ClientNext::new(&self.interceptors, &terminal).run(message.into_request()).await?;
+            T::from_response(response).ok_or_else(|| {
+                ClientError::InvalidOptions(format!(
+                    "an interceptor answered the {} request with another's response",
+                    T::OPERATION
+                ))
             })
-        };
-        let response = ClientNext::new(&self.interceptors, &terminal).run(message.into_request()).await?;
-        T::from_response(response).ok_or_else(|| {
-            ClientError::InvalidOptions(format!(
-                "an interceptor answered the {operation} request with another's response"
-            ))
-        })
+        }
+    }
+
+    /// The message's payloads through the codecs, the message encoded once and sent (see
+    /// [`Client::call_encoded`]), the response's payloads decoded.
+    async fn call_converted_rpc<T>(&self, kind: CallKind, mut message: Box<T>) -> Result<T::Response, ConvertedFailure>
+    where
+        T: Rpc + Visit,
+        T::Response: Visit,
+    {
+        self.data_converter.encode_message(&mut *message).await.map_err(|e| ConvertedFailure::Client(e.into()))?;
+        let task_queue = task_queue_label(&*message);
+        let request = Encoded::new(&*message);
+        drop(message);
+        let mut response = self.call_encoded(kind, request, task_queue).await.map_err(ConvertedFailure::Rpc)?;
+        self.data_converter.decode_message(&mut *response).await.map_err(|e| ConvertedFailure::Client(e.into()))?;
+        Ok(*response)
+    }
+
+    /// A call without interceptors or data converter (the connection's probe).
+    pub(crate) fn call_unconverted<T: Rpc>(
+        &self,
+        kind: CallKind,
+        message: T,
+    ) -> impl Future<Output = Result<T::Response, RpcFailure>> {
+        let task_queue = task_queue_label(&message);
+        let call = self.call_encoded(kind, Encoded::new(&message), task_queue);
+        call.map_ok(|response| *response)
+    }
+
+    /// Sends an encoded request, retrying what `kind` allows (see [`Client::attempts`]), and
+    /// records the call's metrics.
+    async fn call_encoded<R>(
+        &self,
+        kind: CallKind,
+        request: Encoded,
+        task_queue: Option<String>,
+    ) -> Result<Box<R>, RpcFailure>
+    where
+        R: prost::Message + Default + Send + Sync + 'static,
+    {
+        let started = Instant::now();
+        let operation = request.operation();
+        let result = self.attempts(operation, kind, |timeout| self.send_encoded(&request, timeout)).await;
+        self.record_call(operation, kind, task_queue.as_deref(), started, result.as_ref().err());
+        result
     }
 
     /// Calls the workflow service, retrying what `kind` allows (see [`CallKind`]), with the
@@ -150,12 +193,8 @@ impl Client {
         self.call_raw(operation, kind, message, f).await.map_err(ClientError::from)
     }
 
-    /// [`Client::call`], leaving the failure for the caller to turn into an error.
-    ///
-    /// Each attempt gets the kind's deadline, cut to what is left of the caller's RPC timeout
-    /// (task polls ignore that one). A call is retried while its kind allows for the failure
-    /// and the retry budget lasts; time spent in attempts that ran out of time is not
-    /// charged to the budget's `max_elapsed`, or one slow attempt would end every call.
+    /// [`Client::call_plain`], leaving the failure for the caller to turn into an error: the
+    /// typed request is cloned for each attempt (see [`Client::attempts`]).
     pub(crate) async fn call_raw<T, R, F, Fut>(
         &self,
         operation: &'static str,
@@ -170,7 +209,11 @@ impl Client {
     {
         let started = Instant::now();
         let task_queue = task_queue_label(&message);
-        let result = self.attempts(operation, kind, message, f).await;
+        let attempt = |timeout| {
+            let sent = f(self.workflow_service(), self.request(message.clone(), timeout));
+            async move { sent.await.map(tonic::Response::into_inner) }
+        };
+        let result = self.attempts(operation, kind, attempt).await;
         self.record_call(operation, kind, task_queue.as_deref(), started, result.as_ref().err());
         result
     }
@@ -210,17 +253,16 @@ impl Client {
         }
     }
 
-    async fn attempts<T, R, F, Fut>(
-        &self,
-        operation: &'static str,
-        kind: CallKind,
-        message: T,
-        f: F,
-    ) -> Result<R, RpcFailure>
+    /// Tries a call, `attempt(deadline)` each time.
+    ///
+    /// Each attempt gets the kind's deadline, cut to what is left of the caller's RPC timeout
+    /// (task polls ignore that one). A call is retried while its kind allows for the failure
+    /// and the retry budget lasts; time spent in attempts that ran out of time is not
+    /// charged to the budget's `max_elapsed`, or one slow attempt would end every call.
+    async fn attempts<R, A, Fut>(&self, operation: &'static str, kind: CallKind, attempt: A) -> Result<R, RpcFailure>
     where
-        T: Clone,
-        F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
-        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+        A: Fn(Duration) -> Fut,
+        Fut: Future<Output = Result<R, tonic::Status>>,
     {
         let config = kind.config(&self.conn.retry);
         let attempt_limit = match kind {
@@ -237,9 +279,8 @@ impl Client {
                 Some(d) => d.saturating_duration_since(attempt_started).min(attempt_limit),
                 None => attempt_limit,
             };
-            let result = f(self.workflow_service(), self.request(message.clone(), timeout)).await;
-            let status = match result {
-                Ok(resp) => return Ok(resp.into_inner()),
+            let status = match attempt(timeout).await {
+                Ok(response) => return Ok(response),
                 Err(status) => status,
             };
             let failure = retry::Failure::of(&status);
@@ -438,5 +479,15 @@ pub(crate) mod tests {
         );
         assert!(attempts >= 2, "{attempts}");
         assert!(started.elapsed() < Duration::from_millis(800), "{:?}", started.elapsed());
+    }
+
+    #[tokio::test]
+    async fn a_start_future_holds_no_copy_of_its_request() {
+        // A storm of starts holds one such future per start (issue 15's W4): it used to hold
+        // the request several times over (26 KB), a copy per layer of the call and of tonic's.
+        let client = offline_client(RetryConfig::default());
+        let start = client.start_workflow_by_name("W", &(), crate::client::WorkflowOptions::new("id", "tq"));
+        let size = std::mem::size_of_val(&start);
+        assert!(size < 4096, "{size} bytes");
     }
 }

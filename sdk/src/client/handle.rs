@@ -168,12 +168,7 @@ impl<W> WorkflowHandle<W> {
                 skip_archival: true,
                 ..Default::default()
             };
-            let resp = self
-                .client
-                .call("GetWorkflowExecutionHistory", CallKind::UserLongPoll, req, |mut c, r| async move {
-                    c.get_workflow_execution_history(r).await
-                })
-                .await?;
+            let resp = self.client.call(CallKind::UserLongPoll, req).await?;
             let Some(mut event) = resp.history.and_then(|h| h.events.into_iter().last()) else {
                 token = resp.next_page_token;
                 continue;
@@ -261,11 +256,7 @@ impl<W> WorkflowHandle<W> {
             request_id: uuid::Uuid::new_v4().to_string(),
             ..Default::default()
         };
-        self.client
-            .call("SignalWorkflowExecution", CallKind::Idempotent, req, |mut c, r| async move {
-                c.signal_workflow_execution(r).await
-            })
-            .await?;
+        self.client.call(CallKind::Idempotent, req).await?;
         Ok(())
     }
 
@@ -290,16 +281,10 @@ impl<W> WorkflowHandle<W> {
             }),
             ..Default::default()
         };
-        let resp = self
-            .client
-            .call("QueryWorkflow", CallKind::Idempotent, req, |mut c, r| async move { c.query_workflow(r).await })
-            .await
-            .map_err(|e| match e {
-                ClientError::Rpc { code: tonic::Code::InvalidArgument, message, .. } => {
-                    ClientError::QueryFailed(message)
-                }
-                other => other,
-            })?;
+        let resp = self.client.call(CallKind::Idempotent, req).await.map_err(|e| match e {
+            ClientError::Rpc { code: tonic::Code::InvalidArgument, message, .. } => ClientError::QueryFailed(message),
+            other => other,
+        })?;
         if let Some(rejected) = resp.query_rejected {
             return Err(ClientError::QueryRejected { status: rejected.status().as_str_name().to_string() });
         }
@@ -317,11 +302,7 @@ impl<W> WorkflowHandle<W> {
             first_execution_run_id: self.first_execution_run_id.clone().unwrap_or_default(),
             ..Default::default()
         };
-        self.client
-            .call("RequestCancelWorkflowExecution", CallKind::Idempotent, req, |mut c, r| async move {
-                c.request_cancel_workflow_execution(r).await
-            })
-            .await?;
+        self.client.call(CallKind::Idempotent, req).await?;
         Ok(())
     }
 
@@ -335,11 +316,7 @@ impl<W> WorkflowHandle<W> {
             first_execution_run_id: self.first_execution_run_id.clone().unwrap_or_default(),
             ..Default::default()
         };
-        self.client
-            .call("TerminateWorkflowExecution", CallKind::Normal, req, |mut c, r| async move {
-                c.terminate_workflow_execution(r).await
-            })
-            .await?;
+        self.client.call(CallKind::Normal, req).await?;
         Ok(())
     }
 
@@ -358,12 +335,7 @@ impl<W> WorkflowHandle<W> {
             namespace: self.client.namespace.clone(),
             execution: Some(self.execution()),
         };
-        let raw = self
-            .client
-            .call("DescribeWorkflowExecution", CallKind::Idempotent, req, |mut c, r| async move {
-                c.describe_workflow_execution(r).await
-            })
-            .await?;
+        let raw = self.client.call(CallKind::Idempotent, req).await?;
         Ok(WorkflowDescription::from_proto(raw)?)
     }
 
@@ -380,12 +352,7 @@ impl<W> WorkflowHandle<W> {
                 next_page_token: token,
                 ..Default::default()
             };
-            let resp = self
-                .client
-                .call("GetWorkflowExecutionHistory", CallKind::Idempotent, req, |mut c, r| async move {
-                    c.get_workflow_execution_history(r).await
-                })
-                .await?;
+            let resp = self.client.call(CallKind::Idempotent, req).await?;
             events.extend(resp.history.map(|h| h.events).unwrap_or_default());
             if resp.next_page_token.is_empty() {
                 break;

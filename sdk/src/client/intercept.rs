@@ -5,6 +5,7 @@ use futures::future::BoxFuture;
 
 use std::sync::Arc;
 
+use super::rpc::Rpc;
 use super::{Client, ClientError};
 use crate::headers::Headers;
 use crate::protos::temporal::api::workflowservice::v1::{
@@ -40,9 +41,10 @@ macro_rules! client_calls {
             }
         }
 
+        super::rpc::rpcs! { $($op => $req, $resp;)* }
+
         $(
             impl Intercepted for ws::$req {
-                type Response = ws::$resp;
                 fn into_request(self) -> ClientRequest {
                     ClientRequest::$op(self)
                 }
@@ -100,8 +102,7 @@ client_calls! {
 }
 
 /// A wire request that interceptors may see, and its response.
-pub(crate) trait Intercepted: Sized {
-    type Response;
+pub(crate) trait Intercepted: Rpc + Sized {
     fn into_request(self) -> ClientRequest;
     fn from_request(request: ClientRequest) -> Option<Self>;
     fn into_response(response: Self::Response) -> ClientResponse;

@@ -57,11 +57,7 @@ impl Client {
     /// ```
     pub async fn count_workflows(&self, query: impl Into<String>) -> Result<u64, ClientError> {
         let req = CountWorkflowExecutionsRequest { namespace: self.namespace.clone(), query: query.into() };
-        let resp = self
-            .call("CountWorkflowExecutions", CallKind::Idempotent, req, |mut c, r| async move {
-                c.count_workflow_executions(r).await
-            })
-            .await?;
+        let resp = self.call(CallKind::Idempotent, req).await?;
         Ok(u64::try_from(resp.count).unwrap_or(0))
     }
 
@@ -73,10 +69,7 @@ impl Client {
     ) -> Result<ListWorkflowExecutionsResponse, ClientError> {
         let req =
             ListWorkflowExecutionsRequest { namespace: self.namespace.clone(), page_size, next_page_token, query };
-        self.call("ListWorkflowExecutions", CallKind::Idempotent, req, |mut c, r| async move {
-            c.list_workflow_executions(r).await
-        })
-        .await
+        self.call(CallKind::Idempotent, req).await
     }
 }
 

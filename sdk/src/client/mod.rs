@@ -20,14 +20,19 @@ mod list;
 mod options;
 mod proxy;
 mod retry;
+mod rpc;
 pub mod schedule;
 mod services;
 mod signal_with_start;
 mod update;
 mod update_with_start;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+
+use futures::TryFutureExt;
+use futures::future::Either;
 
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
 use tonic::transport::{Channel, Endpoint};
@@ -45,7 +50,7 @@ pub use handle::{Untyped, WorkflowHandle};
 pub(crate) use intercept::ClientInterceptors;
 pub use intercept::{ClientInterceptor, ClientNext, ClientRequest, ClientResponse};
 pub use list::{HistoryFetchError, WorkflowExecutions, WorkflowHistories};
-pub use options::WorkflowOptions;
+pub use options::{ClientOptions, KeepAliveOptions, TlsOptions, WorkflowOptions};
 pub use proxy::HttpConnectProxy;
 pub(crate) use retry::CallKind;
 pub use retry::RetryConfig;
@@ -56,230 +61,9 @@ pub use update_with_start::WithStartWorkflowOperation;
 use crate::converter::{self, DataConverter};
 use crate::protos::temporal::api::common::v1::{Payloads, WorkflowType};
 use crate::protos::temporal::api::workflowservice::v1::{GetSystemInfoRequest, StartWorkflowExecutionRequest};
+use crate::telemetry::MetricMeter;
 use crate::telemetry::sdk_metrics::ClientMetrics;
-use crate::telemetry::{MetricMeter, NoopMeter};
 use crate::workflow::{RunMethod, Workflow};
-
-/// TLS settings for the connection (needs the `tls` feature, on by default).
-#[derive(Debug, Clone, Default)]
-pub struct TlsOptions {
-    /// PEM of the CA to trust instead of the system's web PKI roots.
-    pub server_root_ca_cert: Option<Vec<u8>>,
-    /// The server name to verify, when it differs from the target's host.
-    pub domain: Option<String>,
-    /// PEM client certificate and key for mutual TLS.
-    pub client_cert: Option<(Vec<u8>, Vec<u8>)>,
-}
-
-/// Where and how to connect.
-///
-/// ```
-/// use temporal_sdk::ClientOptions;
-///
-/// let options = ClientOptions::new("my-ns.a1b2c.tmprl.cloud:7233")
-///     .namespace("my-ns.a1b2c")
-///     .api_key("...");
-/// # let _ = options;
-/// ```
-#[derive(Debug, Clone)]
-pub struct ClientOptions {
-    /// `host:port`, or a URL with an `http`/`https` scheme.
-    pub target: String,
-    /// The namespace (default `"default"`).
-    pub namespace: String,
-    /// The identity recorded in history (default `pid@hostname`).
-    pub identity: String,
-    /// TLS settings; an API key turns TLS on with defaults.
-    pub tls: Option<TlsOptions>,
-    /// An API key sent as a bearer token.
-    pub api_key: Option<String>,
-    /// Retries of transient errors on ordinary calls (long polls retry forever).
-    pub retry: RetryConfig,
-    /// Limit of connecting.
-    pub connect_timeout: Duration,
-    /// gRPC metadata (headers) sent with every call, as Python's `rpc_metadata`.
-    pub rpc_metadata: std::collections::HashMap<String, String>,
-    /// Keeps TLS off even with an API key (a profile with `tls.disabled = true`).
-    pub tls_disabled: bool,
-    /// HTTP/2 keep-alive pings, so that a connection a proxy or load balancer dropped
-    /// silently is noticed (`None`: no pings). Default: every 30 s, 15 s to answer, as in
-    /// the Python SDK.
-    pub keep_alive: Option<KeepAliveOptions>,
-    /// Sends requests gzip-compressed (responses are accepted compressed either way).
-    pub gzip: bool,
-    /// Codecs and failure converter for every payload the client and its workers send and
-    /// receive (default: none, payloads in the clear).
-    pub data_converter: DataConverter,
-    /// An HTTP proxy to reach the server through, by a `CONNECT` tunnel.
-    pub http_connect_proxy: Option<HttpConnectProxy>,
-    /// Where the client's and its workers' metrics go (default: nowhere).
-    pub metrics: Arc<dyn MetricMeter>,
-    /// Around the client's calls and the workers built from it, outermost first.
-    pub interceptors: Vec<Arc<dyn ClientInterceptor>>,
-}
-
-/// HTTP/2 keep-alive of a client's connection.
-///
-/// ```
-/// use std::time::Duration;
-/// use temporal_sdk::client::{ClientOptions, KeepAliveOptions};
-///
-/// let mut options = ClientOptions::new("localhost:7233");
-/// options.keep_alive = Some(KeepAliveOptions { interval: Duration::from_secs(10), timeout: Duration::from_secs(5) });
-/// # let _ = options;
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeepAliveOptions {
-    /// How often a ping is sent.
-    pub interval: Duration,
-    /// How long a ping may go unanswered before the connection is closed.
-    pub timeout: Duration,
-}
-
-impl Default for KeepAliveOptions {
-    fn default() -> Self {
-        Self { interval: Duration::from_secs(30), timeout: Duration::from_secs(15) }
-    }
-}
-
-impl ClientOptions {
-    /// Options for a target `host:port`.
-    pub fn new(target: impl Into<String>) -> Self {
-        Self {
-            target: target.into(),
-            namespace: "default".into(),
-            identity: default_identity(),
-            tls: None,
-            api_key: None,
-            retry: RetryConfig::default(),
-            connect_timeout: Duration::from_secs(10),
-            rpc_metadata: Default::default(),
-            tls_disabled: false,
-            keep_alive: Some(KeepAliveOptions::default()),
-            gzip: false,
-            data_converter: DataConverter::default(),
-            http_connect_proxy: None,
-            metrics: Arc::new(NoopMeter),
-            interceptors: Vec::new(),
-        }
-    }
-    /// Sets the namespace.
-    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.namespace = namespace.into();
-        self
-    }
-    /// Sets the identity.
-    pub fn identity(mut self, identity: impl Into<String>) -> Self {
-        self.identity = identity.into();
-        self
-    }
-    /// Sets TLS options.
-    pub fn tls(mut self, tls: TlsOptions) -> Self {
-        self.tls = Some(tls);
-        self
-    }
-    /// Sets an API key (and turns TLS on unless TLS options were given).
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(key.into());
-        self
-    }
-    /// Adds a gRPC metadata entry sent with every call.
-    ///
-    /// ```
-    /// let options = temporal_sdk::ClientOptions::new("localhost:7233").rpc_metadata("x-tenant", "acme");
-    /// # let _ = options;
-    /// ```
-    pub fn rpc_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.rpc_metadata.insert(key.into(), value.into());
-        self
-    }
-    /// Sets the data converter: the payload codecs (encryption, compression) and failure
-    /// converter of the client, its workers, and what is built from them.
-    ///
-    /// ```
-    /// use temporal_sdk::converter::{DataConverter, FailureConverter};
-    ///
-    /// let converter = DataConverter::default()
-    ///     .with_failure_converter(FailureConverter::default().encode_common_attributes(true));
-    /// let options = temporal_sdk::ClientOptions::new("localhost:7233").data_converter(converter);
-    /// # let _ = options;
-    /// ```
-    pub fn data_converter(mut self, converter: DataConverter) -> Self {
-        self.data_converter = converter;
-        self
-    }
-    /// Sets the meter that the client's and its workers' metrics (the standard Temporal SDK
-    /// metrics) and the application's (`activity::metric_meter()`, `workflow::metric_meter()`)
-    /// are recorded through, e.g. a `telemetry::PrometheusMeter`.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use temporal_sdk::telemetry::NoopMeter;
-    ///
-    /// let options = temporal_sdk::ClientOptions::new("localhost:7233").metrics(Arc::new(NoopMeter));
-    /// # let _ = options;
-    /// ```
-    pub fn metrics(mut self, meter: Arc<dyn MetricMeter>) -> Self {
-        self.metrics = meter;
-        self
-    }
-    /// Adds an interceptor of the client's calls and of the workers built from the client
-    /// (after those added before, so inside them); see [`crate::interceptor`].
-    ///
-    /// ```
-    /// use temporal_sdk::interceptor::Interceptor;
-    ///
-    /// struct Audit;
-    /// impl Interceptor for Audit {}
-    ///
-    /// let options = temporal_sdk::ClientOptions::new("localhost:7233").interceptor(Audit);
-    /// # let _ = options;
-    /// ```
-    pub fn interceptor(mut self, interceptor: impl ClientInterceptor) -> Self {
-        self.interceptors.push(Arc::new(interceptor));
-        self
-    }
-    /// Sets the retry configuration of ordinary calls.
-    pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = retry;
-        self
-    }
-    /// Connects through an HTTP proxy, by a `CONNECT` tunnel (TLS, if set, runs inside it).
-    ///
-    /// ```
-    /// use temporal_sdk::client::{ClientOptions, HttpConnectProxy};
-    ///
-    /// let options = ClientOptions::new("temporal.internal:7233")
-    ///     .http_connect_proxy(HttpConnectProxy::new("proxy.corp.example:3128").basic_auth("user", "password"));
-    /// # let _ = options;
-    /// ```
-    pub fn http_connect_proxy(mut self, proxy: HttpConnectProxy) -> Self {
-        self.http_connect_proxy = Some(proxy);
-        self
-    }
-}
-
-impl From<&str> for ClientOptions {
-    fn from(target: &str) -> Self {
-        ClientOptions::new(target)
-    }
-}
-
-impl From<String> for ClientOptions {
-    fn from(target: String) -> Self {
-        ClientOptions::new(target)
-    }
-}
-
-fn default_identity() -> String {
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into());
-    format!("{}@{host}", std::process::id())
-}
 
 struct Connection {
     channel: Channel,
@@ -415,11 +199,7 @@ impl Client {
         };
         // The TCP connection may be up while nothing on it speaks gRPC (a TLS port reached
         // without TLS): the first call says so, and then it is a connection failure.
-        let probe = client
-            .call_raw("GetSystemInfo", CallKind::Idempotent, GetSystemInfoRequest::default(), |mut c, r| async move {
-                c.get_system_info(r).await
-            })
-            .await;
+        let probe = client.call_unconverted(CallKind::Idempotent, GetSystemInfoRequest::default()).await;
         match probe {
             Ok(_) => Ok(client),
             Err(failure)
@@ -565,25 +345,32 @@ impl Client {
     /// let result: String = handle.result().await?;
     /// # let _ = result; Ok(()) }
     /// ```
-    pub async fn start_workflow<W: Workflow>(
+    ///
+    /// The request is made (and the input encoded) when this is called; nothing is sent until
+    /// the future is awaited, and an error in the options or the input comes out of it then.
+    pub fn start_workflow<W: Workflow>(
         &self,
         _run: RunMethod<W>,
         input: W::Input,
         options: WorkflowOptions,
-    ) -> Result<WorkflowHandle<W>, ClientError> {
-        let args = self.in_effect(|| W::INPUT_SHAPE.encode(&input))?;
-        let run_id = self.start_raw(W::NAME, args, &options).await?;
-        Ok(WorkflowHandle::new(self.clone(), options.id, Some(run_id.clone()), Some(run_id)))
+    ) -> impl Future<Output = Result<WorkflowHandle<W>, ClientError>> + Send + use<'_, W> {
+        // The request is made here and the future holds only the call: an `async fn` would
+        // keep its arguments (the options, the input) in its future as long as the call takes,
+        // and a storm of starts holds one future per start.
+        let call = self.in_effect(|| W::INPUT_SHAPE.encode(&input)).map_err(ClientError::from);
+        let call = call.and_then(|args| self.start_call(W::NAME, args, &options));
+        self.handle_when_started(call, options.id)
     }
 
     /// Starts a workflow and waits for its result.
-    pub async fn execute_workflow<W: Workflow>(
+    pub fn execute_workflow<W: Workflow>(
         &self,
         run: RunMethod<W>,
         input: W::Input,
         options: WorkflowOptions,
-    ) -> Result<W::Output, ClientError> {
-        self.start_workflow(run, input, options).await?.result().await
+    ) -> impl Future<Output = Result<W::Output, ClientError>> + Send + use<'_, W> {
+        // Combinators rather than an async block, which would hold the start future twice.
+        self.start_workflow(run, input, options).and_then(|handle| async move { handle.result().await })
     }
 
     /// Starts a workflow by type name with one argument (`&()` for none,
@@ -597,23 +384,47 @@ impl Client {
     /// let greeting: String = handle.result_as().await?;
     /// # let _ = greeting; Ok(()) }
     /// ```
-    pub async fn start_workflow_by_name<I: serde::Serialize + ?Sized>(
-        &self,
-        workflow_type: &str,
+    pub fn start_workflow_by_name<'a, I: serde::Serialize + ?Sized>(
+        &'a self,
+        workflow_type: &'a str,
         input: &I,
         options: WorkflowOptions,
-    ) -> Result<WorkflowHandle<Untyped>, ClientError> {
-        let args = self.in_effect(|| converter::encode_args(input))?;
-        let run_id = self.start_raw(workflow_type, args, &options).await?;
-        Ok(WorkflowHandle::new(self.clone(), options.id, Some(run_id.clone()), Some(run_id)))
+    ) -> impl Future<Output = Result<WorkflowHandle<Untyped>, ClientError>> + Send + use<'a, I> {
+        // As in `start_workflow`, only the call is left for the future.
+        let call = self.in_effect(|| converter::encode_args(input)).map_err(ClientError::from);
+        let call = call.and_then(|args| self.start_call(workflow_type, args, &options));
+        self.handle_when_started(call, options.id)
     }
 
-    async fn start_raw(
+    /// The handle of the workflow `call` starts, once it started (or why it did not).
+    ///
+    /// Combinators rather than an async block: a future awaited in an async block that took
+    /// it in is held twice (where it was taken in, and where it is polled).
+    fn handle_when_started<W, F>(
         &self,
-        workflow_type: &str,
+        call: Result<F, ClientError>,
+        workflow_id: String,
+    ) -> impl Future<Output = Result<WorkflowHandle<W>, ClientError>> + use<'_, W, F>
+    where
+        F: Future<Output = Result<String, ClientError>>,
+    {
+        let started =
+            move |run_id: String| WorkflowHandle::new(self.clone(), workflow_id, Some(run_id.clone()), Some(run_id));
+        match call {
+            Ok(call) => Either::Left(call.map_ok(started)),
+            Err(e) => Either::Right(futures::future::ready(Err(e))),
+        }
+    }
+
+    /// The call that starts a workflow: its request made from `options`, and a future that
+    /// sends it and answers the new run's id (handing the first workflow task, when it comes
+    /// with the answer, to the worker reserved for it).
+    fn start_call<'a>(
+        &'a self,
+        workflow_type: &'a str,
         args: Vec<crate::protos::temporal::api::common::v1::Payload>,
         options: &WorkflowOptions,
-    ) -> Result<String, ClientError> {
+    ) -> Result<impl Future<Output = Result<String, ClientError>> + Send + use<'a>, ClientError> {
         options.validate()?;
         let mut req = StartWorkflowExecutionRequest {
             namespace: self.namespace.clone(),
@@ -628,20 +439,15 @@ impl Client {
         let eager = if options.request_eager_start { self.reserve_eager_worker(&options.task_queue) } else { None };
         req.request_eager_execution = eager.is_some();
         req.eager_worker_deployment_options = eager.as_ref().and_then(|(worker, _)| worker.deployment_options());
+        let id = options.id.clone();
         // The request id makes a repeat after a lost answer return the same run.
-        let resp = self
-            .call_mapped(
-                "StartWorkflowExecution",
-                CallKind::Idempotent,
-                req,
-                |mut c, r| async move { c.start_workflow_execution(r).await },
-                |f| f.into_start_error(&options.id, workflow_type),
-            )
-            .await?;
-        if let (Some((worker, permit)), Some(task)) = (eager, resp.eager_workflow_task) {
-            worker.dispatch(task, permit);
-        }
-        Ok(resp.run_id)
+        let call = self.call_mapped(CallKind::Idempotent, req, move |f| f.into_start_error(&id, workflow_type));
+        Ok(call.map_ok(|resp| {
+            if let (Some((worker, permit)), Some(task)) = (eager, resp.eager_workflow_task) {
+                worker.dispatch(task, permit);
+            }
+            resp.run_id
+        }))
     }
 
     /// Lets a worker of this process take the first task of workflows started through this

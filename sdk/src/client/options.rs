@@ -1,15 +1,17 @@
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use super::ClientError;
+use super::{ClientError, ClientInterceptor, HttpConnectProxy, RetryConfig};
 use crate::common::{RetryPolicy, duration_to_proto};
-use crate::converter::{self, PayloadError};
+use crate::converter::{self, DataConverter, PayloadError};
 use crate::protos::temporal::api::common::v1::{Memo, Payload, SearchAttributes};
 use crate::protos::temporal::api::enums::v1::{WorkflowIdConflictPolicy, WorkflowIdReusePolicy};
 use crate::protos::temporal::api::sdk::v1::UserMetadata;
 use crate::protos::temporal::api::workflowservice::v1::StartWorkflowExecutionRequest;
+use crate::telemetry::{MetricMeter, NoopMeter};
 use crate::versioning::VersioningOverride;
 use crate::workflow::SearchAttributeValue;
 
@@ -261,4 +263,225 @@ pub(crate) fn user_metadata(
         summary: summary.map(converter::encode).transpose()?,
         details: details.map(converter::encode).transpose()?,
     }))
+}
+
+/// TLS settings for the connection (needs the `tls` feature, on by default).
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    /// PEM of the CA to trust instead of the system's web PKI roots.
+    pub server_root_ca_cert: Option<Vec<u8>>,
+    /// The server name to verify, when it differs from the target's host.
+    pub domain: Option<String>,
+    /// PEM client certificate and key for mutual TLS.
+    pub client_cert: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+/// Where and how to connect.
+///
+/// ```
+/// use temporal_sdk::ClientOptions;
+///
+/// let options = ClientOptions::new("my-ns.a1b2c.tmprl.cloud:7233")
+///     .namespace("my-ns.a1b2c")
+///     .api_key("...");
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// `host:port`, or a URL with an `http`/`https` scheme.
+    pub target: String,
+    /// The namespace (default `"default"`).
+    pub namespace: String,
+    /// The identity recorded in history (default `pid@hostname`).
+    pub identity: String,
+    /// TLS settings; an API key turns TLS on with defaults.
+    pub tls: Option<TlsOptions>,
+    /// An API key sent as a bearer token.
+    pub api_key: Option<String>,
+    /// Retries of transient errors on ordinary calls (long polls retry forever).
+    pub retry: RetryConfig,
+    /// Limit of connecting.
+    pub connect_timeout: Duration,
+    /// gRPC metadata (headers) sent with every call, as Python's `rpc_metadata`.
+    pub rpc_metadata: std::collections::HashMap<String, String>,
+    /// Keeps TLS off even with an API key (a profile with `tls.disabled = true`).
+    pub tls_disabled: bool,
+    /// HTTP/2 keep-alive pings, so that a connection a proxy or load balancer dropped
+    /// silently is noticed (`None`: no pings). Default: every 30 s, 15 s to answer, as in
+    /// the Python SDK.
+    pub keep_alive: Option<KeepAliveOptions>,
+    /// Sends requests gzip-compressed (responses are accepted compressed either way).
+    pub gzip: bool,
+    /// Codecs and failure converter for every payload the client and its workers send and
+    /// receive (default: none, payloads in the clear).
+    pub data_converter: DataConverter,
+    /// An HTTP proxy to reach the server through, by a `CONNECT` tunnel.
+    pub http_connect_proxy: Option<HttpConnectProxy>,
+    /// Where the client's and its workers' metrics go (default: nowhere).
+    pub metrics: Arc<dyn MetricMeter>,
+    /// Around the client's calls and the workers built from it, outermost first.
+    pub interceptors: Vec<Arc<dyn ClientInterceptor>>,
+}
+
+/// HTTP/2 keep-alive of a client's connection.
+///
+/// ```
+/// use std::time::Duration;
+/// use temporal_sdk::client::{ClientOptions, KeepAliveOptions};
+///
+/// let mut options = ClientOptions::new("localhost:7233");
+/// options.keep_alive = Some(KeepAliveOptions { interval: Duration::from_secs(10), timeout: Duration::from_secs(5) });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeepAliveOptions {
+    /// How often a ping is sent.
+    pub interval: Duration,
+    /// How long a ping may go unanswered before the connection is closed.
+    pub timeout: Duration,
+}
+
+impl Default for KeepAliveOptions {
+    fn default() -> Self {
+        Self { interval: Duration::from_secs(30), timeout: Duration::from_secs(15) }
+    }
+}
+
+impl ClientOptions {
+    /// Options for a target `host:port`.
+    pub fn new(target: impl Into<String>) -> Self {
+        Self {
+            target: target.into(),
+            namespace: "default".into(),
+            identity: default_identity(),
+            tls: None,
+            api_key: None,
+            retry: RetryConfig::default(),
+            connect_timeout: Duration::from_secs(10),
+            rpc_metadata: Default::default(),
+            tls_disabled: false,
+            keep_alive: Some(KeepAliveOptions::default()),
+            gzip: false,
+            data_converter: DataConverter::default(),
+            http_connect_proxy: None,
+            metrics: Arc::new(NoopMeter),
+            interceptors: Vec::new(),
+        }
+    }
+    /// Sets the namespace.
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
+        self
+    }
+    /// Sets the identity.
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = identity.into();
+        self
+    }
+    /// Sets TLS options.
+    pub fn tls(mut self, tls: TlsOptions) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+    /// Sets an API key (and turns TLS on unless TLS options were given).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+    /// Adds a gRPC metadata entry sent with every call.
+    ///
+    /// ```
+    /// let options = temporal_sdk::ClientOptions::new("localhost:7233").rpc_metadata("x-tenant", "acme");
+    /// # let _ = options;
+    /// ```
+    pub fn rpc_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.rpc_metadata.insert(key.into(), value.into());
+        self
+    }
+    /// Sets the data converter: the payload codecs (encryption, compression) and failure
+    /// converter of the client, its workers, and what is built from them.
+    ///
+    /// ```
+    /// use temporal_sdk::converter::{DataConverter, FailureConverter};
+    ///
+    /// let converter = DataConverter::default()
+    ///     .with_failure_converter(FailureConverter::default().encode_common_attributes(true));
+    /// let options = temporal_sdk::ClientOptions::new("localhost:7233").data_converter(converter);
+    /// # let _ = options;
+    /// ```
+    pub fn data_converter(mut self, converter: DataConverter) -> Self {
+        self.data_converter = converter;
+        self
+    }
+    /// Sets the meter that the client's and its workers' metrics (the standard Temporal SDK
+    /// metrics) and the application's (`activity::metric_meter()`, `workflow::metric_meter()`)
+    /// are recorded through, e.g. a `telemetry::PrometheusMeter`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use temporal_sdk::telemetry::NoopMeter;
+    ///
+    /// let options = temporal_sdk::ClientOptions::new("localhost:7233").metrics(Arc::new(NoopMeter));
+    /// # let _ = options;
+    /// ```
+    pub fn metrics(mut self, meter: Arc<dyn MetricMeter>) -> Self {
+        self.metrics = meter;
+        self
+    }
+    /// Adds an interceptor of the client's calls and of the workers built from the client
+    /// (after those added before, so inside them); see [`crate::interceptor`].
+    ///
+    /// ```
+    /// use temporal_sdk::interceptor::Interceptor;
+    ///
+    /// struct Audit;
+    /// impl Interceptor for Audit {}
+    ///
+    /// let options = temporal_sdk::ClientOptions::new("localhost:7233").interceptor(Audit);
+    /// # let _ = options;
+    /// ```
+    pub fn interceptor(mut self, interceptor: impl ClientInterceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        self
+    }
+    /// Sets the retry configuration of ordinary calls.
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+    /// Connects through an HTTP proxy, by a `CONNECT` tunnel (TLS, if set, runs inside it).
+    ///
+    /// ```
+    /// use temporal_sdk::client::{ClientOptions, HttpConnectProxy};
+    ///
+    /// let options = ClientOptions::new("temporal.internal:7233")
+    ///     .http_connect_proxy(HttpConnectProxy::new("proxy.corp.example:3128").basic_auth("user", "password"));
+    /// # let _ = options;
+    /// ```
+    pub fn http_connect_proxy(mut self, proxy: HttpConnectProxy) -> Self {
+        self.http_connect_proxy = Some(proxy);
+        self
+    }
+}
+
+impl From<&str> for ClientOptions {
+    fn from(target: &str) -> Self {
+        ClientOptions::new(target)
+    }
+}
+
+impl From<String> for ClientOptions {
+    fn from(target: String) -> Self {
+        ClientOptions::new(target)
+    }
+}
+
+fn default_identity() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{}@{host}", std::process::id())
 }

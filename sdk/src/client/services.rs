@@ -3,6 +3,7 @@
 //! same headers: client name and version, namespace, the options' and the caller's gRPC
 //! metadata, and the current API key.
 
+use tonic::client::Grpc;
 use tonic::codec::CompressionEncoding;
 use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::service::Interceptor;
@@ -85,6 +86,11 @@ impl Client {
 
     fn service_channel(&self) -> ServiceChannel {
         InterceptedService::new(self.conn.channel.clone(), ClientHeaders { client: self.clone() })
+    }
+
+    /// The transport of the client's own calls, configured as the service clients are.
+    pub(super) fn grpc(&self) -> Grpc<ServiceChannel> {
+        service_client!(Grpc, self)
     }
 
     /// The raw gRPC client of the workflow service, for calls this SDK does not wrap. Its

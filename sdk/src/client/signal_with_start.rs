@@ -105,15 +105,8 @@ impl Client {
             versioning_override: start.versioning_override,
             ..Default::default()
         };
-        let resp = self
-            .call_mapped(
-                "SignalWithStartWorkflowExecution",
-                CallKind::Idempotent,
-                req,
-                |mut c, r| async move { c.signal_with_start_workflow_execution(r).await },
-                |f| f.into_start_error(&options.id, workflow_type),
-            )
-            .await?;
+        let resp =
+            self.call_mapped(CallKind::Idempotent, req, |f| f.into_start_error(&options.id, workflow_type)).await?;
         Ok(resp.run_id)
     }
 }

@@ -167,11 +167,7 @@ pub(super) async fn poll_outcome(
             identity: client.identity().to_string(),
             wait_policy: Some(WaitPolicy { lifecycle_stage: Stage::Completed as i32 }),
         };
-        let resp = client
-            .call("PollWorkflowExecutionUpdate", CallKind::UserLongPoll, req, |mut c, r| async move {
-                c.poll_workflow_execution_update(r).await
-            })
-            .await?;
+        let resp = client.call(CallKind::UserLongPoll, req).await?;
         if let Some(outcome) = resp.outcome {
             return Ok(outcome);
         }
@@ -297,11 +293,7 @@ impl<W> WorkflowHandle<W> {
         let resp = loop {
             // The server answers when the stage is reached or its own wait ran out; the same
             // update id makes asking again safe.
-            let resp = client
-                .call("UpdateWorkflowExecution", CallKind::UserLongPoll, req.clone(), |mut c, r| async move {
-                    c.update_workflow_execution(r).await
-                })
-                .await?;
+            let resp = client.call(CallKind::UserLongPoll, req.clone()).await?;
             if resp.outcome.is_some() || resp.stage >= stage as i32 {
                 break resp;
             }

@@ -258,13 +258,9 @@ impl Client {
         // sends a second update.
         let (run_id, outcome) = loop {
             let resp = self
-                .call_mapped(
-                    "ExecuteMultiOperation",
-                    CallKind::UserLongPoll,
-                    req.clone(),
-                    |mut c, r| async move { c.execute_multi_operation(r).await },
-                    |f| multi_operation_error(f, &workflow_id, &start.workflow_type),
-                )
+                .call_mapped(CallKind::UserLongPoll, req.clone(), |f| {
+                    multi_operation_error(f, &workflow_id, &start.workflow_type)
+                })
                 .await?;
             let mut responses = resp.responses.into_iter().map(|r| r.response);
             let (

@@ -81,10 +81,7 @@ impl ScheduleHandle {
     /// Describes the schedule.
     pub async fn describe(&self) -> Result<ScheduleDescription, ClientError> {
         let req = DescribeScheduleRequest { namespace: self.client.namespace.clone(), schedule_id: self.id.clone() };
-        let raw = self
-            .client
-            .call("DescribeSchedule", CallKind::Idempotent, req, |mut c, r| async move { c.describe_schedule(r).await })
-            .await?;
+        let raw = self.client.call(CallKind::Idempotent, req).await?;
         let info = raw.info.clone().unwrap_or_default();
         Ok(ScheduleDescription {
             id: self.id.clone(),
@@ -130,9 +127,7 @@ impl ScheduleHandle {
             request_id: uuid::Uuid::new_v4().to_string(),
             ..Default::default()
         };
-        self.client
-            .call("UpdateSchedule", CallKind::Idempotent, req, |mut c, r| async move { c.update_schedule(r).await })
-            .await?;
+        self.client.call(CallKind::Idempotent, req).await?;
         Ok(())
     }
 
@@ -175,9 +170,7 @@ impl ScheduleHandle {
             schedule_id: self.id.clone(),
             identity: self.client.identity().to_string(),
         };
-        self.client
-            .call("DeleteSchedule", CallKind::Idempotent, req, |mut c, r| async move { c.delete_schedule(r).await })
-            .await?;
+        self.client.call(CallKind::Idempotent, req).await?;
         Ok(())
     }
 
@@ -190,9 +183,7 @@ impl ScheduleHandle {
             // The same request id on retries keeps a trigger or backfill from running twice.
             request_id: uuid::Uuid::new_v4().to_string(),
         };
-        self.client
-            .call("PatchSchedule", CallKind::Idempotent, req, |mut c, r| async move { c.patch_schedule(r).await })
-            .await?;
+        self.client.call(CallKind::Idempotent, req).await?;
         Ok(())
     }
 }

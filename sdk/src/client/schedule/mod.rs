@@ -238,14 +238,12 @@ impl Client {
             memo: (!options.memo.is_empty()).then(|| Memo { fields: options.memo.clone() }),
             search_attributes: encode_search_attributes(&options.search_attributes)?,
         };
-        self.call("CreateSchedule", CallKind::Idempotent, req, |mut c, r| async move { c.create_schedule(r).await })
-            .await
-            .map_err(|e| match e {
-                ClientError::Rpc { code: tonic::Code::AlreadyExists, .. } => {
-                    ClientError::ScheduleAlreadyRunning { schedule_id: id.clone() }
-                }
-                other => other,
-            })?;
+        self.call(CallKind::Idempotent, req).await.map_err(|e| match e {
+            ClientError::Rpc { code: tonic::Code::AlreadyExists, .. } => {
+                ClientError::ScheduleAlreadyRunning { schedule_id: id.clone() }
+            }
+            other => other,
+        })?;
         Ok(self.get_schedule_handle(id))
     }
 
@@ -287,12 +285,7 @@ impl Client {
                     next_page_token: token,
                     query,
                 };
-                let resp =
-                    client
-                        .call("ListSchedules", CallKind::Idempotent, req, |mut c, r| async move {
-                            c.list_schedules(r).await
-                        })
-                        .await?;
+                let resp = client.call(CallKind::Idempotent, req).await?;
                 let next = (!resp.next_page_token.is_empty()).then_some(resp.next_page_token);
                 Ok::<_, ClientError>(Some((resp.schedules, next)))
             }
