@@ -9,9 +9,8 @@ use tonic::metadata::MetadataValue;
 use super::intercept::{ClientNext, ClientRequest, ClientResponse, Intercepted};
 use super::retry::{self, CallKind};
 use super::rpc::{Encoded, Rpc};
-use super::{CALL_TIMEOUT, Client, ClientError, LONG_POLL_TIMEOUT, RpcFailure, ServiceChannel};
+use super::{CALL_TIMEOUT, Client, ClientError, LONG_POLL_TIMEOUT, RpcFailure};
 use crate::converter::visit::Visit;
-use crate::protos::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
 use crate::telemetry::sdk_metrics::millis;
 use futures::TryFutureExt;
 use futures::future::BoxFuture;
@@ -33,14 +32,6 @@ pub(crate) fn metadata_map(
 }
 
 impl Client {
-    /// A request with a deadline; the headers are put on by the service client's interceptor
-    /// ([`ClientHeaders`](super::ClientHeaders)), as on raw calls.
-    fn request<T>(&self, message: T, timeout: Duration) -> tonic::Request<T> {
-        let mut req = tonic::Request::new(message);
-        req.set_timeout(timeout);
-        req
-    }
-
     /// Makes a call for the user: through the client's interceptors, then the data
     /// converter's codecs, then to the server (see [`Client::call_encoded`]).
     pub(crate) fn call<T>(&self, kind: CallKind, message: T) -> impl Future<Output = Result<T::Response, ClientError>>
@@ -109,7 +100,8 @@ impl Client {
         Ok(*response)
     }
 
-    /// A call without interceptors or data converter (the connection's probe).
+    /// A call without interceptors or data converter, leaving the failure for the caller to
+    /// turn into an error (the connection's probe, the worker's polls and reports).
     pub(crate) fn call_unconverted<T: Rpc>(
         &self,
         kind: CallKind,
@@ -141,81 +133,26 @@ impl Client {
     /// Calls the workflow service, retrying what `kind` allows (see [`CallKind`]), with the
     /// request's payloads encoded and the response's decoded by the data converter; no
     /// interceptors (the worker's own calls).
-    pub(crate) async fn call_converted<T, R, F, Fut>(
+    pub(crate) fn call_converted<T>(
         &self,
-        operation: &'static str,
         kind: CallKind,
         message: T,
-        f: F,
-    ) -> Result<R, ClientError>
+    ) -> impl Future<Output = Result<T::Response, ClientError>>
     where
-        T: Clone + Visit + 'static,
-        R: Visit,
-        F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
-        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+        T: Rpc + Visit,
+        T::Response: Visit,
     {
-        self.call_converted_raw(operation, kind, message, &f).await.map_err(|e| e.map_rpc(&ClientError::from))
+        self.call_converted_rpc(kind, Box::new(message)).map_err(|e| e.map_rpc(&ClientError::from))
     }
 
-    async fn call_converted_raw<T, R, F, Fut>(
+    /// [`Client::call_converted`] without the data converter: for the worker, which encodes and
+    /// decodes itself to handle a codec's failure as the task's.
+    pub(crate) fn call_plain<T: Rpc>(
         &self,
-        operation: &'static str,
-        kind: CallKind,
-        mut message: T,
-        f: &F,
-    ) -> Result<R, ConvertedFailure>
-    where
-        T: Clone + Visit + 'static,
-        R: Visit,
-        F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
-        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
-    {
-        self.data_converter.encode_message(&mut message).await.map_err(|e| ConvertedFailure::Client(e.into()))?;
-        let mut response = self.call_raw(operation, kind, message, f).await.map_err(ConvertedFailure::Rpc)?;
-        self.data_converter.decode_message(&mut response).await.map_err(|e| ConvertedFailure::Client(e.into()))?;
-        Ok(response)
-    }
-
-    /// [`Client::call`] without the data converter: for the worker, which encodes and decodes
-    /// itself to handle a codec's failure as the task's.
-    pub(crate) async fn call_plain<T, R, F, Fut>(
-        &self,
-        operation: &'static str,
         kind: CallKind,
         message: T,
-        f: F,
-    ) -> Result<R, ClientError>
-    where
-        T: Clone + 'static,
-        F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
-        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
-    {
-        self.call_raw(operation, kind, message, f).await.map_err(ClientError::from)
-    }
-
-    /// [`Client::call_plain`], leaving the failure for the caller to turn into an error: the
-    /// typed request is cloned for each attempt (see [`Client::attempts`]).
-    pub(crate) async fn call_raw<T, R, F, Fut>(
-        &self,
-        operation: &'static str,
-        kind: CallKind,
-        message: T,
-        f: F,
-    ) -> Result<R, RpcFailure>
-    where
-        T: Clone + 'static,
-        F: Fn(WorkflowServiceClient<ServiceChannel>, tonic::Request<T>) -> Fut,
-        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
-    {
-        let started = Instant::now();
-        let task_queue = task_queue_label(&message);
-        let attempt = |timeout| {
-            let sent = f(self.workflow_service(), self.request(message.clone(), timeout));
-            async move { sent.await.map(tonic::Response::into_inner) }
-        };
-        let result = self.attempts(operation, kind, attempt).await;
-        self.record_call(operation, kind, task_queue.as_deref(), started, result.as_ref().err());
-        result
+    ) -> impl Future<Output = Result<T::Response, ClientError>> {
+        self.call_unconverted(kind, message).map_err(ClientError::from)
     }
 
     /// `temporal_request` (or `temporal_long_request` for long polls): one per call, whatever
@@ -415,13 +352,13 @@ pub(crate) mod tests {
     ) -> (Result<GetSystemInfoResponse, RpcFailure>, u32) {
         let attempts = AtomicU32::new(0);
         let result = client
-            .call_raw("GetSystemInfo", kind, (), |_, _| {
+            .attempts("GetSystemInfo", kind, |_| {
                 let n = attempts.fetch_add(1, Ordering::SeqCst);
                 let outcome = script(n);
                 let wait = delay(n);
                 async move {
                     tokio::time::sleep(wait).await;
-                    outcome.map(|()| tonic::Response::new(GetSystemInfoResponse::default()))
+                    outcome.map(|()| GetSystemInfoResponse::default())
                 }
             })
             .await;

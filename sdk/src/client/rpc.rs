@@ -50,6 +50,7 @@ rpcs! {
     GetSystemInfo => GetSystemInfoRequest, GetSystemInfoResponse;
     DescribeNamespace => DescribeNamespaceRequest, DescribeNamespaceResponse;
     ShutdownWorker => ShutdownWorkerRequest, ShutdownWorkerResponse;
+    RecordWorkerHeartbeat => RecordWorkerHeartbeatRequest, RecordWorkerHeartbeatResponse;
     PollWorkflowTaskQueue => PollWorkflowTaskQueueRequest, PollWorkflowTaskQueueResponse;
     PollActivityTaskQueue => PollActivityTaskQueueRequest, PollActivityTaskQueueResponse;
     RespondWorkflowTaskCompleted => RespondWorkflowTaskCompletedRequest, RespondWorkflowTaskCompletedResponse;

@@ -1,5 +1,5 @@
 //! Raw gRPC clients of the server's services, for what the typed API does not cover. The
-//! client's own calls go through the same stubs, so every call, raw or typed, carries the
+//! client's own calls go through the same transport, so every call, raw or typed, carries the
 //! same headers: client name and version, namespace, the options' and the caller's gRPC
 //! metadata, and the current API key.
 

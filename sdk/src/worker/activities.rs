@@ -244,9 +244,7 @@ async fn poll(
     };
     let polled = tokio::select! {
         // Decoded by `run_activity`, which eagerly dispatched tasks go through too.
-        r = shared.client.call_plain("PollActivityTaskQueue", CallKind::TaskPoll, req, |mut c, r| async move {
-            c.poll_activity_task_queue(r).await
-        }) => r,
+        r = shared.client.call_plain(CallKind::TaskPoll, req) => r,
         _ = shutdown.wait_for(|s| *s) => return,
     };
     match polled {
@@ -477,13 +475,7 @@ async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
                 let failed = Report::Failed { failure: error.into(), last_heartbeat_details: None };
                 return Box::pin(send_report(shared, req.task_token, failed)).await;
             }
-            shared
-                .client
-                .call_plain("RespondActivityTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
-                    c.respond_activity_task_completed(r).await
-                })
-                .await
-                .map(drop)
+            shared.client.call_plain(CallKind::Idempotent, req).await.map(drop)
         }
         Report::Failed { failure, last_heartbeat_details } => {
             let mut req = RespondActivityTaskFailedRequest {
@@ -501,13 +493,7 @@ async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
                 tracing::warn!(error = %e, "could not encode an activity failure");
                 req = plain;
             }
-            shared
-                .client
-                .call_plain("RespondActivityTaskFailed", CallKind::Idempotent, req, |mut c, r| async move {
-                    c.respond_activity_task_failed(r).await
-                })
-                .await
-                .map(drop)
+            shared.client.call_plain(CallKind::Idempotent, req).await.map(drop)
         }
         Report::Cancelled(details) => {
             let details = (!details.is_empty()).then_some(Payloads { payloads: details });
@@ -523,13 +509,7 @@ async fn send_report(shared: &Shared, task_token: Vec<u8>, report: Report) {
                 tracing::warn!(error = %e, "could not encode an activity's cancellation details; sending none");
                 req.details = None;
             }
-            shared
-                .client
-                .call_plain("RespondActivityTaskCanceled", CallKind::Idempotent, req, |mut c, r| async move {
-                    c.respond_activity_task_canceled(r).await
-                })
-                .await
-                .map(drop)
+            shared.client.call_plain(CallKind::Idempotent, req).await.map(drop)
         }
     };
     if let Err(e) = result {
@@ -554,12 +534,7 @@ async fn record_heartbeat(shared: &Shared, ctx: &ActivityContext, task_token: Ve
     };
     // A separate target lets tools (the heartbeat benchmark) count the calls.
     tracing::trace!(target: "temporal_sdk::heartbeat_rpc", activity_id = %ctx.info.activity_id, "RecordActivityTaskHeartbeat");
-    let response = shared
-        .client
-        .call_converted("RecordActivityTaskHeartbeat", CallKind::Idempotent, req, |mut c, r| async move {
-            c.record_activity_task_heartbeat(r).await
-        })
-        .await;
+    let response = shared.client.call_converted(CallKind::Idempotent, req).await;
     match response {
         Ok(resp) if resp.cancel_requested => ctx.cancel(CancelReason::Requested),
         Ok(resp) if resp.activity_reset => ctx.cancel(CancelReason::Reset),

@@ -361,10 +361,7 @@ pub(crate) async fn run(shared: Arc<Shared>, interval: Duration, mut shutdown: w
             worker_heartbeat: vec![shared.heartbeats.heartbeat(&shared)],
             ..Default::default()
         };
-        let call =
-            shared.client.call_plain("RecordWorkerHeartbeat", CallKind::Idempotent, req, |mut c, r| async move {
-                c.record_worker_heartbeat(r).await
-            });
+        let call = shared.client.call_plain(CallKind::Idempotent, req);
         let outcome = tokio::select! {
             outcome = tokio::time::timeout(interval, call) => outcome,
             _ = shutdown.wait_for(|s| *s) => return,
@@ -405,9 +402,7 @@ pub(crate) async fn shutdown_worker(shared: &Shared, heartbeating: bool) {
         task_queue: shared.task_queue.clone(),
         task_queue_types,
     };
-    let call = shared
-        .client
-        .call_plain("ShutdownWorker", CallKind::Idempotent, req, |mut c, r| async move { c.shutdown_worker(r).await });
+    let call = shared.client.call_plain(CallKind::Idempotent, req);
     // A courtesy: a server that does not answer soon must not keep the worker from stopping.
     match tokio::time::timeout(SHUTDOWN_CALL_LIMIT, call).await {
         Ok(Ok(_)) => {}

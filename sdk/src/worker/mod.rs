@@ -346,12 +346,7 @@ impl Worker {
     async fn validate_namespace(&self) -> Result<Option<Capabilities>, WorkerError> {
         let client = &self.inner.shared.client;
         let req = DescribeNamespaceRequest { namespace: client.namespace().to_string(), ..Default::default() };
-        match client
-            .call_converted("DescribeNamespace", CallKind::Idempotent, req, |mut c, r| async move {
-                c.describe_namespace(r).await
-            })
-            .await
-        {
+        match client.call_converted(CallKind::Idempotent, req).await {
             Ok(resp) => Ok(resp.namespace_info.and_then(|info| info.capabilities)),
             Err(source) if is_fatal(&source) => {
                 Err(WorkerError::Namespace { namespace: client.namespace().to_string(), source })

@@ -86,9 +86,7 @@ impl Poll {
         };
         let polled = tokio::select! {
             // Decoded by `handle_task`, which every task goes through, polled or eager.
-            r = shared.client.call_plain("PollWorkflowTaskQueue", CallKind::TaskPoll, req, |mut c, r| async move {
-                c.poll_workflow_task_queue(r).await
-            }) => r,
+            r = shared.client.call_plain(CallKind::TaskPoll, req) => r,
             _ = shutdown.wait_for(|s| *s) => return,
         };
         match polled {
@@ -377,12 +375,7 @@ async fn fetch_history(
             next_page_token: token,
             ..Default::default()
         };
-        let resp = shared
-            .client
-            .call_converted("GetWorkflowExecutionHistory", CallKind::Idempotent, req, |mut c, r| async move {
-                c.get_workflow_execution_history(r).await
-            })
-            .await?;
+        let resp = shared.client.call_converted(CallKind::Idempotent, req).await?;
         let mut page = resp.history.unwrap_or_default();
         shared.client.data_converter().decode_message(&mut page).await?;
         events.extend(page.events);
@@ -438,12 +431,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                     task::failed(WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure, message, "PayloadCodecError");
                 return Box::pin(report(shared, pool, task, failed)).await;
             }
-            let response = shared
-                .client
-                .call_plain("RespondWorkflowTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
-                    c.respond_workflow_task_completed(r).await
-                })
-                .await;
+            let response = shared.client.call_plain(CallKind::Idempotent, req).await;
             response.map(|resp| {
                 record_close(shared, task, closed, started);
                 if resp.reset_history_event_id != 0 {
@@ -491,13 +479,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 tracing::warn!(error = %e, "could not encode a workflow task failure");
                 req = plain;
             }
-            shared
-                .client
-                .call_plain("RespondWorkflowTaskFailed", CallKind::Idempotent, req, |mut c, r| async move {
-                    c.respond_workflow_task_failed(r).await
-                })
-                .await
-                .map(drop)
+            shared.client.call_plain(CallKind::Idempotent, req).await.map(drop)
         }
         TaskOutcome::QueryAnswer(answer) => {
             let mut req = RespondQueryTaskCompletedRequest {
@@ -520,13 +502,7 @@ async fn report(shared: &Arc<Shared>, pool: &Pool, task: &PollWorkflowTaskQueueR
                 req.query_result = None;
                 req.error_message = format!("Failed encoding the query result: {e}");
             }
-            shared
-                .client
-                .call_plain("RespondQueryTaskCompleted", CallKind::Idempotent, req, |mut c, r| async move {
-                    c.respond_query_task_completed(r).await
-                })
-                .await
-                .map(drop)
+            shared.client.call_plain(CallKind::Idempotent, req).await.map(drop)
         }
     };
     if let Err(e) = result {
