@@ -9,38 +9,12 @@
 //! cargo run --release -p benches --bin e2e -- 100
 //! ```
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use benches::Stats;
+use benches::workloads::{HelloWorkflow, TrivialWorkflow, say_hello};
 use temporal_sdk::prelude::*;
 use temporal_sdk::testing::WorkflowEnvironment;
-
-#[activity]
-async fn echo(s: String) -> Result<String, ActivityError> {
-    Ok(s)
-}
-
-#[derive(Default)]
-struct OneActivity;
-
-#[workflow]
-impl OneActivity {
-    #[run]
-    async fn run(&self, s: String) -> WorkflowResult<String> {
-        workflow::execute_activity(echo, s, ActivityOptions::start_to_close(Duration::from_secs(10))).await
-    }
-}
-
-#[derive(Default)]
-struct NoActivity;
-
-#[workflow]
-impl NoActivity {
-    #[run]
-    async fn run(&self, s: String) -> WorkflowResult<String> {
-        Ok(s)
-    }
-}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -55,7 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let queue = format!("e2e-{}", uuid::Uuid::new_v4().simple());
     let worker = Worker::new(
         &client,
-        WorkerOptions::new(&queue).workflow::<OneActivity>().workflow::<NoActivity>().activity(echo),
+        WorkerOptions::new(&queue).workflow::<HelloWorkflow>().workflow::<TrivialWorkflow>().activity(say_hello),
     )?;
     let running = worker.spawn();
 
@@ -63,7 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for i in 0..5 {
         client
             .execute_workflow(
-                OneActivity::run,
+                HelloWorkflow::run,
                 "warm".into(),
                 WorkflowOptions::new(format!("{queue}-warm-{i}"), &queue),
             )
@@ -80,7 +54,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for i in 0..n {
         let t = Instant::now();
         client
-            .execute_workflow(NoActivity::run, "x".into(), WorkflowOptions::new(format!("{queue}-none-{i}"), &queue))
+            .execute_workflow(
+                TrivialWorkflow::run,
+                "x".into(),
+                WorkflowOptions::new(format!("{queue}-none-{i}"), &queue),
+            )
             .await?;
         none.push(t.elapsed().as_secs_f64() * 1000.0);
     }
@@ -88,7 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for i in 0..n {
         let t = Instant::now();
         client
-            .execute_workflow(OneActivity::run, "x".into(), WorkflowOptions::new(format!("{queue}-one-{i}"), &queue))
+            .execute_workflow(HelloWorkflow::run, "x".into(), WorkflowOptions::new(format!("{queue}-one-{i}"), &queue))
             .await?;
         one.push(t.elapsed().as_secs_f64() * 1000.0);
     }
@@ -96,7 +74,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for i in 0..n {
         let t = Instant::now();
         let options = WorkflowOptions::new(format!("{queue}-eager-{i}"), &queue).request_eager_start(true);
-        client.execute_workflow(OneActivity::run, "x".into(), options).await?;
+        client.execute_workflow(HelloWorkflow::run, "x".into(), options).await?;
         eager.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let (rpc, none, one, eager) = (Stats::new(rpc), Stats::new(none), Stats::new(one), Stats::new(eager));

@@ -13,28 +13,12 @@
 //! ```
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use benches::Stats;
+use benches::workloads::{HelloWorkflow, say_hello};
 use temporal_sdk::prelude::*;
 use temporal_sdk::telemetry::{Counter, Gauge, Histogram, Labels, MetricDef, MetricMeter, NoopMeter};
 use temporal_sdk::testing::WorkflowEnvironment;
-
-#[activity]
-async fn echo(s: String) -> Result<String, ActivityError> {
-    Ok(s)
-}
-
-#[derive(Default)]
-struct OneActivity;
-
-#[workflow]
-impl OneActivity {
-    #[run]
-    async fn run(&self, s: String) -> WorkflowResult<String> {
-        workflow::execute_activity(echo, s, ActivityOptions::start_to_close(Duration::from_secs(10))).await
-    }
-}
 
 const TASK_LATENCY: &str = "temporal_workflow_task_execution_latency";
 
@@ -90,9 +74,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = ClientOptions::new(env.target().unwrap_or("127.0.0.1:7233")).metrics(recorder.clone());
     let client = Client::connect(options).await?;
     let queue = format!("latency-{}", uuid::Uuid::new_v4().simple());
-    let worker = Worker::new(&client, WorkerOptions::new(&queue).workflow::<OneActivity>().activity(echo))?;
+    let worker = Worker::new(&client, WorkerOptions::new(&queue).workflow::<HelloWorkflow>().activity(say_hello))?;
     let running = worker.spawn();
-    let start = |i: String| client.execute_workflow(OneActivity::run, "x".into(), WorkflowOptions::new(i, &queue));
+    let start = |i: String| client.execute_workflow(HelloWorkflow::run, "x".into(), WorkflowOptions::new(i, &queue));
 
     for i in 0..10 {
         start(format!("{queue}-warm-{i}")).await?;

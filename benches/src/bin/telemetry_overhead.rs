@@ -12,28 +12,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use benches::cpu_time;
+use benches::workloads::{HelloWorkflow, say_hello};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 use temporal_sdk::interceptor::TracingInterceptor;
 use temporal_sdk::prelude::*;
 use temporal_sdk::telemetry::PrometheusMeter;
 use temporal_sdk::testing::WorkflowEnvironment;
-
-#[activity]
-async fn echo(s: String) -> Result<String, ActivityError> {
-    Ok(s)
-}
-
-#[derive(Default)]
-struct OneActivity;
-
-#[workflow]
-impl OneActivity {
-    #[run]
-    async fn run(&self, s: String) -> WorkflowResult<String> {
-        workflow::execute_activity(echo, s, ActivityOptions::start_to_close(Duration::from_secs(10))).await
-    }
-}
 
 #[derive(Clone, Copy, Debug)]
 enum Setup {
@@ -56,18 +41,18 @@ async fn round(env: &WorkflowEnvironment, setup: Setup, n: usize) -> Result<Dura
     }
     let client = Client::connect(options).await?;
     let queue = format!("overhead-{}", uuid::Uuid::new_v4().simple());
-    let worker = Worker::new(&client, WorkerOptions::new(&queue).workflow::<OneActivity>().activity(echo))?;
+    let worker = Worker::new(&client, WorkerOptions::new(&queue).workflow::<HelloWorkflow>().activity(say_hello))?;
     let running = worker.spawn();
     // Connections and pollers warm before the clock starts.
     client
-        .execute_workflow(OneActivity::run, "warm".into(), WorkflowOptions::new(format!("{queue}-w"), &queue))
+        .execute_workflow(HelloWorkflow::run, "warm".into(), WorkflowOptions::new(format!("{queue}-w"), &queue))
         .await?;
     let before = cpu_time();
     let started = Instant::now();
     let runs = (0..n).map(|i| {
         let client = client.clone();
         let options = WorkflowOptions::new(format!("{queue}-{i}"), &queue);
-        async move { client.execute_workflow(OneActivity::run, "x".into(), options).await }
+        async move { client.execute_workflow(HelloWorkflow::run, "x".into(), options).await }
     });
     for result in futures::future::join_all(runs).await {
         result?;
