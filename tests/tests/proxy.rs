@@ -269,6 +269,6 @@ async fn a_refusing_or_absent_proxy_is_a_connect_error() {
     let started = Instant::now();
     let message = connect_message(Client::connect(options).await);
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}: {message}", started.elapsed());
-    assert!(message.contains("deadline has elapsed"), "{message}");
+    assert!(message.contains("took longer than 500ms"), "{message}");
     assert!(message.contains(&format!("through the HTTP CONNECT proxy at {address}")), "{message}");
 }

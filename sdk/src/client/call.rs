@@ -93,7 +93,7 @@ impl Client {
     {
         self.data_converter.encode_message(&mut *message).await.map_err(|e| ConvertedFailure::Client(e.into()))?;
         let task_queue = task_queue_label(&*message);
-        let request = Encoded::new(&*message);
+        let request = Encoded::new(&*message, self.conn.gzip);
         drop(message);
         let mut response = self.call_encoded(kind, request, task_queue).await.map_err(ConvertedFailure::Rpc)?;
         self.data_converter.decode_message(&mut *response).await.map_err(|e| ConvertedFailure::Client(e.into()))?;
@@ -108,7 +108,7 @@ impl Client {
         message: T,
     ) -> impl Future<Output = Result<T::Response, RpcFailure>> {
         let task_queue = task_queue_label(&message);
-        let call = self.call_encoded(kind, Encoded::new(&message), task_queue);
+        let call = self.call_encoded(kind, Encoded::new(&message, self.conn.gzip), task_queue);
         call.map_ok(|response| *response)
     }
 
@@ -308,9 +308,20 @@ pub(crate) mod tests {
     /// A client whose calls never reach a network: the tests script each attempt's outcome.
     pub(crate) fn offline_client(retry: RetryConfig) -> Client {
         let channel = tonic::transport::Endpoint::from_static("http://127.0.0.1:1").connect_lazy();
+        let connector = crate::client::transport::Connector::new(crate::client::transport::ConnectorOptions {
+            url: tonic::transport::Uri::from_static("http://127.0.0.1:1"),
+            target: "127.0.0.1:1".into(),
+            connect_timeout: std::time::Duration::from_secs(1),
+            keep_alive: None,
+            proxy: None,
+            #[cfg(feature = "tls")]
+            tls: None,
+        })
+        .expect("a valid target");
         Client {
             conn: Arc::new(Connection {
                 channel,
+                transport: crate::client::transport::Transport::lazy(connector),
                 eager_workers: Default::default(),
                 identity: "test".into(),
                 api_key: Default::default(),

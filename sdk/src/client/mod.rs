@@ -24,6 +24,7 @@ mod rpc;
 pub mod schedule;
 mod services;
 mod signal_with_start;
+mod transport;
 mod update;
 mod update_with_start;
 
@@ -66,7 +67,10 @@ use crate::telemetry::sdk_metrics::ClientMetrics;
 use crate::workflow::{RunMethod, Workflow};
 
 struct Connection {
+    /// The raw service clients' (tonic's).
     channel: Channel,
+    /// The client's own calls'.
+    transport: transport::Transport,
     /// Workers in this process that can take a workflow's first task with its start.
     eager_workers: std::sync::Mutex<Vec<std::sync::Weak<dyn EagerWorker>>>,
     identity: String,
@@ -157,11 +161,33 @@ impl Client {
                 None => message,
             }
         };
-        let connected = match &options.http_connect_proxy {
-            Some(proxy) => endpoint.connect_with_connector(proxy::ProxyConnector::new(proxy)?).await,
-            None => endpoint.connect().await,
+        let proxy = options.http_connect_proxy.as_ref().map(proxy::ProxyConnector::new).transpose()?;
+        // The raw service clients' channel, opened on their first use: the client's own calls
+        // take `transport`.
+        let channel = match &proxy {
+            Some(proxy) => endpoint.connect_with_connector_lazy(proxy.clone()),
+            None => endpoint.connect_lazy(),
         };
-        let channel = connected.map_err(|e| ClientError::Connect {
+        let connector = transport::Connector::new(transport::ConnectorOptions {
+            url: url
+                .parse()
+                .map_err(|e| invalid(format!("target {:?} is not a valid address: {e}", options.target)))?,
+            target: options.target.clone(),
+            connect_timeout: options.connect_timeout,
+            keep_alive: options.keep_alive,
+            proxy,
+            #[cfg(feature = "tls")]
+            tls: match use_tls {
+                true => {
+                    let host = endpoint.uri().host().unwrap_or_default();
+                    let tls = options.tls.clone().unwrap_or_default();
+                    Some(transport::tls_config(&tls, host).map_err(|e| invalid(format!("TLS configuration: {e}")))?)
+                }
+                false => None,
+            },
+        })
+        .map_err(invalid)?;
+        let transport = transport::Transport::connect(connector).await.map_err(|e| ClientError::Connect {
             target: options.target.clone(),
             // A proxy's refusal says all there is; guesses about the server's TLS would mislead.
             message: if proxy::is_proxy_failure(&e) {
@@ -181,6 +207,7 @@ impl Client {
         let client = Client {
             conn: Arc::new(Connection {
                 channel,
+                transport,
                 eager_workers: Default::default(),
                 identity: options.identity,
                 api_key: std::sync::RwLock::new(api_key),
@@ -204,7 +231,7 @@ impl Client {
             Ok(_) => Ok(client),
             Err(failure)
                 if failure.timed_out_after.is_none()
-                    && retry::caused_by::<tonic::transport::Error>(&failure.status) =>
+                    && retry::caused_by::<transport::TransportError>(&failure.status) =>
             {
                 Err(ClientError::Connect {
                     target: options.target,

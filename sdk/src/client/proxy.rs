@@ -120,7 +120,7 @@ impl ProxyConnector {
         Ok(Self { address: Arc::from(proxy.address.trim()), authorization })
     }
 
-    async fn tunnel(self, uri: Uri) -> Result<BufReader<TcpStream>, ProxyError> {
+    pub(crate) async fn tunnel(self, uri: Uri) -> Result<BufReader<TcpStream>, ProxyError> {
         let host = uri.host().filter(|h| !h.is_empty()).ok_or_else(|| ProxyError::NoHost(uri.to_string()))?;
         let default_port = if uri.scheme_str() == Some("https") { 443 } else { 80 };
         // `host()` keeps the brackets of an IPv6 address, as the request target needs them.

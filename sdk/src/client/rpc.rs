@@ -6,18 +6,13 @@
 //! interceptors and codecs is a [`Bytes`] that every attempt shares: the futures of a storm of
 //! starts hold a handle to it instead of the message, and nothing is copied to try again.
 
-use std::marker::PhantomData;
 use std::time::Duration;
 
-use prost::bytes::{BufMut, Bytes};
-use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
-use tonic::codegen::http::uri::PathAndQuery;
+use http::HeaderValue;
+use prost::bytes::Bytes;
 
-use super::Client;
+use super::{Client, transport};
 use crate::protos::temporal::api::workflowservice::v1 as ws;
-
-/// The gRPC service every [`Rpc`] belongs to.
-const SERVICE: &str = "temporal.api.workflowservice.v1.WorkflowService";
 
 /// A request of the workflow service, which knows its method and its response type.
 pub(crate) trait Rpc: prost::Message + Send + 'static {
@@ -58,16 +53,18 @@ rpcs! {
     RespondQueryTaskCompleted => RespondQueryTaskCompletedRequest, RespondQueryTaskCompletedResponse;
 }
 
-/// A request encoded once, ready to be sent as many times as the call is tried.
+/// A request encoded once, in its gRPC frame, ready to be sent as many times as the call is
+/// tried.
 pub(crate) struct Encoded {
     operation: &'static str,
     path: &'static str,
-    bytes: Bytes,
+    framed: Bytes,
+    gzip: bool,
 }
 
 impl Encoded {
-    pub(crate) fn new<T: Rpc>(message: &T) -> Self {
-        Encoded { operation: T::OPERATION, path: T::PATH, bytes: Bytes::from(message.encode_to_vec()) }
+    pub(crate) fn new<T: Rpc>(message: &T, gzip: bool) -> Self {
+        Encoded { operation: T::OPERATION, path: T::PATH, framed: transport::frame(message, gzip), gzip }
     }
 
     pub(crate) fn operation(&self) -> &'static str {
@@ -77,65 +74,21 @@ impl Encoded {
 
 impl Client {
     /// One attempt of a call: `request` sent with `timeout` as its deadline, the answer
-    /// decoded as `R`. What the generated client does, but with the bytes encoded before.
+    /// decoded as `R`.
     pub(crate) async fn send_encoded<R>(&self, request: &Encoded, timeout: Duration) -> Result<Box<R>, tonic::Status>
     where
         R: prost::Message + Default + Send + Sync + 'static,
     {
-        let mut grpc = self.grpc();
-        grpc.ready().await.map_err(|e| tonic::Status::unknown(format!("Service was not ready: {e}")))?;
+        let mut headers = self.call_headers();
+        if request.gzip {
+            headers.insert("grpc-encoding", HeaderValue::from_static("gzip"));
+        }
         // A shared handle to the bytes, not a copy of them.
-        let mut req = tonic::Request::new(request.bytes.clone());
-        req.set_timeout(timeout);
-        req.extensions_mut().insert(tonic::GrpcMethod::new(SERVICE, request.operation));
-        let path = PathAndQuery::from_static(request.path);
-        grpc.unary(req, path, PreEncoded::<R>(PhantomData)).await.map(tonic::Response::into_inner)
-    }
-}
-
-/// The codec of a call whose request is already encoded: it writes the bytes as they are and
-/// decodes the answer with prost, as the generated clients' codec does, onto the heap (tonic's
-/// futures hold the answer in several places until the call ends).
-struct PreEncoded<R>(PhantomData<fn() -> R>);
-
-impl<R: prost::Message + Default + Send + 'static> Codec for PreEncoded<R> {
-    type Encode = Bytes;
-    type Decode = Box<R>;
-    type Encoder = BytesEncoder;
-    type Decoder = ProstDecoder<R>;
-
-    fn encoder(&mut self) -> BytesEncoder {
-        BytesEncoder
-    }
-
-    fn decoder(&mut self) -> ProstDecoder<R> {
-        ProstDecoder(PhantomData)
-    }
-}
-
-struct BytesEncoder;
-
-impl Encoder for BytesEncoder {
-    type Item = Bytes;
-    type Error = tonic::Status;
-
-    fn encode(&mut self, item: Bytes, dst: &mut EncodeBuf<'_>) -> Result<(), tonic::Status> {
-        dst.put(item);
-        Ok(())
-    }
-}
-
-struct ProstDecoder<R>(PhantomData<fn() -> R>);
-
-impl<R: prost::Message + Default> Decoder for ProstDecoder<R> {
-    type Item = Box<R>;
-    type Error = tonic::Status;
-
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Box<R>>, tonic::Status> {
+        let answer = self.conn.transport.unary(request.path, headers, request.framed.clone(), timeout).await?;
         let mut message = Box::<R>::default();
         // INTERNAL, as gRPC's status codes document for a message that does not parse (and as
         // tonic's prost codec answers).
-        message.merge(src).map_err(|e| tonic::Status::internal(e.to_string()))?;
-        Ok(Some(message))
+        message.merge(answer).map_err(|e| tonic::Status::internal(e.to_string()))?;
+        Ok(message)
     }
 }

@@ -3,7 +3,6 @@
 //! same headers: client name and version, namespace, the options' and the caller's gRPC
 //! metadata, and the current API key.
 
-use tonic::client::Grpc;
 use tonic::codec::CompressionEncoding;
 use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::service::Interceptor;
@@ -52,7 +51,10 @@ impl Interceptor for ClientHeaders {
 }
 
 /// Largest message accepted: a page of a long history is big.
-const MAX_DECODING_MESSAGE_SIZE: usize = 128 * 1024 * 1024;
+const MAX_DECODING_MESSAGE_SIZE: usize = super::transport::MAX_MESSAGE_SIZE;
+
+/// The `user-agent` of the client's own calls.
+const USER_AGENT: &str = concat!("temporal-sdk-rust/", env!("CARGO_PKG_VERSION"));
 
 /// A service client on `$client`'s connection, configured alike for every service. (The
 /// generated clients share no trait to be generic over.)
@@ -84,13 +86,21 @@ impl Client {
         }
     }
 
-    fn service_channel(&self) -> ServiceChannel {
-        InterceptedService::new(self.conn.channel.clone(), ClientHeaders { client: self.clone() })
+    /// The headers of a call on the client's own transport: gRPC's, then the client's.
+    pub(super) fn call_headers(&self) -> http::HeaderMap {
+        use http::HeaderValue;
+        let mut md = MetadataMap::with_capacity(12);
+        self.put_headers(&mut md);
+        let mut headers = md.into_headers();
+        headers.insert("content-type", HeaderValue::from_static("application/grpc"));
+        headers.insert("te", HeaderValue::from_static("trailers"));
+        headers.insert("grpc-accept-encoding", HeaderValue::from_static("gzip"));
+        headers.insert("user-agent", HeaderValue::from_static(USER_AGENT));
+        headers
     }
 
-    /// The transport of the client's own calls, configured as the service clients are.
-    pub(super) fn grpc(&self) -> Grpc<ServiceChannel> {
-        service_client!(Grpc, self)
+    fn service_channel(&self) -> ServiceChannel {
+        InterceptedService::new(self.conn.channel.clone(), ClientHeaders { client: self.clone() })
     }
 
     /// The raw gRPC client of the workflow service, for calls this SDK does not wrap. Its
