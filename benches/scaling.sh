@@ -3,7 +3,8 @@
 #   1. SDK CPU per workflow of w1's workflow at N_SMALL and N_LARGE workflows, N_SMALL at a time
 #      (so that the server is as loaded in both; all of 10,000 at once put a 2-core dev server
 #      minutes behind), worker and client in processes of their own;
-#   2. memory per cached run at N_SMALL and N_LARGE runs (w4's kb_per_cached_wf);
+#   2. memory per cached run at N_SMALL and N_LARGE runs (w4's kb_per_cached_wf, its calls
+#      N_SMALL at a time for the same reason);
 #   3. w1's load (N_PAIR workflows) served by one worker process, then by two on the same task
 #      queue, with the client in a process of its own: throughput and SDK CPU per workflow.
 # Each measurement runs ROUNDS times, alternating; run it on a quiet machine.
@@ -56,7 +57,7 @@ for round in $(seq "$ROUNDS"); do
   for n in "$N_SMALL" "$N_LARGE"; do
     served "$n" 1 "$N_SMALL" "round $round w1 n=$n, $N_SMALL in flight, one worker process"
     [[ "${SKIP_W4:-}" == 1 ]] && continue
-    if json=$("$BIN/bench-ours" --address "$ADDRESS" --workload w4 --n "$n" 2>"$OUT/w4-$n.err"); then
+    if json=$(BENCH_W4_IN_FLIGHT=$N_SMALL "$BIN/bench-ours" --address "$ADDRESS" --workload w4 --n "$n" 2>"$OUT/w4-$n.err"); then
       echo "round $round w4 n=$n: $(field "$json" kb_per_cached_wf) KB per cached workflow, peak RSS $(field "$json" peak_rss_mb) MB, errors $(field "$json" errors)"
     else
       echo "round $round w4 n=$n failed: $(tail -1 "$OUT/w4-$n.err")"

@@ -94,6 +94,17 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(0, sorted.len() as i64 - 1) as usize]
 }
 
+/// Runs `calls` at most `BENCH_W4_IN_FLIGHT` at a time (default: all at once, as the contract
+/// has it), results in order: a 2-core dev server cancels starts queued past their deadline when
+/// 10,000 come at once, so `benches/scaling.sh` bounds them to measure 10,000 cached runs.
+async fn bounded<F: Future>(calls: impl Iterator<Item = F>) -> Vec<F::Output> {
+    use futures::StreamExt;
+    match std::env::var("BENCH_W4_IN_FLIGHT").ok().and_then(|v| v.parse::<usize>().ok()) {
+        Some(limit) => futures::stream::iter(calls).buffered(limit.max(1)).collect().await,
+        None => join_all(calls).await,
+    }
+}
+
 fn new_task_queue(tag: &str) -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
     format!("bench-{SDK}-{tag}-{}", &id[..10])
@@ -310,7 +321,7 @@ async fn memory(client: &Client, n: usize) -> Result<Value> {
         let rss_idle = proc_status_kb("VmRSS");
         let heap_idle = heap::live();
         let t0 = Instant::now();
-        let handles = join_all(
+        let handles = bounded(
             (0..n).map(|i| client.start_workflow(BlockOnSignalWorkflow::run, format!("w-{i}"), options(&tq, i))),
         )
         .await
@@ -320,7 +331,7 @@ async fn memory(client: &Client, n: usize) -> Result<Value> {
         // task is done, so the run now waits in the worker's cache.
         let mut pending: Vec<usize> = (0..n).collect();
         while !pending.is_empty() {
-            let described = join_all(pending.iter().map(|&i| handles[i].describe())).await;
+            let described = bounded(pending.iter().map(|&i| handles[i].describe())).await;
             let mut still = Vec::new();
             for (&i, description) in pending.iter().zip(described) {
                 if description?.execution.history_length < 4 {
@@ -338,11 +349,11 @@ async fn memory(client: &Client, n: usize) -> Result<Value> {
         let hwm_cached = proc_status_kb("VmHWM");
         let heap_cached = heap::live();
         heap::finish();
-        join_all(handles.iter().map(|h| h.signal(BlockOnSignalWorkflow::go, "x".to_string())))
+        bounded(handles.iter().map(|h| h.signal(BlockOnSignalWorkflow::go, "x".to_string())))
             .await
             .into_iter()
             .collect::<Result<Vec<_>, _>>()?;
-        let results = join_all(handles.iter().map(|h| h.result())).await;
+        let results = bounded(handles.iter().map(|h| h.result())).await;
         let rss_after = proc_status_kb("VmRSS");
         let hwm = proc_status_kb("VmHWM");
         let mut figures = json!({

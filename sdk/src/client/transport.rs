@@ -31,6 +31,12 @@ use super::proxy::{ProxyConnector, ProxyError};
 /// Largest answer accepted: a page of a long history is big.
 pub(crate) const MAX_MESSAGE_SIZE: usize = 128 * 1024 * 1024;
 
+/// Streams reset by this side that are remembered (see the h2 builder in `handshake`).
+const MAX_RESET_STREAMS: usize = 10_000;
+
+/// A server's CANCEL this close to the call's deadline is the server enforcing that deadline.
+const DEADLINE_SLACK: Duration = Duration::from_millis(250);
+
 /// How often a request the server never saw is sent again on a new connection before the
 /// failure is the caller's to retry.
 const RESENDS: u32 = 3;
@@ -118,6 +124,12 @@ impl Connector {
             .initial_window_size(2 * 1024 * 1024)
             .initial_connection_window_size(5 * 1024 * 1024)
             .max_send_buffer_size(1024 * 1024)
+            // A storm of calls past their deadline resets many streams at once, and the server's
+            // frames already on the way for them must be recognised as late, not counted as its
+            // protocol errors: h2's defaults (50 streams for 1 s) end the whole connection with
+            // "too_many_internal_resets" after 1,024 of those.
+            .max_concurrent_reset_streams(MAX_RESET_STREAMS)
+            .reset_stream_duration(Duration::from_secs(10))
             .handshake::<_, Bytes>(io)
             .await
             .map_err(|e| no_http2(Some(e)))?;
@@ -277,6 +289,7 @@ impl Transport {
         timeout: Duration,
     ) -> Result<Bytes, Status> {
         headers.insert("grpc-timeout", grpc_timeout(timeout));
+        let deadline = tokio::time::Instant::now() + timeout;
         let call = async {
             let mut resends = 0;
             let mut broken = None;
@@ -285,7 +298,7 @@ impl Transport {
                     (None, Some(live)) => live,
                     _ => self.reconnect(broken).await.map_err(|e| unavailable(e, "cannot connect"))?,
                 };
-                match self.attempt(&live, path, headers.clone(), message.clone()).await {
+                match self.attempt(&live, path, headers.clone(), message.clone(), deadline).await {
                     Ok(answer) => return Ok(answer),
                     Err(Failed::Status(status)) => return Err(status),
                     Err(Failed::NotSent(e)) if resends < RESENDS => {
@@ -311,6 +324,7 @@ impl Transport {
         path: &'static str,
         headers: HeaderMap,
         message: Bytes,
+        deadline: tokio::time::Instant,
     ) -> Result<Bytes, Failed> {
         let uri = Uri::from_parts({
             let mut parts = http::uri::Parts::default();
@@ -328,8 +342,9 @@ impl Transport {
         let not_sent = |e: h2::Error| Failed::NotSent(TransportError::Http2(e));
         let mut send = live.send.clone().ready().await.map_err(not_sent)?;
         let (answer, mut body) = send.send_request(request, false).map_err(not_sent)?;
-        body.send_data(message, true).map_err(|e| failed(e, true))?;
-        let answer = answer.await.map_err(|e| failed(e, false))?;
+        let broke = |e, sending| failed(e, sending, tokio::time::Instant::now() + DEADLINE_SLACK >= deadline);
+        body.send_data(message, true).map_err(|e| broke(e, true))?;
+        let answer = answer.await.map_err(|e| broke(e, false))?;
         let (head, mut body) = answer.into_parts();
         // A trailers-only answer: an error, with no body.
         if let Some(status) = Status::from_header_map(&head.headers) {
@@ -341,11 +356,11 @@ impl Transport {
         }
         let mut received = Received::default();
         while let Some(chunk) = body.data().await {
-            let chunk = chunk.map_err(|e| failed(e, false))?;
+            let chunk = chunk.map_err(|e| broke(e, false))?;
             let _ = body.flow_control().release_capacity(chunk.len());
             received.push(chunk).map_err(Failed::Status)?;
         }
-        let trailers = body.trailers().await.map_err(|e| failed(e, false))?;
+        let trailers = body.trailers().await.map_err(|e| broke(e, false))?;
         match trailers.as_ref().and_then(Status::from_header_map) {
             Some(status) if status.code() == Code::Ok => {}
             Some(status) => return Err(Failed::Status(status)),
@@ -357,14 +372,17 @@ impl Transport {
 }
 
 /// A failure of an HTTP/2 stream: requests above the last one a GOAWAY accepted, and streams
-/// the server refused, never reached it.
-fn failed(e: h2::Error, sending: bool) -> Failed {
+/// the server refused, never reached it. `at_deadline`: the call's deadline is (about) reached.
+fn failed(e: h2::Error, sending: bool, at_deadline: bool) -> Failed {
     let unseen = e.reason() == Some(h2::Reason::REFUSED_STREAM) || (e.is_go_away() && e.is_remote());
     if unseen {
         return Failed::NotSent(TransportError::Http2(e));
     }
     // gRPC's mapping of HTTP/2 errors (PROTOCOL-HTTP2.md, "Errors").
     let code = match e.reason() {
+        // A server cancels the calls still queued at their deadline (grpc-timeout): that is
+        // the deadline running out, which a retry of a call that may repeat can outlive.
+        Some(h2::Reason::CANCEL) if at_deadline && e.is_remote() => Code::DeadlineExceeded,
         Some(h2::Reason::CANCEL) => Code::Cancelled,
         Some(h2::Reason::ENHANCE_YOUR_CALM) => Code::ResourceExhausted,
         Some(h2::Reason::INADEQUATE_SECURITY) => Code::PermissionDenied,
@@ -625,5 +643,96 @@ mod tests {
         let too_big = received(&[0, 0xff, 0xff, 0xff, 0xff]).message(None).expect_err("too large");
         assert_eq!(too_big.code(), Code::ResourceExhausted);
         assert_eq!(Received::default().message(None).expect_err("empty").code(), Code::Internal);
+    }
+
+    /// An HTTP/2 server on loopback whose `answer` decides, per connection number and request,
+    /// what happens: `Ok(delay)` answers an empty gRPC message after `delay`, `Err((delay,
+    /// reason))` resets the stream after `delay`.
+    async fn server(
+        answer: fn(usize) -> Result<Duration, (Duration, h2::Reason)>,
+    ) -> (Connector, Arc<std::sync::atomic::AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address").to_string();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = Arc::clone(&connections);
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let number = count.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let Ok(mut conn) = h2::server::handshake(tcp).await else { return };
+                    while let Some(Ok((_, mut respond))) = conn.accept().await {
+                        let what = answer(number);
+                        tokio::spawn(async move {
+                            match what {
+                                Ok(delay) => {
+                                    tokio::time::sleep(delay).await;
+                                    let head = http::Response::builder().header("content-type", "application/grpc");
+                                    let Ok(mut body) = respond.send_response(head.body(()).expect("head"), false)
+                                    else {
+                                        return;
+                                    };
+                                    let _ = body.send_data(Bytes::from_static(&[0, 0, 0, 0, 0]), false);
+                                    let mut trailers = HeaderMap::new();
+                                    trailers.insert("grpc-status", HeaderValue::from_static("0"));
+                                    let _ = body.send_trailers(trailers);
+                                }
+                                Err((delay, reason)) => {
+                                    tokio::time::sleep(delay).await;
+                                    respond.send_reset(reason);
+                                }
+                            }
+                        });
+                    }
+                });
+            }
+        });
+        let connector = Connector::new(ConnectorOptions {
+            url: format!("http://{address}").parse().expect("url"),
+            target: address,
+            connect_timeout: Duration::from_secs(5),
+            keep_alive: None,
+            proxy: None,
+            #[cfg(feature = "tls")]
+            tls: None,
+        })
+        .expect("connector");
+        (connector, connections)
+    }
+
+    async fn call(transport: &Transport, timeout: Duration) -> Result<Bytes, Status> {
+        transport.unary("/test/Call", HeaderMap::new(), Bytes::from_static(&[0, 0, 0, 0, 0]), timeout).await
+    }
+
+    #[tokio::test]
+    async fn a_request_the_server_refused_goes_again_on_a_new_connection() {
+        let (connector, connections) = server(|connection| match connection {
+            0 => Err((Duration::ZERO, h2::Reason::REFUSED_STREAM)),
+            _ => Ok(Duration::ZERO),
+        })
+        .await;
+        let transport = Transport::connect(connector).await.expect("connect");
+        assert_eq!(call(&transport, Duration::from_secs(5)).await.expect("answered"), Bytes::new());
+        assert_eq!(connections.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_servers_cancel_at_the_deadline_is_the_deadline_running_out() {
+        let (connector, _) = server(|_| Err((Duration::from_millis(900), h2::Reason::CANCEL))).await;
+        let transport = Transport::connect(connector).await.expect("connect");
+        let status = call(&transport, Duration::from_secs(1)).await.expect_err("reset");
+        assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+        // Long before the deadline, a cancel is the server's own word.
+        let (connector, _) = server(|_| Err((Duration::ZERO, h2::Reason::CANCEL))).await;
+        let transport = Transport::connect(connector).await.expect("connect");
+        let status = call(&transport, Duration::from_secs(5)).await.expect_err("reset");
+        assert_eq!(status.code(), Code::Cancelled, "{status:?}");
+    }
+
+    #[tokio::test]
+    async fn a_call_past_its_deadline_ends_as_tonic_ends_it() {
+        let (connector, _) = server(|_| Ok(Duration::from_secs(5))).await;
+        let transport = Transport::connect(connector).await.expect("connect");
+        let status = call(&transport, Duration::from_millis(200)).await.expect_err("too slow");
+        assert_eq!((status.code(), status.message()), (Code::Cancelled, "Timeout expired"));
     }
 }
