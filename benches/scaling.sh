@@ -48,9 +48,14 @@ served() {
   for fd in "${fds[@]}"; do exec {fd}>&-; done
   wait $(jobs -p | grep -v "^$SERVER$") 2>/dev/null || true
   worker_cpu=$(cat "$OUT"/worker-*.json | python3 -c "import json,sys; print(sum(json.loads(l)['cpu_s'] for l in sys.stdin if l.strip()))")
+  # Per workflow: the workers' task polls and sticky cache misses, the client's result waits.
+  counts=$(cat "$OUT"/worker-*.json | python3 -c "
+import json,sys
+w=[json.loads(l) for l in sys.stdin if l.strip()]
+print(f'task polls {sum(x[\"long_polls\"] for x in w)/$n:.2f}, cache misses {sum(x[\"cache_misses\"] for x in w)/$n:.3f}, result waits {$(field "$json" long_polls)/$n:.2f}')")
   rm -f "$OUT"/worker-*.json
   per_wf=$(python3 -c "print(f'{($worker_cpu + $(field "$json" cpu_s)) * 1000 / $n:.3f}')")
-  echo "$label: $(field "$json" wf_per_s) wf/s, errors $(field "$json" errors), SDK CPU $per_wf ms per workflow (workers + client)"
+  echo "$label: $(field "$json" wf_per_s) wf/s, errors $(field "$json" errors), SDK CPU $per_wf ms per workflow (workers + client); per workflow: $counts"
 }
 
 for round in $(seq "$ROUNDS"); do
