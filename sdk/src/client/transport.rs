@@ -57,6 +57,9 @@ pub(crate) enum TransportError {
     NoHttp2 { target: String, source: Option<h2::Error> },
     #[error("HTTP/2 error: {0}")]
     Http2(#[source] h2::Error),
+    /// A connection attempt's failure, told to every call that waited for that attempt.
+    #[error(transparent)]
+    Shared(Arc<TransportError>),
 }
 
 /// Opens connections to one server.
@@ -231,8 +234,10 @@ struct Live {
 pub(crate) struct Transport {
     connector: Connector,
     live: std::sync::Mutex<Option<Live>>,
-    /// One reconnection at a time: the calls that find the connection gone wait for it.
-    connecting: tokio::sync::Mutex<()>,
+    /// One reconnection at a time: the calls that find the connection gone wait for it. It
+    /// guards the last attempt's failure (and when it ended), which the calls that waited for
+    /// that attempt get too, instead of each trying again in turn.
+    connecting: tokio::sync::Mutex<Option<(tokio::time::Instant, Arc<TransportError>)>>,
     generations: AtomicU64,
 }
 
@@ -249,7 +254,7 @@ impl Transport {
         Transport {
             connector,
             live: std::sync::Mutex::new(None),
-            connecting: tokio::sync::Mutex::new(()),
+            connecting: tokio::sync::Mutex::new(None),
             generations: AtomicU64::new(0),
         }
     }
@@ -268,14 +273,29 @@ impl Transport {
 
     /// A new connection, unless another call already replaced `broken` (or the closed one).
     async fn reconnect(&self, broken: Option<u64>) -> Result<Live, TransportError> {
-        let _one_at_a_time = self.connecting.lock().await;
+        let asked = tokio::time::Instant::now();
+        let mut last_failure = self.connecting.lock().await;
         if let Some(live) = self.current().filter(|l| Some(l.generation) != broken) {
             return Ok(live);
         }
+        if let Some((ended, failure)) = &*last_failure
+            && *ended >= asked
+        {
+            return Err(TransportError::Shared(Arc::clone(failure)));
+        }
         let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
-        let live = self.connector.open(generation).await?;
-        *self.live.lock().unwrap_or_else(|e| e.into_inner()) = Some(live.clone());
-        Ok(live)
+        match self.connector.open(generation).await {
+            Ok(live) => {
+                *last_failure = None;
+                *self.live.lock().unwrap_or_else(|e| e.into_inner()) = Some(live.clone());
+                Ok(live)
+            }
+            Err(failure) => {
+                let failure = Arc::new(failure);
+                *last_failure = Some((tokio::time::Instant::now(), Arc::clone(&failure)));
+                Err(TransportError::Shared(failure))
+            }
+        }
     }
 
     /// Sends one unary call: `message` is the encoded request (framed by [`frame`]), the
@@ -734,5 +754,40 @@ mod tests {
         let transport = Transport::connect(connector).await.expect("connect");
         let status = call(&transport, Duration::from_millis(200)).await.expect_err("too slow");
         assert_eq!((status.code(), status.message()), (Code::Cancelled, "Timeout expired"));
+    }
+
+    #[tokio::test]
+    async fn calls_waiting_for_a_connection_share_its_failure() {
+        // Accepts connections and never answers: each attempt lasts the whole connect timeout.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address").to_string();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = Arc::clone(&accepted);
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((tcp, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                held.push(tcp);
+            }
+        });
+        let transport = Transport::lazy(
+            Connector::new(ConnectorOptions {
+                url: format!("http://{address}").parse().expect("url"),
+                target: address,
+                connect_timeout: Duration::from_millis(300),
+                keep_alive: None,
+                proxy: None,
+                #[cfg(feature = "tls")]
+                tls: None,
+            })
+            .expect("connector"),
+        );
+        let calls = futures::future::join_all((0..5).map(|_| call(&transport, Duration::from_secs(3)))).await;
+        for status in calls.into_iter().map(|c| c.expect_err("nobody answers")) {
+            assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+            assert!(status.message().contains("took longer than 300ms"), "{status:?}");
+        }
+        // One attempt for all five, not five in turn.
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
     }
 }
