@@ -333,11 +333,12 @@ fn record_close(
     let workflow_type = task.workflow_type.as_ref().map(|t| t.name.as_str()).unwrap_or_default();
     let [namespace, task_queue] = shared.labels();
     let labels = [namespace, task_queue, ("workflow_type", workflow_type)];
-    counter.add(1, &labels);
+    // The latency first: a reader who sees the close counted then sees its latency too.
     if let Some(started) = started {
         let latency = SystemTime::now().duration_since(started).unwrap_or_default();
         shared.metrics.workflow_endtoend.record(millis(latency), &labels);
     }
+    counter.add(1, &labels);
 }
 
 /// The outcome of a task whose payloads the codecs could not decode: the task fails (a query
