@@ -75,6 +75,12 @@ pub mod prelude {
     pub use temporal_sdk_macros::{activities, activity, init, query, run, signal, update, update_validator, workflow};
 }
 
+/// Internals that the project's criterion benchmarks measure; not a public API.
+#[doc(hidden)]
+pub mod __bench {
+    pub use crate::worker::cache::RunCache;
+}
+
 /// Used by the code that the macros generate; not a public API.
 #[doc(hidden)]
 pub mod __private {

@@ -123,9 +123,6 @@ pub(crate) enum Failure {
     Transient,
     /// RESOURCE_EXHAUSTED: the server is overloaded or rate limits this client.
     Throttled,
-    /// The connection closed under the call before it was sent (a server rotating its
-    /// connections, a GOAWAY): the server never saw it.
-    ConnectionClosed,
     /// The call's deadline ran out: the client gave up waiting (CANCELLED "Timeout expired")
     /// or the server did (DEADLINE_EXCEEDED). The server may still have acted on it.
     DeadlineExpired,
@@ -143,8 +140,8 @@ impl Failure {
             }
             Code::DeadlineExceeded => Failure::DeadlineExpired,
             Code::Cancelled if caused_by::<tonic::TimeoutExpired>(status) => Failure::DeadlineExpired,
-            // A CANCELLED the server sent has no local source; one the transport made does.
-            Code::Cancelled if caused_by::<tonic::transport::Error>(status) => Failure::ConnectionClosed,
+            // A request the server never saw is sent again by the transport itself, before any
+            // status exists; any other CANCELLED is the server's word.
             _ => Failure::Final,
         }
     }
@@ -155,7 +152,7 @@ impl CallKind {
     /// its first attempt.
     pub(crate) fn retries(self, failure: Failure, since_start: Duration) -> bool {
         match failure {
-            Failure::Transient | Failure::Throttled | Failure::ConnectionClosed => true,
+            Failure::Transient | Failure::Throttled => true,
             Failure::DeadlineExpired => self != CallKind::Normal,
             Failure::Final => self == CallKind::TaskPoll && since_start <= TASK_POLL_FATAL_GRACE,
         }
@@ -209,6 +206,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::client::transport::TransportError;
 
     fn status_from(error: impl std::error::Error + Send + Sync + 'static) -> Status {
         Status::from_error(Box::new(error))
@@ -266,26 +264,18 @@ mod tests {
         assert_eq!(Failure::of(&ours), Failure::DeadlineExpired);
         // Sent by the server: no local cause, its word is final.
         assert_eq!(Failure::of(&Status::cancelled("cancelled by the server")), Failure::Final);
-        // Made by the transport (a connection closing under the call).
-        let mut closed = Status::cancelled("operation was canceled");
-        closed.set_source(Arc::new(transport_error()));
-        assert_eq!(Failure::of(&closed), Failure::ConnectionClosed);
-    }
-
-    /// A real `tonic::transport::Error`, from an endpoint that cannot be built.
-    fn transport_error() -> tonic::transport::Error {
-        match tonic::transport::Endpoint::from_shared("http://[::1".to_string()) {
-            Err(e) => e,
-            Ok(_) => panic!("an invalid URI was accepted"),
-        }
+        // The server's RST_STREAM CANCEL, as the transport reports it (its HTTP/2 error as the
+        // cause): final too.
+        let mut reset = Status::cancelled("reading the answer: stream error received: operation was cancelled");
+        reset.set_source(Arc::new(TransportError::Http2(h2::Error::from(h2::Reason::CANCEL))));
+        assert_eq!(Failure::of(&reset), Failure::Final);
     }
 
     #[test]
     fn which_calls_retry_what() {
         let t = Duration::ZERO;
         for kind in [CallKind::Normal, CallKind::Idempotent, CallKind::UserLongPoll, CallKind::TaskPoll] {
-            // A rotated connection loses nothing, completions included.
-            assert!(kind.retries(Failure::ConnectionClosed, t), "{kind:?}");
+            // A connection broken under a call is UNAVAILABLE: retried, completions included.
             assert!(kind.retries(Failure::Transient, t), "{kind:?}");
             assert!(kind.retries(Failure::Throttled, t), "{kind:?}");
         }

@@ -79,10 +79,13 @@ impl Client {
     where
         R: prost::Message + Default + Send + Sync + 'static,
     {
-        let mut headers = self.call_headers();
-        if request.gzip {
-            headers.insert("grpc-encoding", HeaderValue::from_static("gzip"));
-        }
+        let headers = || {
+            let mut headers = self.call_headers();
+            if request.gzip {
+                headers.insert("grpc-encoding", HeaderValue::from_static("gzip"));
+            }
+            headers
+        };
         // A shared handle to the bytes, not a copy of them.
         let answer = self.conn.transport.unary(request.path, headers, request.framed.clone(), timeout).await?;
         let mut message = Box::<R>::default();

@@ -15,6 +15,7 @@
 //! ```
 
 mod activities;
+pub(crate) mod cache;
 mod executor;
 mod heartbeat;
 mod local_activities;

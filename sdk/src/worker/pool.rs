@@ -25,6 +25,7 @@ use crate::runtime::run::{FailurePolicy, WorkflowRun};
 use crate::runtime::task::{self, Step, TaskOutcome};
 use crate::telemetry::MetricMeter;
 
+use super::cache::RunCache;
 use super::slot::Slot;
 
 /// A task's work as the thread hands it back with its outcome: a cache miss needs its events
@@ -87,7 +88,7 @@ impl ThreadSpec {
             crate::telemetry::set_thread_meter(spec.meter);
             spec.encodings.install();
             // Made on the thread: the cache holds `!Send` runs.
-            let cache = Cache::new(spec.cache_capacity, spec.cached);
+            let cache = RunCache::new(spec.cache_capacity, spec.cached);
             let mut thread =
                 WorkflowThread { cache, workflows: spec.workflows, namespace: spec.namespace, policy: spec.policy };
             while let Some((_, message)) = slot.recv(generation) {
@@ -231,53 +232,8 @@ impl Pool {
     }
 }
 
-/// A least-recently-used cache of runs: a run is taken out while a task works on it and put
-/// back after, so the least recently used is the one longest in the cache, evicted in O(1).
-struct Cache {
-    runs: lru::LruCache<String, WorkflowRun>,
-    capacity: usize,
-    /// The runs cached on all threads of the pool, for the cache size gauge.
-    total: Arc<AtomicUsize>,
-}
-
-impl Cache {
-    fn new(capacity: usize, total: Arc<AtomicUsize>) -> Self {
-        Self { runs: lru::LruCache::unbounded(), capacity, total }
-    }
-
-    /// Keeps a run regardless of the capacity (a task in flight needs it back).
-    fn keep(&mut self, run_id: String, run: WorkflowRun) {
-        if self.runs.put(run_id, run).is_none() {
-            self.total.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    fn take(&mut self, run_id: &str) -> Option<WorkflowRun> {
-        let run = self.runs.pop(run_id);
-        if run.is_some() {
-            self.total.fetch_sub(1, Ordering::Relaxed);
-        }
-        run
-    }
-
-    /// Keeps `run`; false when caching is off.
-    fn put(&mut self, run_id: String, run: WorkflowRun) -> bool {
-        if self.capacity == 0 {
-            return false;
-        }
-        while self.runs.len() >= self.capacity {
-            if self.runs.pop_lru().is_none() {
-                break;
-            }
-            self.total.fetch_sub(1, Ordering::Relaxed);
-        }
-        self.keep(run_id, run);
-        true
-    }
-}
-
 struct WorkflowThread {
-    cache: Cache,
+    cache: RunCache<WorkflowRun>,
     workflows: Arc<Registry>,
     namespace: String,
     policy: FailurePolicy,
