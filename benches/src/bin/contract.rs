@@ -495,8 +495,19 @@ fn default_n(workload: &str) -> Result<usize> {
     })
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+/// Tokio's multi-threaded runtime, as `#[tokio::main]` makes it and the other SDKs' programs use;
+/// `BENCH_RUNTIME=current_thread` runs the whole program on one thread instead, to measure
+/// what that choice of the user's program saves (never set by the harness).
+fn main() -> Result<()> {
+    let runtime = match std::env::var("BENCH_RUNTIME").as_deref() {
+        Ok("current_thread") => tokio::runtime::Builder::new_current_thread().enable_all().build()?,
+        Ok("multi_thread") | Err(_) => tokio::runtime::Builder::new_multi_thread().enable_all().build()?,
+        Ok(other) => return Err(format!("BENCH_RUNTIME={other}: expected current_thread or multi_thread").into()),
+    };
+    runtime.block_on(run())
+}
+
+async fn run() -> Result<()> {
     let args = parse_args()?;
     let n = match args.n {
         Some(n) => n,
